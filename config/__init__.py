@@ -1,0 +1,5 @@
+"""Settings: one pydantic-settings class read from ``TALKS_*`` environment variables and ``.env``."""
+
+from config.settings import Settings, SettingsError, load_settings
+
+__all__ = ["Settings", "SettingsError", "load_settings"]

@@ -1,0 +1,85 @@
+"""All settings in one place, read from ``TALKS_*`` environment variables and a ``.env`` file.
+
+Grouped by concern (corpus and retrieval, answer log, Discord) but kept in one class so that
+every part of the program sees the same validated values and one error path reports them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "TALKS_"
+
+
+class SettingsError(Exception):
+    """A setting has an invalid value; the message names the variable and never its value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- corpus and retrieval -------------------------------------------------------------
+    corpus_dir: Path | None = Field(
+        default=None, description="Folder of *.txt articles; empty means the shipped seeds."
+    )
+    top_k: int = Field(default=8, ge=1, le=100, description="Paragraphs retrieved per question.")
+    max_quotes: int = Field(default=3, ge=1, le=3, description="Quotes shown per answer.")
+    min_score: float = Field(
+        default=0.53,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's weighted terms the best quote must cover to answer.",
+    )
+    max_question_chars: int = Field(default=300, ge=10, le=4000)
+    bm25_variant: Literal["okapi", "plus", "l"] = "okapi"
+    bm25_k1: float = Field(default=1.2, gt=0)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    index_cache: bool = Field(default=True, description="Cache the analysed index on disk.")
+
+    # --- answer log -------------------------------------------------------------------------
+    db_path: Path = Path("data/talks.db")
+    log_retention_days: int | None = Field(
+        default=None, ge=1, description="Delete log entries older than this, daily; none keeps all."
+    )
+
+    # --- Discord ----------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TALKS_DISCORD_TOKEN", "DISCORD_TOKEN", "discord_token"),
+    )
+    guild_id: int | None = Field(default=None, gt=0)
+    moderator_role_id: int | None = Field(default=None, gt=0)
+    ask_cooldown_rate: int = Field(default=3, ge=1, description="/ask calls per user per period.")
+    ask_cooldown_seconds: float = Field(default=30.0, ge=0)
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+
+    def env_name(self, field: str) -> str:
+        return ENV_PREFIX + field.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation error into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc)) from None
+
+
+def describe_error(exc: ValidationError) -> str:
+    """Name each bad variable and what is wrong, leaving out the input (it may be a secret)."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        lines.append(f"invalid setting {ENV_PREFIX}{field.upper()}: {err['msg']}")
+    return "; ".join(lines)

@@ -1,0 +1,172 @@
+"""Load a folder of articles into paragraphs, keeping every character where the file has it.
+
+A paragraph is a non-empty line, so one-line-per-paragraph and blank-line-separated files read
+the same. Lines that are not article prose (headlines, "Read: …" link lines) are kept for
+paragraph numbering but marked so they are never indexed or quoted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from retrieval.models import Article, Passage
+from retrieval.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+METADATA_FILE = "articles.json"
+TITLE_MAX_CHARS = 90
+
+# A sentence ends in . ! ? or … optionally followed by closing quotes or brackets.
+_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
+# A label glued to its text, as page cruft has it: "Read:49 Afrikaners …", "Watch:Video …".
+_GLUED_LABEL = re.compile(r"^[A-Za-z]{2,12}:\S")
+_MIN_PROSE_WORDS = 6
+
+
+class CorpusError(Exception):
+    """The corpus cannot be loaded; the message names the file and what is wrong."""
+
+
+def is_prose(line: str) -> bool:
+    """Whether a paragraph is article prose, by the shape of the line alone.
+
+    Headlines and link lines have no closing sentence punctuation; page cruft glues a label to
+    its text. Very short lines are bylines, datelines or captions.
+    """
+    text = line.strip()
+    if len(text.split()) < _MIN_PROSE_WORDS:
+        return False
+    if _GLUED_LABEL.match(text):
+        return False
+    return bool(_TERMINAL.search(text))
+
+
+@dataclass(frozen=True)
+class Corpus:
+    articles: tuple[Article, ...]
+    passages: tuple[Passage, ...]
+    version: str
+
+    def article(self, source: str) -> Article:
+        return self._by_source[source]
+
+    @property
+    def _by_source(self) -> dict[str, Article]:
+        cache = self.__dict__.get("_by_source_cache")
+        if cache is None:
+            cache = {a.source: a for a in self.articles}
+            object.__setattr__(self, "_by_source_cache", cache)
+        return cache
+
+    @property
+    def prose(self) -> list[Passage]:
+        return [p for p in self.passages if p.prose]
+
+
+def default_corpus_dir() -> Path:
+    """The articles shipped inside the installed package."""
+    return Path(str(resources.files("seeds")))
+
+
+def load_corpus(directory: Path | None = None) -> Corpus:
+    directory = Path(directory) if directory is not None else default_corpus_dir()
+    if not directory.exists():
+        raise CorpusError(f"corpus folder not found: {directory}")
+    if not directory.is_dir():
+        raise CorpusError(f"corpus path is not a folder: {directory}")
+    files = sorted(p for p in directory.glob("*.txt") if p.is_file())
+    if not files:
+        raise CorpusError(f"no .txt articles in corpus folder: {directory}")
+    metadata = _read_metadata(directory)
+
+    digest = hashlib.sha256()
+    articles: list[Article] = []
+    passages: list[Passage] = []
+    for path in files:
+        raw = path.read_bytes()
+        text = _decode(path, raw)
+        paragraphs = list(_paragraphs(path.stem, text))
+        if not paragraphs:
+            log.warning("skipping empty article %s", path)
+            continue
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        meta = metadata.get(path.name) or metadata.get(path.stem) or {}
+        articles.append(
+            Article(
+                source=path.stem,
+                file=path.name,
+                title=str(meta.get("title") or derive_title(paragraphs)),
+                text=text,
+                paragraphs=len(paragraphs),
+                outlet=meta.get("outlet"),
+                date=meta.get("date"),
+                url=meta.get("url"),
+            )
+        )
+        passages.extend(paragraphs)
+    if not articles:
+        raise CorpusError(f"every .txt article in {directory} is empty")
+    return Corpus(tuple(articles), tuple(passages), digest.hexdigest()[:16])
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return text
+
+
+def _paragraphs(source: str, text: str) -> Iterable[Passage]:
+    number = 0
+    for match in re.finditer(r"[^\r\n]+", text):
+        line = match.group()
+        stripped = line.strip()
+        if not stripped or stripped == "\ufeff":
+            continue
+        number += 1
+        lead = len(line) - len(line.lstrip())
+        start = match.start() + lead
+        end = start + len(stripped)
+        yield Passage(source, number, start, end, stripped, is_prose(stripped))
+
+
+def derive_title(paragraphs: list[Passage]) -> str:
+    """The first sentence of the first prose paragraph, cut at a word boundary."""
+    first = next((p for p in paragraphs if p.prose), paragraphs[0])
+    spans = split_sentences(first.text)
+    sentence = first.text[spans[0][0] : spans[0][1]] if spans else first.text
+    return shorten(sentence, TITLE_MAX_CHARS)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at the last word boundary that fits, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def _read_metadata(directory: Path) -> dict[str, dict[str, str]]:
+    path = directory / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise CorpusError(f"{path}: expected an object of file name → {{title, outlet, date, url}}")
+    return data

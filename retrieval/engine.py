@@ -1,0 +1,141 @@
+"""The answer engine: a loaded corpus and its index, turning questions into quoted answers."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from retrieval import analyzer, extract, questions
+from retrieval.corpus import Corpus, load_corpus, shorten
+from retrieval.index import BM25Index, Params
+from retrieval.models import Answer, Article, Citation, Quote
+from retrieval.spelling import Speller
+
+DECLINE_NOT_COVERED = "not_covered"
+NOT_COVERED_MESSAGE = (
+    "The articles don't cover that, so I have nothing to quote. "
+    "Run `sources` to see which articles I can answer from."
+)
+
+
+class Engine:
+    """Answers questions from one corpus. Immutable after construction; safe across threads."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        *,
+        params: Params | None = None,
+        top_k: int = 8,
+        max_quotes: int = 3,
+        min_score: float = 0.53,
+        max_question_chars: int = 300,
+    ) -> None:
+        self.corpus = corpus
+        self.top_k = top_k
+        self.max_quotes = max_quotes
+        self.min_score = min_score
+        self.max_question_chars = max_question_chars
+        self.prose = corpus.prose
+        words = [analyzer.words(p.text) for p in self.prose]
+        self.index = BM25Index.build(
+            [[analyzer.stem(w) for w in ws] for ws in words], params or Params()
+        )
+        self.speller = Speller(Counter(w for p in self.prose for w in analyzer.surface_words(p.text)))
+        df = {t: self.index.document_frequency(t) for t in self.index.vocabulary}
+        self.weights = extract.Weights(self.index.n_docs, df)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Engine:
+        """Build from a ``config.Settings`` (typed loosely so retrieval does not import config)."""
+        s = settings
+        corpus_dir: Path | None = getattr(s, "corpus_dir", None)
+        return cls(
+            load_corpus(corpus_dir),
+            params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
+            top_k=s.top_k,  # type: ignore[attr-defined]
+            max_quotes=s.max_quotes,  # type: ignore[attr-defined]
+            min_score=s.min_score,  # type: ignore[attr-defined]
+            max_question_chars=s.max_question_chars,  # type: ignore[attr-defined]
+        )
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return self.corpus.articles
+
+    def query_terms(self, question: str) -> list[str]:
+        """Index terms of a question, with words the corpus never uses spelling-corrected."""
+        out = []
+        for word in analyzer.words(question):
+            term = analyzer.stem(word)
+            if term not in self.index.vocabulary:
+                term = analyzer.stem(analyzer.canonical(self.speller.correct(word)))
+            out.append(term)
+        return out
+
+    def answer(self, question: str) -> Answer:
+        started = time.perf_counter()
+        answer = self._answer(question)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _answer(self, question: str) -> Answer:
+        rejection = questions.check(question, self.max_question_chars)
+        if rejection is not None:
+            return self._decline(question, rejection.reason, rejection.message)
+        text = questions.clean(question)
+        wanted = extract.answer_type(text)
+        terms = self.query_terms(text)
+        if wanted.cue and len(terms) > 1:
+            terms = [t for t in terms if t != analyzer.stem(wanted.cue)]
+        retrieved = [(self.prose[i], s) for i, s in self.index.top(terms, self.top_k)]
+        found = extract.candidates(terms, retrieved, self.weights, wanted.pattern)
+        chosen = extract.select(found, self.min_score, self.max_quotes)
+        if not chosen:
+            return self._decline(question, DECLINE_NOT_COVERED, NOT_COVERED_MESSAGE)
+        quotes = [
+            Quote(
+                text=shorten(c.text, extract.MAX_QUOTE_CHARS),
+                score=round(c.coverage, 4),
+                citations=[self._cite(d.passage.source, d.passage.paragraph) for d in [c, *c.duplicates]],
+            )
+            for c in chosen
+        ]
+        answer = Answer(
+            question=question,
+            answered=True,
+            answer="",
+            quotes=quotes,
+            corpus_version=self.corpus.version,
+            articles_total=len(self.corpus.articles),
+        )
+        answer.answer = plain_text(answer)
+        return answer
+
+    def _cite(self, source: str, paragraph: int) -> Citation:
+        article = self.corpus.article(source)
+        return Citation(source, article.file, article.title, paragraph)
+
+    def _decline(self, question: str, reason: str, message: str) -> Answer:
+        return Answer(
+            question=question,
+            answered=False,
+            answer=message,
+            reason=reason,
+            corpus_version=self.corpus.version,
+            articles_total=len(self.corpus.articles),
+        )
+
+
+def plain_text(answer: Answer) -> str:
+    """The answer as people read it: quotes with [n] markers, then the numbered sources."""
+    if not answer.answered:
+        return answer.answer
+    lines = [
+        f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}" for q in answer.quotes
+    ]
+    lines.append("")
+    for n, c in enumerate(answer.sources(), 1):
+        lines.append(f"[{n}] {c.title} ({c.file}, paragraph {c.paragraph})")
+    return "\n".join(lines)

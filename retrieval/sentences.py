@@ -1,0 +1,59 @@
+"""Sentence boundaries as character spans, so quotes stay exact slices of the source text.
+
+A boundary is sentence punctuation, any closing quotes, white space, and then something that
+can open a sentence. It is not a boundary after a title ("Gen."), an initial, a dotted
+acronym followed by a capital ("U.S. President"), or an ellipsis (news uses it inside quotes).
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof gen lt col maj sgt capt cmdr adm gov sen rep rev fr st jr sr
+    pres amb hon no nos vol vs etc e.g i.e approx dept est fig inc ltd co corp
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    """.split()
+)
+
+_CANDIDATE = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of the sentences in ``text``, stripped of surrounding space."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        if match.group().startswith("..") or _is_abbreviation(text, match.start()):
+            continue
+        spans.append((start, match.end()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [s for s in (_strip(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    found = _WORD_BEFORE.search(text, 0, dot + 1)
+    if not found:
+        return False
+    word = found.group(1)
+    if _DOTTED_ACRONYM.match(word):
+        return True
+    bare = word.rstrip(".").lower()
+    if bare in ABBREVIATIONS:
+        return True
+    # A single capital letter is an initial ("Donald J. Trump").
+    return len(bare) == 1 and word[0].isupper()
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
