@@ -1,4 +1,4 @@
-"""Settings: one pydantic-settings class read from ``TALKS_*`` environment variables and ``.env``."""
+"""Settings: one pydantic-settings class, from ``TALKS_*`` environment variables and ``.env``."""
 
 from config.settings import Settings, SettingsError, load_settings
 

@@ -42,7 +42,9 @@ class Engine:
         self.index = BM25Index.build(
             [[analyzer.stem(w) for w in ws] for ws in words], params or Params()
         )
-        self.speller = Speller(Counter(w for p in self.prose for w in analyzer.surface_words(p.text)))
+        self.speller = Speller(
+            Counter(w for p in self.prose for w in analyzer.surface_words(p.text))
+        )
         df = {t: self.index.document_frequency(t) for t in self.index.vocabulary}
         self.weights = extract.Weights(self.index.n_docs, df)
 
@@ -98,7 +100,9 @@ class Engine:
             Quote(
                 text=shorten(c.text, extract.MAX_QUOTE_CHARS),
                 score=round(c.coverage, 4),
-                citations=[self._cite(d.passage.source, d.passage.paragraph) for d in [c, *c.duplicates]],
+                citations=[
+                    self._cite(d.passage.source, d.passage.paragraph) for d in [c, *c.duplicates]
+                ],
             )
             for c in chosen
         ]
@@ -132,9 +136,7 @@ def plain_text(answer: Answer) -> str:
     """The answer as people read it: quotes with [n] markers, then the numbered sources."""
     if not answer.answered:
         return answer.answer
-    lines = [
-        f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}" for q in answer.quotes
-    ]
+    lines = [f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}" for q in answer.quotes]
     lines.append("")
     for n, c in enumerate(answer.sources(), 1):
         lines.append(f"[{n}] {c.title} ({c.file}, paragraph {c.paragraph})")

@@ -155,7 +155,9 @@ class Baseline:
         scores = self.model.get_scores(self._tokens(question))
         best = self.passages[int(scores.argmax())]
         article = self.corpus.article(best.source)
-        quote = Quote(best.text, float(scores.max()), [
-            self._citation(best.source, article.file, article.title, best.paragraph)
-        ])
+        quote = Quote(
+            best.text,
+            float(scores.max()),
+            [self._citation(best.source, article.file, article.title, best.paragraph)],
+        )
         return Answer(question, True, best.text, [quote])

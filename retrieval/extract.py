@@ -56,7 +56,9 @@ _TYPE_NOUNS = {
     "date": _DATE, "day": _DATE, "year": _DATE, "month": _DATE, "time": _DATE,
     "city": _PLACE, "country": _PLACE, "place": _PLACE, "venue": _PLACE, "location": _PLACE,
 }  # fmt: skip
-_TYPE_NOUN = re.compile(rf"^\W*(?:what|which|in which|on which|on what)\s+({'|'.join(_TYPE_NOUNS)})\b")
+_TYPE_NOUN = re.compile(
+    rf"^\W*(?:what|which|in which|on which|on what)\s+({'|'.join(_TYPE_NOUNS)})\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,11 @@ def candidates(
             matched = unique.intersection(terms)
             cov = sum(weight(t) for t in matched) / total
             coverage = SENTENCE_WEIGHT * cov + (1 - SENTENCE_WEIGHT) * para_cov
-            rank = coverage + BM25_WEIGHT * bm25 / best_bm25 + PROXIMITY_WEIGHT * proximity(terms, matched)
+            rank = (
+                coverage
+                + BM25_WEIGHT * bm25 / best_bm25
+                + PROXIMITY_WEIGHT * proximity(terms, matched)
+            )
             if wanted is not None and wanted.search(passage.text, a, b):
                 rank += TYPE_BONUS
             found.append(Candidate(passage, a, b, frozenset(terms), coverage, rank))
@@ -202,8 +208,10 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     spans = split_sentences(text)
     merged: list[tuple[int, int]] = []
     for a, b in spans:
-        if merged and (b - a < MIN_QUOTE_CHARS or merged[-1][1] - merged[-1][0] < MIN_QUOTE_CHARS):
-            if merged[-1][1] - merged[-1][0] + (b - a) <= MAX_QUOTE_CHARS:
+        if merged:
+            last = merged[-1][1] - merged[-1][0]
+            short = b - a < MIN_QUOTE_CHARS or last < MIN_QUOTE_CHARS
+            if short and last + (b - a) <= MAX_QUOTE_CHARS:
                 merged[-1] = (merged[-1][0], b)
                 continue
         merged.append((a, b))

@@ -45,7 +45,9 @@ class Params:
         if self.variant == "okapi":
             model.epsilon = self.epsilon
         else:
-            model.delta = self.delta if self.delta is not None else (1.0 if self.variant == "plus" else 0.5)
+            model.delta = (
+                self.delta if self.delta is not None else (1.0 if self.variant == "plus" else 0.5)
+            )
         return model
 
 
@@ -114,9 +116,7 @@ class BM25Index:
         order = np.argsort(tid, kind="stable")
         indptr = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        return cls(
-            vocabulary, idf, indptr, did[order], weights[order], len(documents), constant
-        )
+        return cls(vocabulary, idf, indptr, did[order], weights[order], len(documents), constant)
 
     def document_frequency(self, term: str) -> int:
         t = self.vocabulary.get(term)

@@ -27,7 +27,9 @@ def check(question: str, max_chars: int) -> Rejection | None:
         )
     text = clean(question)
     if not text:
-        return Rejection("empty", "Please ask a question, for example: Where will the talks be held?")
+        return Rejection(
+            "empty", "Please ask a question, for example: Where will the talks be held?"
+        )
     if len(text) > max_chars:
         return Rejection(
             "too_long",

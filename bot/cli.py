@@ -1,0 +1,412 @@
+"""The ``talks-bot`` command: ask, sources, eval, logs and run.
+
+Every failure a user can cause ends in one line on stderr and exit code 2, never a traceback.
+Heavy imports (the Discord stack, Datasette) happen only in the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot import __version__
+
+if TYPE_CHECKING:
+    from config import Settings
+    from retrieval import Answer, Engine
+
+PROG = "talks-bot"
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Answers questions about the May 2025 Istanbul peace talks by quoting news "
+            "articles word for word, with citations. Settings come from TALKS_* environment "
+            "variables or a .env file (see README)."
+        ),
+        epilog=f'Start with: {PROG} ask "Where will the talks be held?"',
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    corpus = argparse.ArgumentParser(add_help=False)
+    corpus.add_argument(
+        "--corpus", type=Path, metavar="DIR",
+        help="folder of .txt articles (default: TALKS_CORPUS_DIR or the shipped seeds)",
+    )  # fmt: skip
+
+    ask = commands.add_parser(
+        "ask", parents=[corpus], help="answer a question from the articles",
+        description="Answer a question with verbatim quotes from the articles and their sources.",
+    )  # fmt: skip
+    ask.add_argument("question", nargs="?", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument(
+        "--batch", metavar="FILE",
+        help='answer JSON Lines {"id": ..., "question": ...} from FILE (- for stdin); '
+        "prints one JSON line per input line, in order",
+    )  # fmt: skip
+    ask.add_argument("--no-log", action="store_true", help="do not record in the answer log")
+    ask.set_defaults(handler=cmd_ask)
+
+    sources = commands.add_parser(
+        "sources", parents=[corpus], help="list the articles the bot answers from",
+        description="List the articles with their ids, titles and paragraph counts.",
+    )  # fmt: skip
+    sources.add_argument("--json", action="store_true", help="print JSON")
+    sources.set_defaults(handler=cmd_sources)
+
+    ev = commands.add_parser(
+        "eval", parents=[corpus], help="measure answer quality on a question set",
+        description="Answer every question of a JSON Lines question set and print accuracy, "
+        "citation accuracy, abstention and quote fidelity.",
+    )  # fmt: skip
+    ev.add_argument("file", type=Path, help="question set, e.g. tests/data/questions.jsonl")
+    ev.add_argument("--baseline", action="store_true", help="also measure plain rank-bm25")
+    ev.add_argument("--verbose", action="store_true", help="list the questions missed")
+    ev.set_defaults(handler=cmd_eval)
+
+    _add_logs_parser(commands)
+
+    run = commands.add_parser(
+        "run", parents=[corpus], help="start the Discord bot",
+        description="Connect to Discord and serve slash commands. Needs TALKS_DISCORD_TOKEN.",
+    )  # fmt: skip
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--limit", type=_positive_int, default=20, help="at most N entries")
+    filters.add_argument("--since", help="entries since a time: 7d, 12h, 2025-05-11, ISO time")
+    filters.add_argument("--user", help="entries of one user id")
+    filters.add_argument("--declined", action="store_true", help="only declined questions")
+    filters.add_argument("--flagged", action="store_true", help="only entries voted not helpful")
+    filters.add_argument("--search", metavar="TEXT", help="text in the question or answer")
+    filters.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table",
+        help="table (default), json (one object per line) or csv",
+    )  # fmt: skip
+
+    logs = commands.add_parser(
+        "logs", parents=[filters], help="review the answer log",
+        description="List recent answer-log entries (newest first), or use a subcommand. "
+        "The log file is TALKS_DB_PATH (default data/talks.db).",
+    )  # fmt: skip
+    logs.set_defaults(handler=cmd_logs_list)
+    sub = logs.add_subparsers(dest="logs_command", metavar="SUBCOMMAND")
+
+    show = sub.add_parser("show", help="one entry in full", description="Show one entry in full.")
+    show.add_argument("id", type=int, help="entry id, as listed")
+    show.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
+    show.set_defaults(handler=cmd_logs_show)
+
+    stats = sub.add_parser(
+        "stats", help="totals over a period",
+        description="Entries, answered rate, declined reasons, most asked questions, feedback.",
+    )  # fmt: skip
+    stats.add_argument("--since", help="from this time: 7d, 2025-05-11, ...")
+    stats.add_argument("--until", help="up to this time")
+    stats.set_defaults(handler=cmd_logs_stats)
+
+    purge = sub.add_parser(
+        "purge", help="delete old entries or one user's entries",
+        description="Delete entries (with their feedback) older than a period, or of one user.",
+    )  # fmt: skip
+    purge.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h")
+    purge.add_argument("--user", help="delete every entry and vote of this user id")
+    purge.set_defaults(handler=cmd_logs_purge)
+
+    serve = sub.add_parser(
+        "serve", help="browse the log in Datasette (read-only)",
+        description="Open the log read-only in Datasette on 127.0.0.1, with canned queries. "
+        "Needs: pip install 'talks-bot[review]'.",
+    )  # fmt: skip
+    serve.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+    serve.set_defaults(handler=cmd_logs_serve)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    from config import SettingsError
+    from config import load_settings as load
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "corpus", None) is not None:
+        overrides["corpus_dir"] = args.corpus
+    try:
+        return load(**overrides)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def load_engine(settings: Settings) -> Engine:
+    from retrieval import Engine
+    from retrieval.corpus import CorpusError
+
+    try:
+        return Engine.from_settings(settings)
+    except CorpusError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _print(text: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    out.write(text + "\n")
+    out.flush()
+
+
+# --- ask ----------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.batch is None and args.question is None:
+        raise UsageError(f'give a question, e.g. {PROG} ask "Where will the talks be held?"')
+    if args.batch is not None and args.question is not None:
+        raise UsageError("give either a question or --batch FILE, not both")
+    settings = load_settings(args)
+    engine = load_engine(settings)
+    answers: list[Answer] = []
+    if args.batch is not None:
+        for item_id, question, error in _batch_items(args.batch):
+            if error:
+                _print(json.dumps({"id": item_id, "error": error}, ensure_ascii=False))
+                continue
+            answer = engine.answer(question)
+            answers.append(answer)
+            _print(json.dumps({"id": item_id, **answer.to_dict()}, ensure_ascii=False))
+    else:
+        answer = engine.answer(args.question)
+        answers.append(answer)
+        if args.json:
+            _print(json.dumps({"id": None, **answer.to_dict()}, ensure_ascii=False))
+        else:
+            _print(answer.answer)
+    if not args.no_log:
+        asyncio.run(_record(settings, answers))
+    return 0
+
+
+def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
+    try:
+        stream = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot read batch file {name}: {exc.strerror}") from None
+    with stream:
+        try:
+            for n, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield None, "", f"line {n}: not JSON ({exc.msg})"
+                    continue
+                if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                    yield (
+                        item.get("id") if isinstance(item, dict) else None,
+                        "",
+                        f'line {n}: expected {{"id": ..., "question": "..."}}',
+                    )
+                    continue
+                yield item.get("id"), item["question"], None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"batch file {name} is not UTF-8 text (offset {exc.start})") from None
+
+
+async def _record(settings: Settings, answers: list[Answer]) -> None:
+    from bot.logs.models import LogEntry
+    from bot.logs.store import LogStore, StoreError
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = None
+    try:
+        async with LogStore(settings.db_path) as store:
+            for answer in answers:
+                await store.record(LogEntry.from_answer(answer, "cli", user_name=user))
+    except StoreError as exc:
+        _print(f"{PROG}: answer not logged: {exc}", sys.stderr)
+
+
+# --- sources and eval ---------------------------------------------------------------------------
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from retrieval.corpus import CorpusError, load_corpus
+
+    settings = load_settings(args)
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+    except CorpusError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        for a in corpus.articles:
+            _print(json.dumps({"source": a.source, "file": a.file, "title": a.title,
+                               "paragraphs": a.paragraphs, "outlet": a.outlet, "date": a.date,
+                               "url": a.url}, ensure_ascii=False))  # fmt: skip
+        return 0
+    _print(f"{len(corpus.articles)} articles (corpus version {corpus.version}):")
+    for a in corpus.articles:
+        _print(f"  {a.source}  {a.paragraphs:3} paragraphs  {a.title}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from retrieval.evaluate import Baseline, evaluate, load_items
+
+    settings = load_settings(args)
+    engine = load_engine(settings)
+    try:
+        items = load_items(args.file)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read question set: {exc}") from None
+    report = evaluate(engine.answer, items, engine.corpus)
+    _print(f"Talks Bot on {args.file} ({len(items)} questions, {settings.bm25_variant} BM25):")
+    for line in report.lines():
+        _print("  " + line)
+    if args.baseline:
+        base = evaluate(Baseline(engine.corpus), items, engine.corpus)
+        _print("Baseline (rank-bm25 BM25Okapi, \\w+ tokens, top paragraph, never declines):")
+        for line in base.lines():
+            _print("  " + line)
+    if args.verbose and report.misses:
+        _print("Missed:")
+        for miss in report.misses:
+            _print("  " + miss)
+    return 0
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def _run_store(settings: Settings, action: Any) -> Any:
+    from bot.logs.store import LogStore, StoreError
+
+    async def go() -> Any:
+        async with LogStore(settings.db_path) as store:
+            return await action(store)
+
+    try:
+        return asyncio.run(go())
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _time(text: str | None) -> str | None:
+    from bot.logs.review import parse_time
+
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_logs_list(args: argparse.Namespace) -> int:
+    from bot.logs import review
+    from bot.logs.models import Filters
+
+    settings = load_settings(args)
+    filters = Filters(
+        limit=args.limit, since=_time(args.since), user_id=args.user, declined=args.declined,
+        flagged=args.flagged, search=args.search,
+    )  # fmt: skip
+    entries = _run_store(settings, lambda s: s.entries(filters))
+    render = {"table": review.table, "json": review.json_lines, "csv": review.csv_text}
+    text = render[args.format](entries)
+    if text:
+        sys.stdout.write(text if args.format == "csv" else text + "\n")
+    return 0
+
+
+def cmd_logs_show(args: argparse.Namespace) -> int:
+    from bot.logs import review
+
+    entry = _run_store(load_settings(args), lambda s: s.get(args.id))
+    if entry is None:
+        raise UsageError(f"no log entry with id {args.id}")
+    _print(json.dumps(entry.to_dict(), ensure_ascii=False) if args.format == "json"
+           else review.detail(entry))  # fmt: skip
+    return 0
+
+
+def cmd_logs_stats(args: argparse.Namespace) -> int:
+    from bot.logs import review
+
+    since, until = _time(args.since), _time(args.until)
+    stats = _run_store(load_settings(args), lambda s: s.stats(since, until))
+    _print(review.stats_text(stats))
+    return 0
+
+
+def cmd_logs_purge(args: argparse.Namespace) -> int:
+    if args.older_than is None and args.user is None:
+        raise UsageError("say what to purge: --older-than 30d and/or --user ID")
+    before = _time(args.older_than)
+    deleted = _run_store(load_settings(args), lambda s: s.purge(before=before, user_id=args.user))
+    _print(f"Deleted {deleted} log {'entry' if deleted == 1 else 'entries'}.")
+    return 0
+
+
+def cmd_logs_serve(args: argparse.Namespace) -> int:
+    from bot.logs import browse
+
+    settings = load_settings(args)
+    _run_store(settings, lambda s: asyncio.sleep(0))  # create and migrate the file first
+    try:
+        return browse.serve(settings.db_path, args.port)
+    except browse.BrowseError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.discord.runner import run
+
+    return run(load_settings(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except UsageError as exc:
+        _print(f"{PROG}: {exc}", sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

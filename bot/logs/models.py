@@ -1,0 +1,123 @@
+"""Log entries and review filters: what the store writes and what reviews read back."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from retrieval.models import Answer
+
+Surface = Literal["discord", "cli"]
+
+_EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
+_sequence_lock = threading.Lock()
+_sequence = random.Random(os.getpid() ^ time.time_ns()).randrange(4096)
+
+
+def new_entry_id() -> int:
+    """A time-ordered 53-bit id, made before the entry is written.
+
+    Like a Discord snowflake: milliseconds since 2025 and a 12-bit sequence that starts at a
+    random point per process. The bot puts the id on an answer's buttons before the record is
+    written, so answering never waits for the log, and a bot and a ``talks-bot ask`` writing
+    the same file do not collide. 53 bits keeps ids exact in JSON and in the browser.
+    """
+    global _sequence
+    with _sequence_lock:
+        _sequence = (_sequence + 1) % 4096
+        return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class LogEntry:
+    id: int
+    created_at: str
+    surface: Surface
+    question: str
+    answered: bool
+    reason: str | None
+    answer: str
+    quotes: list[dict[str, Any]]
+    corpus_version: str
+    latency_ms: float
+    guild_id: str | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
+
+    @property
+    def top_score(self) -> float | None:
+        return self.quotes[0]["score"] if self.quotes else None
+
+    @classmethod
+    def from_answer(
+        cls,
+        answer: Answer,
+        surface: Surface,
+        *,
+        entry_id: int | None = None,
+        guild_id: int | str | None = None,
+        channel_id: int | str | None = None,
+        user_id: int | str | None = None,
+        user_name: str | None = None,
+    ) -> LogEntry:
+        data = answer.to_dict()
+        return cls(
+            id=entry_id if entry_id is not None else new_entry_id(),
+            created_at=utc_now(),
+            surface=surface,
+            question=answer.question,
+            answered=answer.answered,
+            reason=answer.reason,
+            answer=answer.answer,
+            quotes=data["quotes"],  # type: ignore[arg-type]
+            corpus_version=answer.corpus_version,
+            latency_ms=round(answer.latency_ms, 3),
+            guild_id=_text(guild_id),
+            channel_id=_text(channel_id),
+            user_id=_text(user_id),
+            user_name=user_name,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(value: int | str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    limit: int = 20
+    since: str | None = None  # ISO date or datetime, UTC
+    until: str | None = None
+    user_id: str | None = None
+    declined: bool = False
+    flagged: bool = False
+    search: str | None = None
+
+
+@dataclass(slots=True)
+class Stats:
+    entries: int
+    answered: int
+    declined_reasons: dict[str, int]
+    top_questions: list[tuple[str, int]]
+    helpful: int
+    not_helpful: int
+    since: str | None
+
+    @property
+    def answered_rate(self) -> float:
+        return self.answered / self.entries if self.entries else 0.0

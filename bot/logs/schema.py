@@ -1,0 +1,59 @@
+"""The answer log's schema, as ordered migrations tracked in ``PRAGMA user_version``.
+
+Migration N takes a file at version N-1 to version N. Never edit a released migration: add
+the next one, so that every older file upgrades in place.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: entries with their quotes as JSON, and feedback votes.
+    """
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        surface TEXT NOT NULL,
+        guild_id TEXT,
+        channel_id TEXT,
+        user_id TEXT,
+        user_name TEXT,
+        question TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        reason TEXT,
+        answer TEXT NOT NULL,
+        quotes TEXT NOT NULL DEFAULT '[]',
+        top_score REAL,
+        corpus_version TEXT NOT NULL,
+        latency_ms REAL NOT NULL
+    );
+    CREATE TABLE feedback (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (entry_id, user_id)
+    );
+    """,
+    # 2: one row per citation, so reviews can ask which articles and paragraphs get quoted;
+    #    indexes for the review filters.
+    """
+    CREATE TABLE citations (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        quote INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        file TEXT NOT NULL,
+        paragraph INTEGER NOT NULL
+    );
+    INSERT INTO citations (entry_id, quote, source, file, paragraph)
+        SELECT e.id, q.key, json_extract(c.value, '$.source'), json_extract(c.value, '$.file'),
+               json_extract(c.value, '$.paragraph')
+        FROM entries e, json_each(e.quotes) q, json_each(q.value, '$.citations') c;
+    CREATE INDEX citations_entry ON citations(entry_id);
+    CREATE INDEX citations_source ON citations(source, paragraph);
+    CREATE INDEX entries_created ON entries(created_at);
+    CREATE INDEX entries_user ON entries(user_id);
+    """,
+)
+
+VERSION = len(MIGRATIONS)

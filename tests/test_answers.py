@@ -1,0 +1,98 @@
+"""What a person asking sees: quotes that answer, exact text, citations, and honest declines."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import QUESTIONS
+
+from retrieval import Engine
+from retrieval.corpus import load_corpus
+from retrieval.evaluate import Baseline, evaluate, load_items, quote_is_faithful
+
+
+def test_where_are_the_talks_quotes_istanbul_with_citations(engine: Engine) -> None:
+    answer = engine.answer("Where will the talks be held?")
+    assert answer.answered
+    assert "Istanbul" in answer.quotes[0].text
+    assert answer.quotes[0].citations
+    cited_text = engine.corpus.article(answer.quotes[0].citations[0].source).text
+    assert answer.quotes[0].text in cited_text
+    assert "[1]" in answer.answer
+
+
+def test_off_topic_question_is_declined_and_suggests_sources(engine: Engine) -> None:
+    answer = engine.answer("Who won the 2018 World Cup?")
+    assert not answer.answered
+    assert answer.reason == "not_covered"
+    assert answer.quotes == []
+    assert "sources" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("", "empty"),
+        ("   \t ", "empty"),
+        ("what is the", "only_common_words"),
+        ("😀😀😀", "no_words"),
+        ("?!?", "no_words"),
+        ("where\x00 are the talks\x07", "control_characters"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(engine: Engine, question: str, reason: str) -> None:
+    answer = engine.answer(question)
+    assert (answer.answered, answer.reason) == (False, reason)
+    assert answer.answer and "Traceback" not in answer.answer
+
+
+def test_overlong_question_is_refused_naming_the_limit(engine: Engine) -> None:
+    answer = engine.answer("Where will the talks be held? " * 20)
+    assert answer.reason == "too_long"
+    assert str(engine.max_question_chars) in answer.answer
+
+
+def test_same_fact_in_several_articles_is_shown_once_citing_all(engine: Engine) -> None:
+    answer = engine.answer("What did Zelensky say about prolonging the killings?")
+    first = answer.quotes[0]
+    assert "no point in prolonging the killings" in first.text
+    sources = {c.source for c in first.citations}
+    assert len(sources) >= 2
+    texts = [q.text for q in answer.quotes]
+    assert sum("prolonging the killings" in t for t in texts) == 1
+
+
+def test_misspelt_words_are_corrected_against_the_corpus(engine: Engine) -> None:
+    assert engine.answer("Who is the Kremln spokesprson?").quotes[0].text.count("Peskov") == 1
+
+
+def test_disagreeing_articles_are_both_visible(engine: Engine) -> None:
+    answer = engine.answer("Is Donald Trump a former or current U.S. president?")
+    joined = " ".join(q.text for q in answer.quotes)
+    assert "Former U.S. President" in joined or "former U.S. President" in joined
+    assert len({c.source for q in answer.quotes for c in q.citations}) >= 2
+
+
+def test_every_quote_in_the_question_set_is_exact_source_text(engine: Engine) -> None:
+    for item in load_items(QUESTIONS):
+        for quote in engine.answer(item.question).quotes:
+            assert quote_is_faithful(quote, engine.corpus), (item.id, quote.text)
+
+
+def test_question_set_quality_floors(engine: Engine) -> None:
+    items = load_items(QUESTIONS)
+    assert len(items) >= 60
+    report = evaluate(engine.answer, items, engine.corpus)
+    assert report.first_quote >= 0.85, report.misses
+    assert report.shown_quotes >= 0.88, report.misses
+    assert report.abstention >= 0.90, report.misses
+    assert report.fidelity == 1.0
+    baseline = evaluate(Baseline(engine.corpus), items, engine.corpus)
+    assert report.first_quote > baseline.first_quote + 0.1
+
+
+def test_threshold_is_a_setting(engine: Engine) -> None:
+    strict = Engine(load_corpus(), min_score=1.0)
+    loose = Engine(load_corpus(), min_score=0.0)
+    question = "How did the Kremlin react to European pressure?"
+    assert loose.answer(question).answered
+    assert not strict.answer(question).answered

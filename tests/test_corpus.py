@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from retrieval.corpus import CorpusError, is_prose, load_corpus
+
+
+def test_shipped_seeds_load_with_exact_offsets() -> None:
+    corpus = load_corpus()
+    assert len(corpus.articles) >= 1
+    for article in corpus.articles:
+        paragraphs = [p for p in corpus.passages if p.source == article.source]
+        assert [p.paragraph for p in paragraphs] == list(range(1, article.paragraphs + 1))
+        for p in paragraphs:
+            assert article.text[p.start : p.end] == p.text
+
+
+def test_headlines_and_link_lines_are_never_prose() -> None:
+    corpus = load_corpus()
+    non_prose = {p.text for p in corpus.passages if not p.prose}
+    assert any(t.startswith("Read:") for t in non_prose)
+    assert all(not t.rstrip().endswith(".") for t in non_prose)
+    assert is_prose("Putin has proposed holding direct negotiations with Ukraine in Istanbul.")
+    assert not is_prose("Zelenskyy Conditions Peace Talks on Ceasefire, While Trump Urges Action")
+    assert not is_prose("Watch:Leaders meet in Kyiv to discuss the ceasefire proposal today.")
+
+
+def test_blank_line_and_line_per_paragraph_files_number_alike(write_corpus) -> None:
+    body = [
+        "First paragraph says one thing about the talks.",
+        "Second paragraph says another thing about the talks.",
+    ]
+    folder = write_corpus({"a.txt": "\n".join(body), "b.txt": "\n\n".join(body) + "\n"})
+    corpus = load_corpus(folder)
+    numbers = {(p.source, p.paragraph, p.text) for p in corpus.passages}
+    assert {(s, n, t) for s, n, t in numbers if s == "a"} == {("a", 1, body[0]), ("a", 2, body[1])}
+    assert {(n, t) for s, n, t in numbers if s == "b"} == {(1, body[0]), (2, body[1])}
+
+
+def test_any_file_names_and_counts_work(write_corpus) -> None:
+    folder = write_corpus(
+        {"zeta-report.txt": "Negotiators met in Geneva on Monday to discuss a truce."}
+    )
+    corpus = load_corpus(folder)
+    assert [a.source for a in corpus.articles] == ["zeta-report"]
+    assert corpus.articles[0].title.startswith("Negotiators met in Geneva")
+
+
+def test_metadata_file_supplies_titles(write_corpus) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Negotiators met in Geneva on Monday to discuss a truce.",
+            "articles.json": '{"a.txt": {"title": "Geneva talks", "outlet": "Example News"}}',
+        }
+    )
+    article = load_corpus(folder).articles[0]
+    assert (article.title, article.outlet) == ("Geneva talks", "Example News")
+
+
+def test_missing_folder(tmp_path) -> None:
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_folder_without_articles(write_corpus) -> None:
+    with pytest.raises(CorpusError, match=r"no \.txt articles"):
+        load_corpus(write_corpus({"notes.md": "# not an article"}))
+
+
+def test_undecodable_bytes_name_file_and_offset(write_corpus) -> None:
+    folder = write_corpus({"bad.txt": b"Fine text, then \xff broken."})
+    with pytest.raises(CorpusError, match=r"bad\.txt.*offset 16"):
+        load_corpus(folder)
+
+
+def test_empty_file_is_skipped_with_a_warning(write_corpus, caplog) -> None:
+    folder = write_corpus(
+        {"empty.txt": "\n  \n", "ok.txt": "Negotiators met in Geneva on Monday to discuss a truce."}
+    )
+    with caplog.at_level(logging.WARNING):
+        corpus = load_corpus(folder)
+    assert [a.source for a in corpus.articles] == ["ok"]
+    assert "empty.txt" in caplog.text

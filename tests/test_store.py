@@ -1,0 +1,169 @@
+"""The answer log on real SQLite files: schema upgrades, concurrency, fallback, review queries."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from bot.logs import review, schema
+from bot.logs.models import Filters, LogEntry, new_entry_id
+from bot.logs.store import LogStore, StoreError
+from retrieval import Engine
+
+
+def entry(engine: Engine, question: str, **who) -> LogEntry:
+    return LogEntry.from_answer(engine.answer(question), "discord" if who else "cli", **who)
+
+
+async def test_new_file_is_wal_with_current_schema(tmp_path) -> None:
+    async with LogStore(tmp_path / "sub" / "log.db"):
+        pass
+    db = sqlite3.connect(tmp_path / "sub" / "log.db")
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert db.execute("pragma user_version").fetchone()[0] == schema.VERSION
+    db.close()
+
+
+async def test_upgrade_from_previous_version_keeps_entries(tmp_path, engine) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(schema.MIGRATIONS[0] + f"; PRAGMA user_version = {schema.VERSION - 1};")
+    old = entry(engine, "Where will the talks be held?")
+    db.execute(
+        "INSERT INTO entries (id, created_at, surface, question, answered, answer, quotes, "
+        "corpus_version, latency_ms) VALUES (?, ?, 'cli', ?, 1, ?, ?, 'v', 1.0)",
+        (old.id, old.created_at, old.question, old.answer, json.dumps(old.quotes)),
+    )
+    db.commit()
+    db.close()
+    async with LogStore(path) as store:
+        got = await store.get(old.id)
+        assert got is not None and got.quotes == old.quotes
+        rows = await store.db.execute_fetchall(
+            "SELECT source FROM citations WHERE entry_id = ?", (old.id,)
+        )
+        assert {r[0] for r in rows} == {c["source"] for q in old.quotes for c in q["citations"]}
+
+
+async def test_newer_schema_is_refused_and_left_unchanged(tmp_path) -> None:
+    path = tmp_path / "future.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer Talks Bot"):
+        await LogStore(path).open()
+    assert path.read_bytes() == before
+
+
+async def test_fifty_parallel_writers_all_land(store, engine) -> None:
+    answer = engine.answer("Where will the talks be held?")
+    entries = [LogEntry.from_answer(answer, "discord", user_id=i) for i in range(50)]
+    results = await asyncio.gather(*(store.record(e) for e in entries))
+    assert all(results)
+    got = await store.entries(Filters(limit=100))
+    assert {e.id for e in got} == {e.id for e in entries}
+
+
+async def test_unwritable_database_keeps_records_in_fallback_and_imports_them(
+    tmp_path, engine, caplog
+) -> None:
+    path = tmp_path / "log.db"
+    store = await LogStore(path, retry_delay=0.001).open()
+    kept = entry(engine, "Where will the talks be held?")
+    assert await store.record(kept)
+    await store.db.execute("PRAGMA query_only = ON")  # the file turns read-only mid-run
+    lost = [
+        entry(engine, "Who won the 2018 World Cup?"),
+        entry(engine, "Who is the Kremlin spokesperson?"),
+    ]
+    assert [await store.record(e) for e in lost] == [False, False]
+    assert caplog.text.count("cannot write to the answer log") == 1
+    await store.close()
+    assert store.fallback_path.exists()
+    async with LogStore(path) as reopened:
+        got = {e.id: e for e in await reopened.entries()}
+    assert set(got) == {kept.id, *(e.id for e in lost)}
+    assert got[lost[1].id].quotes == lost[1].quotes
+    assert not store.fallback_path.exists()
+
+
+async def test_votes_replace_and_unknown_entries_are_refused(store, engine) -> None:
+    e = entry(engine, "Where will the talks be held?", user_id=1)
+    await store.record(e)
+    assert await store.vote(e.id, 7, helpful=True)
+    assert await store.vote(e.id, 7, helpful=False, reason="wrong article")
+    assert await store.vote(e.id, 8, helpful=True)
+    assert (await store.get(e.id)).feedback == {"helpful": 1, "not_helpful": 1}
+    assert not await store.vote(new_entry_id(), 7, helpful=True)
+    flagged = await store.entries(Filters(flagged=True))
+    assert [x.id for x in flagged] == [e.id]
+
+
+async def test_filters(store, engine) -> None:
+    a = entry(engine, "Where will the talks be held?", user_id=1, user_name="ann")
+    b = entry(engine, "Who won the 2018 World Cup?", user_id=2)
+    b.created_at = "2025-01-01T00:00:00.000Z"
+    for x in (a, b):
+        await store.record(x)
+    assert [x.id for x in await store.entries(Filters(declined=True))] == [b.id]
+    assert [x.id for x in await store.entries(Filters(user_id="1"))] == [a.id]
+    assert [x.id for x in await store.entries(Filters(since="2025-06-01"))] == [a.id]
+    assert [x.id for x in await store.entries(Filters(search="istanbul"))] == [a.id]
+    assert [x.id for x in await store.entries(Filters(search="%"))] == []
+    assert len(await store.entries(Filters(limit=1))) == 1
+
+
+async def test_hostile_and_long_text_is_stored_and_shown_intact(store, engine) -> None:
+    question = "'; DROP TABLE entries; -- \" <b>@everyone</b> " + "é" * 250
+    e = LogEntry.from_answer(engine.answer(question), "cli")
+    await store.record(e)
+    got = await store.get(e.id)
+    assert got.question == question
+    assert json.loads(review.json_lines([got]))["question"] == question
+    rows = list(csv.DictReader(io.StringIO(review.csv_text([got]).lstrip("\ufeff"))))
+    assert rows[0]["question"] == question
+
+
+async def test_purge_old_entries_and_one_user(store, engine) -> None:
+    old = entry(engine, "Where will the talks be held?", user_id=1)
+    old.created_at = "2020-01-01T00:00:00.000Z"
+    new = entry(engine, "Who is the Kremlin spokesperson?", user_id=2)
+    mine = entry(engine, "Who is Trump's Ukraine envoy?", user_id=3)
+    for x in (old, new, mine):
+        await store.record(x)
+    await store.vote(old.id, 9, helpful=False)
+    await store.vote(new.id, 3, helpful=True)
+    assert await store.purge(before="2021-01-01T00:00:00Z") == 1
+    assert await store.purge(user_id="3") == 1
+    assert [x.id for x in await store.entries()] == [new.id]
+    assert (await store.get(new.id)).feedback == {"helpful": 0, "not_helpful": 0}
+    rows = await store.db.execute_fetchall("SELECT count(*) FROM feedback")
+    assert rows[0][0] == 0
+
+
+async def test_stats(store, engine) -> None:
+    for q in [
+        "Where will the talks be held?",
+        "where will the talks be held?",
+        "Who won the 2018 World Cup?",
+    ]:
+        await store.record(entry(engine, q))
+    s = await store.stats()
+    assert (s.entries, s.answered) == (3, 2)
+    assert s.declined_reasons == {"not_covered": 1}
+    assert s.top_questions[0][1] == 2
+    assert "Answered: 2 (67%)" in review.stats_text(s)
+
+
+def test_table_and_detail_render(engine) -> None:
+    e = entry(engine, "Where will the talks be held?", user_id=1, user_name="ann")
+    assert "Where will the talks be held?" in review.table([e])
+    detail = review.detail(e)
+    assert "quote 1" in detail and "paragraph" not in detail.split("quote 1")[0]
+    assert review.table([]) == "No log entries match."
