@@ -1,0 +1,1 @@
+"""The Discord side: a discord.py 2.x bot serving slash commands from the answer engine."""

@@ -1,0 +1,1 @@
+"""One cog per feature: asking, information commands, moderator review."""

@@ -1,0 +1,131 @@
+"""The bot: owns the engine and the answer log, loads one cog per feature, syncs commands once.
+
+Commands are synced in ``setup_hook`` (once per start) to the test guild when one is set and
+globally otherwise, never both and never in ``on_ready``, which fires on every reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.discord import errors
+from bot.discord.render import NO_MENTIONS
+from bot.logs.store import LogStore
+from config import Settings
+from retrieval import Engine
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.review")
+SHUTDOWN_GRACE_S = 10.0
+
+
+class SyncError(Exception):
+    """Discord refused the command sync; the message says what the server owner must do."""
+
+
+class TalksBot(commands.Bot):
+    def __init__(self, settings: Settings, engine: Engine, store: LogStore) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # roles and channels for permission checks; nothing privileged
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.synced: list[discord.app_commands.AppCommand] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self._closing = False
+
+    async def setup_hook(self) -> None:
+        errors.install(self.tree)
+        for name in COGS:
+            await self.load_extension(name)
+        await self._sync()
+        if self.settings.log_retention_days:
+            self.purge_old_entries.start()
+
+    @tasks.loop(hours=24)
+    async def purge_old_entries(self) -> None:
+        """Apply TALKS_LOG_RETENTION_DAYS once a day."""
+        days = self.settings.log_retention_days or 0
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        deleted = await self.store.purge(before=cutoff)
+        log.info("retention: deleted %d log entries older than %d days", deleted, days)
+
+    async def _sync(self) -> None:
+        guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
+        try:
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+                self.synced = await self.tree.sync(guild=guild)
+            else:
+                self.synced = await self.tree.sync()
+        except discord.Forbidden as exc:
+            if exc.code == 50001:
+                raise SyncError(
+                    "Discord refused to register the slash commands (403, code 50001): the bot "
+                    "was invited without the applications.commands scope. Re-invite it with "
+                    "the scopes bot and applications.commands (see README)."
+                ) from None
+            raise
+        where = f"guild {self.settings.guild_id}" if guild else "all guilds (global)"
+        log.info("synced %d commands to %s", len(self.synced), where)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) in %d guilds", self.user, self.user and self.user.id,
+                 len(self.guilds))  # fmt: skip
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run work that must finish before shutdown (log writes) in the background."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def track(self) -> _Tracked:
+        """Mark the current command as in flight, so shutdown waits for its answer."""
+        return _Tracked(self._background)
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    async def close(self) -> None:
+        """Finish answers in flight and pending log writes, then disconnect and close the log."""
+        if self._closing:
+            return
+        self._closing = True
+        if self.purge_old_entries.is_running():
+            self.purge_old_entries.cancel()
+        if self._background:
+            log.info("finishing %d answers and log writes in flight", len(self._background))
+            await asyncio.wait(set(self._background), timeout=SHUTDOWN_GRACE_S)
+        await super().close()
+        await self.store.close()
+
+
+class _Tracked:
+    def __init__(self, tasks: set[asyncio.Task[Any]]) -> None:
+        self._tasks = tasks
+        self._task: asyncio.Task[Any] | None = None
+
+    def __enter__(self) -> None:
+        self._task = asyncio.current_task()
+        if self._task is not None:
+            self._tasks.add(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._tasks.discard(self._task)

@@ -1,0 +1,120 @@
+"""/ask: acknowledge at once, answer from a worker thread, then log; vote buttons under answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.errors import reply
+from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.logs.models import LogEntry, new_entry_id
+
+if TYPE_CHECKING:
+    from bot.discord.client import TalksBot
+
+log = logging.getLogger(__name__)
+
+MAX_OPTION_CHARS = 6000  # Discord's own cap on a string option
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"talks:vote:(?P<entry>[0-9]+):(?P<helpful>[01])",
+):
+    """Helpful / not helpful. The custom id carries the log entry id, so buttons keep working
+    on old answers after the bot restarts."""
+
+    def __init__(self, entry_id: int, helpful: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                emoji="👍" if helpful else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"talks:vote:{entry_id}:{int(helpful)}",
+            )
+        )
+        self.entry_id = entry_id
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(int(match["entry"]), match["helpful"] == "1")
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        bot: TalksBot = interaction.client  # type: ignore[assignment]
+        try:
+            stored = await bot.store.vote(self.entry_id, interaction.user.id, self.helpful)
+        except Exception:
+            log.exception("could not store a vote on entry %s", self.entry_id)
+            stored = False
+        if not stored:
+            await reply(interaction, "I couldn't record that vote just now; please try again.")
+            return
+        thanks = "Thanks, noted as helpful." if self.helpful else (
+            "Thanks, noted as not helpful: moderators will review it."
+        )  # fmt: skip
+        await reply(interaction, thanks + " Voting again replaces your vote.")
+
+
+def vote_view(entry_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(entry_id, True))
+    view.add_item(VoteButton(entry_id, False))
+    return view
+
+
+def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    settings = interaction.client.settings  # type: ignore[attr-defined]
+    if settings.ask_cooldown_seconds <= 0:
+        return None
+    return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: TalksBot) -> None:
+        self.bot = bot
+        # Discord enforces the configured question length in the client, before sending.
+        self.ask._params["question"].max_value = bot.settings.max_question_chars
+
+    @app_commands.command(name="ask", description="Ask about the Istanbul peace talks; "
+                          "the answer quotes the news articles.")  # fmt: skip
+    @app_commands.describe(
+        question="Your question, e.g. Where will the talks be held?",
+        private="Show the question and answer only to you (default: no)",
+    )
+    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
+        private: bool = False,
+    ) -> None:
+        with self.bot.track():
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            answer = await asyncio.to_thread(self.bot.engine.answer, question)
+            entry = LogEntry.from_answer(
+                answer, "discord", entry_id=new_entry_id(),
+                guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+                user_id=interaction.user.id, user_name=interaction.user.display_name,
+            )  # fmt: skip
+            view = vote_view(entry.id) if answer.answered else discord.utils.MISSING
+            try:
+                await interaction.followup.send(
+                    embed=answer_embed(answer, question), view=view, ephemeral=private,
+                    allowed_mentions=NO_MENTIONS,
+                )  # fmt: skip
+            finally:
+                self.bot.spawn(self.bot.store.record(entry))  # written after the answer is shown
+
+
+async def setup(bot: TalksBot) -> None:
+    bot.add_dynamic_items(VoteButton)
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,37 @@
+"""/sources and /help: what the bot answers from and what it does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.render import NO_MENTIONS, help_embed, sources_embed
+
+if TYPE_CHECKING:
+    from bot.discord.client import TalksBot
+
+
+class Info(commands.Cog):
+    def __init__(self, bot: TalksBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources", description="List the articles the bot quotes.")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        corpus = self.bot.engine.corpus
+        await interaction.response.send_message(
+            embed=sources_embed(corpus.articles, corpus.version), ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )  # fmt: skip
+
+    @app_commands.command(name="help", description="What Talks Bot does and does not do.")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            embed=help_embed(), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def setup(bot: TalksBot) -> None:
+    await bot.add_cog(Info(bot))

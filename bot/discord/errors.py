@@ -1,0 +1,66 @@
+"""One error handler for every slash command, with one reply path.
+
+Whether or not the interaction was already answered, the member gets an ephemeral message:
+when to retry after a cooldown, a plain refusal for a missing permission, or an apology with a
+short error id that is also in the bot's log next to the traceback. A member never sees
+"The application did not respond".
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.discord.render import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+
+class NotModerator(app_commands.CheckFailure):
+    """The member lacks Manage Messages and the configured moderator role."""
+
+
+async def reply(interaction: discord.Interaction, text: str) -> None:
+    """Send ``text`` ephemerally, as a first response or a follow-up, whichever is possible."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+    except discord.HTTPException:
+        log.warning("could not send an error reply for interaction %s", interaction.id)
+
+
+async def on_app_command_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    if isinstance(error, app_commands.CommandOnCooldown):
+        await reply(
+            interaction,
+            f"You're asking quickly: try again in {error.retry_after:.0f} seconds.",
+        )
+    elif isinstance(error, NotModerator | app_commands.MissingPermissions):
+        await reply(interaction, "Sorry, this command is for moderators only.")
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        await reply(interaction, "This command works in a server, not in direct messages.")
+    elif isinstance(error, app_commands.CheckFailure):
+        await reply(interaction, "Sorry, you can't use this command here.")
+    else:
+        error_id = secrets.token_hex(4)
+        original = getattr(error, "original", error)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("error %s in /%s", error_id, command, exc_info=original)
+        await reply(
+            interaction,
+            f"Sorry, something went wrong on my side (error id `{error_id}`). "
+            "Please try again; if it keeps happening, tell a moderator the error id.",
+        )
+
+
+def install(tree: app_commands.CommandTree) -> None:
+    tree.on_error = on_app_command_error  # type: ignore[method-assign]

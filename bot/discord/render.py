@@ -1,0 +1,211 @@
+"""Answers, sources and log entries as Discord embeds: escaped, and inside Discord's limits.
+
+Every piece of text that did not come from this module (questions, user names, quotes,
+titles) goes through ``safe``, so it can neither format nor mention; messages are also sent
+with mentions disabled. Long text is cut at a sentence or word boundary.
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.logs.models import LogEntry, Stats
+from retrieval.models import Answer, Article
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_MAX = 1024
+FOOTER_MAX = 2048
+TOTAL_MAX = 6000
+FIELDS_MAX = 25
+
+ANSWER_COLOUR = discord.Colour.green()
+DECLINE_COLOUR = discord.Colour.light_grey()
+REVIEW_COLOUR = discord.Colour.blurple()
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s")
+
+
+def safe(text: str) -> str:
+    """Escape markdown and neutralise mentions in text from users or articles."""
+    text = discord.utils.escape_markdown(text, as_needed=False)
+    text = discord.utils.escape_mentions(text)
+    return text.replace("<", "<\u200b")  # role, user and channel mentions render as text
+
+
+def cut(text: str, limit: int) -> str:
+    """Fit ``text`` in ``limit`` characters, ending at a sentence, else a word, with "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head + " ")]
+    if ends and ends[-1] > limit // 2:
+        return head[: ends[-1]].rstrip()
+    space = head.rfind(" ")
+    head = head[:space] if space > limit // 2 else head
+    head = head.rstrip("\\")  # never end on a lone escape
+    return head.rstrip() + "…"
+
+
+def answer_embed(answer: Answer, question: str) -> discord.Embed:
+    asked = safe(" ".join(question.split()))
+    if not answer.answered:
+        message = answer.answer.replace("Run `sources`", "Try /sources")
+        embed = discord.Embed(
+            title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
+            description=cut(message, DESCRIPTION_MAX),
+            colour=DECLINE_COLOUR,
+        )
+        embed.set_footer(text="Talks Bot only answers from its articles.")
+        return _fit(embed)
+    lines = []
+    for quote in answer.quotes:
+        markers = "".join(f"[{n}]" for n in answer.markers(quote))
+        lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
+    embed = discord.Embed(title=cut("Q: " + asked, TITLE_MAX), colour=ANSWER_COLOUR)
+    embed.description = _join_fitting(lines, DESCRIPTION_MAX, sep="\n\n")
+    sources = [
+        f"**[{n}]** {safe(c.title)} — `{c.source}` ¶{c.paragraph}"
+        for n, c in enumerate(answer.sources(), 1)
+    ]
+    embed.add_field(name="Sources", value=_join_fitting(sources, FIELD_MAX), inline=False)
+    agreeing = len({c.source for c in answer.quotes[0].citations})
+    embed.set_footer(
+        text=f"First quote reported by {agreeing} of {answer.articles_total} "
+        f"article{'s' if answer.articles_total != 1 else ''} · quotes are verbatim"
+    )
+    return _fit(embed)
+
+
+def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
+    embed = discord.Embed(
+        title="The articles Talks Bot quotes",
+        description=f"{len(articles)} articles (corpus version `{version}`). Ask with /ask.",
+        colour=REVIEW_COLOUR,
+    )
+    lines = [
+        f"`{a.source}` — {safe(a.title)} ({a.paragraphs} paragraphs)"
+        + (f", {safe(a.outlet)}" if a.outlet else "")
+        for a in articles
+    ]
+    embed.description = _join_fitting([embed.description or "", *lines], DESCRIPTION_MAX)
+    return _fit(embed)
+
+
+HELP_TEXT = (
+    "**Talks Bot** answers questions about the proposed Russia–Ukraine peace talks in Istanbul "
+    "(May 2025) by quoting news articles word for word, with a citation for every quote.\n\n"
+    "**/ask** `question` — quotes that answer it and where they come from; "
+    "`private: True` shows the exchange only to you.\n"
+    "**/sources** — the articles it answers from.\n\n"
+    "It does **not** write its own answers, give opinions, or know anything the articles "
+    "don't say: when they don't cover a question it tells you so. Use the buttons under an "
+    "answer to say whether it helped. Questions and answers are logged for moderators."
+)
+
+
+def help_embed() -> discord.Embed:
+    return discord.Embed(title="What Talks Bot does", description=HELP_TEXT, colour=REVIEW_COLOUR)
+
+
+def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
+    embed = discord.Embed(title=cut(title, TITLE_MAX), colour=REVIEW_COLOUR)
+    if not entries:
+        embed.description = "No log entries match."
+        return embed
+    lines = []
+    for e in entries:
+        result = "✅" if e.answered else f"⛔ {e.reason}"
+        votes = " 👎" * bool(e.feedback.get("not_helpful"))
+        who = safe(e.user_name or e.user_id or "-")
+        lines.append(
+            f"`{e.id}` {e.created_at[:16].replace('T', ' ')} · {who} · {result}{votes}\n"
+            f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
+        )
+    embed.description = _join_fitting(lines, DESCRIPTION_MAX)
+    embed.set_footer(text="/logs show id:<id> for one entry in full")
+    return _fit(embed)
+
+
+def entry_embed(e: LogEntry) -> discord.Embed:
+    embed = discord.Embed(
+        title=cut(f"Entry {e.id}", TITLE_MAX),
+        description=safe(cut(e.question, 1000)),
+        colour=ANSWER_COLOUR if e.answered else DECLINE_COLOUR,
+    )
+    who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
+    embed.add_field(name="Asked by", value=who, inline=True)
+    embed.add_field(name="When", value=e.created_at, inline=True)
+    embed.add_field(
+        name="Result",
+        value="answered" if e.answered else f"declined: {e.reason}",
+        inline=True,
+    )
+    embed.add_field(
+        name="Feedback",
+        value=f"{e.feedback['helpful']} helpful, {e.feedback['not_helpful']} not helpful",
+        inline=True,
+    )
+    embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
+    for n, q in enumerate(e.quotes, 1):
+        cites = ", ".join(f"{c['source']} ¶{c['paragraph']}" for c in q["citations"])
+        embed.add_field(
+            name=cut(f"Quote {n} (score {q['score']:.2f}) — {cites}", FIELD_NAME_MAX),
+            value=cut(safe(q["text"]), FIELD_MAX),
+            inline=False,
+        )
+    return _fit(embed)
+
+
+def stats_embed(s: Stats, period: str) -> discord.Embed:
+    embed = discord.Embed(title=f"Answer log — {period}", colour=REVIEW_COLOUR)
+    embed.add_field(name="Questions", value=str(s.entries))
+    embed.add_field(name="Answered", value=f"{s.answered} ({s.answered_rate:.0%})")
+    embed.add_field(name="Feedback", value=f"👍 {s.helpful} · 👎 {s.not_helpful}")
+    if s.declined_reasons:
+        embed.add_field(
+            name="Declined, by reason",
+            value="\n".join(f"{r}: {n}" for r, n in s.declined_reasons.items()),
+            inline=False,
+        )
+    if s.top_questions:
+        embed.add_field(
+            name="Most asked",
+            value=_join_fitting(
+                [f"{n}× {safe(cut(q, 120))}" for q, n in s.top_questions], FIELD_MAX
+            ),
+            inline=False,
+        )
+    return _fit(embed)
+
+
+def _join_fitting(lines: list[str], limit: int, sep: str = "\n") -> str:
+    """Join whole lines while they fit; cut the first line that does not (if it is the only)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        extra = len(line) + (len(sep) if out else 0)
+        if used + extra > limit:
+            if not out:
+                out.append(cut(line, limit))
+            break
+        out.append(line)
+        used += extra
+    return sep.join(out)
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """Drop fields from the end, then shorten the description, until Discord accepts it."""
+    while len(embed.fields) > FIELDS_MAX:
+        embed.remove_field(-1)
+    while len(embed) > TOTAL_MAX and embed.fields:
+        embed.remove_field(-1)
+    if len(embed) > TOTAL_MAX and embed.description:
+        room = len(embed.description) - (len(embed) - TOTAL_MAX)
+        embed.description = cut(embed.description, max(room, 1))
+    return embed

@@ -1,0 +1,99 @@
+"""``talks-bot run``: check settings, point discord.py at the configured URLs, run until stopped.
+
+A missing or rejected token ends in one line and exit code 2; SIGINT and SIGTERM finish the
+answers in flight, flush the log and close cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import discord
+import yarl
+
+from bot.discord.client import SyncError, TalksBot
+from bot.logs.store import LogStore, StoreError
+from config import Settings
+from retrieval import Engine
+from retrieval.corpus import CorpusError
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = (
+    "talks-bot: no Discord token: set TALKS_DISCORD_TOKEN (or DISCORD_TOKEN) in the "
+    "environment or in .env (see README, 'Running the Discord bot')"
+)
+
+
+def point_at(api_url: str, gateway_url: str) -> None:
+    """Send discord.py's REST calls and its first gateway connection to these URLs."""
+    discord.http.Route.BASE = api_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def run(settings: Settings) -> int:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice extras: not used
+    point_at(settings.discord_api_url, settings.discord_gateway_url)
+    try:
+        return asyncio.run(_main(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _fail(message: str) -> int:
+    print(f"talks-bot: {message}", file=sys.stderr)
+    return 2
+
+
+async def _main(settings: Settings) -> int:
+    try:
+        engine = await asyncio.to_thread(Engine.from_settings, settings)
+    except CorpusError as exc:
+        return _fail(str(exc))
+    try:
+        store = await LogStore(settings.db_path).open()
+    except StoreError as exc:
+        return _fail(str(exc))
+    bot = TalksBot(settings, engine, store)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    token = settings.discord_token.get_secret_value().strip()  # type: ignore[union-attr]
+    runner = asyncio.create_task(bot.start(token, reconnect=True))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            exc = runner.exception()
+            if isinstance(exc, discord.LoginFailure):
+                return _fail(
+                    "Discord rejected the token (401 Unauthorized): check TALKS_DISCORD_TOKEN"
+                )
+            if isinstance(exc, SyncError):
+                return _fail(str(exc))
+            if isinstance(exc, discord.PrivilegedIntentsRequired):
+                return _fail("Discord refused the gateway intents; the bot needs none privileged")
+            if exc is not None:
+                log.error("the bot stopped on an error", exc_info=exc)
+                return 1
+            return 0
+        log.info("stopping: finishing answers in flight")
+        return 0
+    finally:
+        stopper.cancel()
+        await bot.close()
+        if not runner.done():
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+        await store.close()

@@ -1,0 +1,268 @@
+"""End to end: the real ``talks-bot run`` process against the local Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from discord_emulator import MANAGE_MESSAGES, BotProcess, Emulator, Refused
+
+from retrieval.corpus import load_corpus
+
+STARTUP_S = 30
+
+
+class Harness:
+    def __init__(self, emu: Emulator, tmp: Path, **env: str) -> None:
+        self.emu = emu
+        self.tmp = tmp
+        self.db = tmp / "log.db"
+        self.env = emu.env(TALKS_DB_PATH=str(self.db), **env)
+        self.bot: BotProcess | None = None
+
+    async def start(self) -> None:
+        self.emu.identified.clear()
+        self.bot = await BotProcess(self.env, self.tmp).start()
+        waiter = asyncio.ensure_future(self.emu.identified.wait())
+        exited = asyncio.ensure_future(self.bot.proc.wait())  # type: ignore[union-attr]
+        done, _ = await asyncio.wait(
+            {waiter, exited}, timeout=STARTUP_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        exited.cancel()
+        if waiter not in done:
+            raise AssertionError(f"bot did not connect:\n{self.bot.output}")
+
+    async def stop(self) -> int | None:
+        return await self.bot.stop() if self.bot else None
+
+    def rows(self, sql: str, *params: object) -> list[tuple]:
+        db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    async def wait_rows(self, sql: str, n: int, timeout: float = 10) -> list[tuple]:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.rows(sql)
+            if len(rows) >= n or time.monotonic() > deadline:
+                return rows
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    e = Emulator()
+    await e.start()
+    try:
+        yield e
+    finally:
+        await e.stop()
+
+
+@pytest.fixture
+async def discord_bot(emu: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = Harness(emu, tmp_path, TALKS_MODERATOR_ROLE_ID=str(emu.moderator_role_id))
+    await h.start()
+    try:
+        yield h
+    finally:
+        assert await h.stop() == 0, h.bot.output if h.bot else ""
+
+
+def embed_text(message: dict) -> str:
+    parts = [message.get("content") or ""]
+    for e in message.get("embeds", []):
+        parts += [e.get("title", ""), e.get("description", ""), e.get("footer", {}).get("text", "")]
+        parts += [f["name"] + "\n" + f["value"] for f in e.get("fields", [])]
+    return "\n".join(parts)
+
+
+async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    assert emu.sync_calls == [str(emu.guild_id)]
+    names = {c["name"] for c in emu.commands[str(emu.guild_id)]}
+    assert names == {"ask", "sources", "help", "logs"}
+    ask = emu.command("ask")
+    question = next(o for o in ask["options"] if o["name"] == "question")
+    assert question["required"] and question["max_length"] == 300
+    private = next(o for o in ask["options"] if o["name"] == "private")
+    assert private["type"] == 5 and not private.get("required")
+    logs = emu.command("logs")
+    assert logs["default_member_permissions"] == str(MANAGE_MESSAGES)
+    subs = {o["name"] for o in logs["options"]}
+    assert subs == {"recent", "declined", "flagged", "search", "show", "stats", "export"}
+
+
+async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
+    discord_bot: Harness,
+) -> None:
+    emu = discord_bot.emu
+    ex = await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+    reply = await ex.wait()
+    assert ex.callback["type"] == 5  # acknowledged first, answered by follow-up
+    assert not ex.ephemeral
+    embed = reply["embeds"][0]
+    assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
+    sources = next(f for f in embed["fields"] if f["name"] == "Sources")["value"]
+    corpus = load_corpus()
+    cited = [a for a in corpus.articles if f"`{a.source}`" in sources]
+    assert cited and all("Istanbul" in a.text for a in cited)
+    assert "of 5 articles" in embed["footer"]["text"]
+    assert len(emu.buttons(reply)) == 2
+    rows = await discord_bot.wait_rows(
+        "SELECT surface, guild_id, channel_id, user_id, answered FROM entries", 1
+    )
+    member = emu.members["member"]
+    assert rows == [("discord", str(emu.guild_id), str(emu.channel_id), str(member.id), 1)]
+
+
+async def test_unanswerable_question_is_declined_visibly(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    answered = await (
+        await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+    ).wait()
+    declined = await (
+        await emu.invoke("member", "ask", {"question": "Who won the 2018 World Cup?"})
+    ).wait()
+    embed = declined["embeds"][0]
+    assert embed["title"].startswith("Not answered")
+    assert "/sources" in embed["description"]
+    assert embed["color"] != answered["embeds"][0]["color"]
+    assert emu.buttons(declined) == []
+
+
+async def test_private_makes_the_exchange_ephemeral(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    ex = await emu.invoke(
+        "member", "ask", {"question": "Who is the Kremlin spokesperson?", "private": True}
+    )
+    reply = await ex.wait()
+    assert ex.callback["data"]["flags"] & 64
+    assert reply["flags"] & 64
+
+
+async def test_mentions_in_a_question_ping_nobody(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    ex = await emu.invoke("member", "ask", {"question": "@everyone <@&1> **where** are the talks?"})
+    reply = await ex.wait()
+    assert reply["allowed_mentions"] == {"parse": []}
+    title = reply["embeds"][0]["title"]
+    assert "@everyone" not in title and "<@&1>" not in title and "**where**" not in title
+
+
+async def test_logs_are_for_moderators_only(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    await (await emu.invoke("member", "ask", {"question": "Who won the 2018 World Cup?"})).wait()
+    await discord_bot.wait_rows("SELECT id FROM entries", 1)
+    with pytest.raises(Refused):  # Discord hides the command from plain members...
+        await emu.invoke("member", "logs", {}, sub="recent")
+    # ...and if a server loosens that default, the bot still refuses.
+    ex = await emu.invoke("member", "logs", {}, sub="declined", respect_defaults=False)
+    refusal = await ex.wait()
+    assert "moderators" in refusal["content"] and refusal["flags"] & 64
+    assert "2018 World Cup" not in embed_text(refusal)
+    for who in ("moderator", "helper"):  # Manage Messages, or the configured moderator role
+        ex = await emu.invoke(who, "logs", {}, sub="declined", respect_defaults=False)
+        listing = await ex.wait()
+        assert listing["flags"] & 64
+        assert "2018 World Cup" in embed_text(listing)
+
+
+async def test_moderator_export_is_a_csv_attachment(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    await (await emu.invoke("member", "ask", {"question": "Who is Trump's Ukraine envoy?"})).wait()
+    await discord_bot.wait_rows("SELECT id FROM entries", 1)
+    reply = await (await emu.invoke("moderator", "logs", {}, sub="export")).wait()
+    assert reply["flags"] & 64
+    attachment = reply["attachments"][0]
+    assert attachment["filename"].endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(attachment["content"].lstrip("\ufeff"))))
+    assert [r["question"] for r in rows] == ["Who is Trump's Ukraine envoy?"]
+
+
+async def test_votes_are_logged_and_buttons_survive_a_restart(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    reply = await (
+        await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+    ).wait()
+    helpful, not_helpful = emu.buttons(reply)
+    await discord_bot.wait_rows("SELECT id FROM entries", 1)
+    ack = await (await emu.click("member", reply, helpful)).wait()
+    assert ack["flags"] & 64 and "helpful" in ack["content"]
+    assert discord_bot.rows("SELECT helpful FROM feedback") == [(1,)]
+
+    assert await discord_bot.stop() == 0
+    await discord_bot.start()
+    ack = await (await emu.click("member", reply, not_helpful)).wait()
+    assert "not helpful" in ack["content"]
+    assert discord_bot.rows("SELECT helpful FROM feedback") == [(0,)]  # replaced, not added
+
+
+async def test_fifty_questions_at_once_are_all_acknowledged_and_logged(
+    discord_bot: Harness,
+) -> None:
+    emu = discord_bot.emu
+    questions = [
+        "Where will the talks be held?",
+        "Who is the Kremlin spokesperson?",
+        "Who won the 2018 World Cup?",
+        "What did Trump call Putin's announcement?",
+    ]
+    exchanges = await asyncio.gather(
+        *(emu.invoke(f"user{i}", "ask", {"question": questions[i % 4]}) for i in range(50))
+    )
+    await asyncio.gather(*(ex.wait(timeout=30) for ex in exchanges))
+    ack_s = [ex.acked_at - ex.sent_at for ex in exchanges]
+    assert all(ex.callback is not None for ex in exchanges)
+    assert max(ack_s) < 3.0, max(ack_s)
+    rows = await discord_bot.wait_rows("SELECT id FROM entries", 50)
+    assert len(rows) == 50
+
+
+async def test_cooldown_tells_when_to_retry(emu: Emulator, tmp_path: Path) -> None:
+    h = Harness(emu, tmp_path, TALKS_ASK_COOLDOWN_RATE="1", TALKS_ASK_COOLDOWN_SECONDS="60")
+    await h.start()
+    try:
+        await (
+            await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+        ).wait()
+        reply = await (await emu.invoke("member", "ask", {"question": "Who is Peskov?"})).wait()
+        assert "try again in" in reply["content"] and reply["flags"] & 64
+    finally:
+        assert await h.stop() == 0
+
+
+async def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
+    bot = await BotProcess({"TALKS_DB_PATH": str(tmp_path / "x.db")}, tmp_path).start()
+    assert await bot.wait() == 2
+    lines = bot.output.strip().splitlines()
+    assert len(lines) == 1 and "TALKS_DISCORD_TOKEN" in lines[0]
+
+
+async def test_rejected_token_exits_2_with_one_line_and_no_secret(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = emu.env(TALKS_DISCORD_TOKEN="wrong-secret-token", TALKS_DB_PATH=str(tmp_path / "x.db"))
+    bot = await BotProcess(env, tmp_path).start()
+    assert await bot.wait() == 2
+    errors = [line for line in bot.output.splitlines() if "talks-bot:" in line]
+    assert len(errors) == 1 and "rejected the token" in errors[0]
+    assert "Traceback" not in bot.output and "wrong-secret-token" not in bot.output
+
+
+async def test_missing_applications_commands_scope_is_explained(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    emu.fail_sync_with = (403, 50001)
+    bot = await BotProcess(emu.env(TALKS_DB_PATH=str(tmp_path / "x.db")), tmp_path).start()
+    assert await bot.wait() == 2
+    assert "applications.commands" in bot.output and "Traceback" not in bot.output
