@@ -164,11 +164,12 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def load_engine(settings: Settings) -> Engine:
+    from bot.progress import terminal_bar
     from retrieval import Engine
     from retrieval.corpus import CorpusError
 
     try:
-        return Engine.from_settings(settings)
+        return Engine.from_settings(settings, progress=terminal_bar())
     except CorpusError as exc:
         raise UsageError(str(exc)) from None
 

@@ -10,6 +10,7 @@ Snowball-stemmed (PyStemmer).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import unicodedata
@@ -211,6 +212,24 @@ STOPWORDS = frozenset(
         "ve",
     ]
 )
+
+# Bump when the steps change; alias-table edits change the version by themselves.
+_CODE_VERSION = "1"
+
+
+def version() -> str:
+    """Identifies what ``terms`` does, so cached analyses are redone when it changes."""
+    tables = repr(
+        (
+            sorted(ALIASES.items()),
+            sorted(ACRONYMS.items()),
+            sorted(PHRASES.items()),
+            sorted(IRREGULAR.items()),
+            sorted(STOPWORDS),
+        )
+    )
+    return _CODE_VERSION + "-" + hashlib.sha256(tables.encode()).hexdigest()[:12]
+
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-"})

@@ -25,7 +25,8 @@ METADATA_FILE = "articles.json"
 TITLE_MAX_CHARS = 90
 
 # A sentence ends in . ! ? or … optionally followed by closing quotes or brackets.
-_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
+_SENTENCE_END = frozenset(".!?…")
+_CLOSERS = "\"”’')]"
 # A label glued to its text, as page cruft has it: "Read:49 Afrikaners …", "Watch:Video …".
 _GLUED_LABEL = re.compile(r"^[A-Za-z]{2,12}:\S")
 _MIN_PROSE_WORDS = 6
@@ -42,11 +43,11 @@ def is_prose(line: str) -> bool:
     its text. Very short lines are bylines, datelines or captions.
     """
     text = line.strip()
-    if len(text.split()) < _MIN_PROSE_WORDS:
+    if text.rstrip(_CLOSERS)[-1:] not in _SENTENCE_END:
         return False
-    if _GLUED_LABEL.match(text):
+    if text.count(" ") < _MIN_PROSE_WORDS - 1 and len(text.split()) < _MIN_PROSE_WORDS:
         return False
-    return bool(_TERMINAL.search(text))
+    return not (":" in text[:13] and _GLUED_LABEL.match(text))
 
 
 @dataclass(frozen=True)
@@ -129,16 +130,16 @@ def _decode(path: Path, raw: bytes) -> str:
 
 def _paragraphs(source: str, text: str) -> Iterable[Passage]:
     number = 0
-    for match in re.finditer(r"[^\r\n]+", text):
-        line = match.group()
+    offset = 0
+    for line in text.split("\n"):
+        line_start = offset
+        offset += len(line) + 1
         stripped = line.strip()
         if not stripped or stripped == "\ufeff":
             continue
         number += 1
-        lead = len(line) - len(line.lstrip())
-        start = match.start() + lead
-        end = start + len(stripped)
-        yield Passage(source, number, start, end, stripped, is_prose(stripped))
+        start = line_start + len(line) - len(line.lstrip())
+        yield Passage(source, number, start, start + len(stripped), stripped, is_prose(stripped))
 
 
 def derive_title(paragraphs: list[Passage]) -> str:

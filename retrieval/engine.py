@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-from retrieval import analyzer, extract, questions
+from retrieval import analyzer, cache, extract, questions
 from retrieval.corpus import Corpus, load_corpus, shorten
 from retrieval.index import BM25Index, Params
 from retrieval.models import Answer, Article, Citation, Quote
 from retrieval.spelling import Speller
+
+log = logging.getLogger(__name__)
 
 DECLINE_NOT_COVERED = "not_covered"
 NOT_COVERED_MESSAGE = (
     "The articles don't cover that, so I have nothing to quote. "
     "Run `sources` to see which articles I can answer from."
 )
+
+
+ProgressFn = Callable[[int, int], None]
+PROGRESS_EVERY = 5000  # paragraphs between progress reports
 
 
 class Engine:
@@ -31,35 +39,68 @@ class Engine:
         max_quotes: int = 3,
         min_score: float = 0.53,
         max_question_chars: int = 300,
+        cache_dir: Path | None = None,
+        progress: ProgressFn | None = None,
     ) -> None:
         self.corpus = corpus
+        self.params = params or Params()
         self.top_k = top_k
         self.max_quotes = max_quotes
         self.min_score = min_score
         self.max_question_chars = max_question_chars
         self.prose = corpus.prose
-        words = [analyzer.words(p.text) for p in self.prose]
-        self.index = BM25Index.build(
-            [[analyzer.stem(w) for w in ws] for ws in words], params or Params()
-        )
-        self.speller = Speller(
-            Counter(w for p in self.prose for w in analyzer.surface_words(p.text))
-        )
-        df = {t: self.index.document_frequency(t) for t in self.index.vocabulary}
-        self.weights = extract.Weights(self.index.n_docs, df)
+        self.index, word_counts = self._load_or_build(cache_dir, progress)
+        self.speller = Speller(word_counts)
+        self.weights = extract.Weights(self.index)
+
+    def _load_or_build(
+        self, cache_dir: Path | None, progress: ProgressFn | None
+    ) -> tuple[BM25Index, Counter[str]]:
+        if cache_dir is not None:
+            key = cache.key(self.corpus.version, self.params, analyzer.version())
+            path = cache.path_for(cache_dir, key)
+            cached = cache.load(path, key)
+            if cached is not None and cached.index.n_docs == len(self.prose):
+                return cached.index, cached.word_counts
+        index, word_counts = self._build(progress)
+        if cache_dir is not None:
+            try:
+                cache.save(path, key, index, word_counts)
+                for old in cache_dir.glob("index-*.npz"):
+                    if old != path:
+                        old.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not write the index cache in %s: %s", cache_dir, exc)
+        return index, word_counts
+
+    def _build(self, progress: ProgressFn | None) -> tuple[BM25Index, Counter[str]]:
+        total = len(self.prose)
+        documents: list[list[str]] = []
+        word_counts: Counter[str] = Counter()
+        for n, passage in enumerate(self.prose, 1):
+            documents.append(analyzer.terms(passage.text))
+            word_counts.update(analyzer.surface_words(passage.text))
+            if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
+                progress(n, total)
+        return BM25Index.build(documents, self.params), word_counts
 
     @classmethod
-    def from_settings(cls, settings: object) -> Engine:
-        """Build from a ``config.Settings`` (typed loosely so retrieval does not import config)."""
+    def from_settings(cls, settings: object, *, progress: ProgressFn | None = None) -> Engine:
+        """Build from a ``config.Settings`` (typed loosely so retrieval does not import config).
+
+        The analysed index is cached next to the answer log when ``index_cache`` is on.
+        """
         s = settings
-        corpus_dir: Path | None = getattr(s, "corpus_dir", None)
+        cache_dir = Path(s.db_path).parent / "index-cache" if s.index_cache else None  # type: ignore[attr-defined]
         return cls(
-            load_corpus(corpus_dir),
+            load_corpus(s.corpus_dir),  # type: ignore[attr-defined]
             params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
             top_k=s.top_k,  # type: ignore[attr-defined]
             max_quotes=s.max_quotes,  # type: ignore[attr-defined]
             min_score=s.min_score,  # type: ignore[attr-defined]
             max_question_chars=s.max_question_chars,  # type: ignore[attr-defined]
+            cache_dir=cache_dir,
+            progress=progress,
         )
 
     @property

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval import analyzer
+from retrieval.index import BM25Index
 from retrieval.models import Passage
 from retrieval.sentences import split_sentences
 
@@ -102,13 +103,13 @@ class Weights:
     questions fall short too (measured on the question set: 2 answers 3 more of them).
     """
 
-    def __init__(self, n_docs: int, df: dict[str, int], unseen_df: int = 2) -> None:
-        self.n = n_docs
-        self.df = df
+    def __init__(self, index: BM25Index, unseen_df: int = 2) -> None:
+        self.index = index
+        self.n = index.n_docs
         self.unseen_df = unseen_df
 
     def __call__(self, term: str) -> float:
-        df = self.df.get(term, self.unseen_df)
+        df = self.index.document_frequency(term) or self.unseen_df
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
 

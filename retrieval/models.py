@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +20,12 @@ class Article:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A paragraph (one non-empty line) with its place in the source file."""
+class Passage(NamedTuple):
+    """A paragraph (one non-empty line) with its place in the source file.
+
+    A named tuple rather than a frozen dataclass: a corpus makes one per paragraph, and
+    this is several times cheaper to create (it counts at 100,000 paragraphs).
+    """
 
     source: str
     paragraph: int

@@ -15,7 +15,7 @@ def test_ask_prints_quotes_with_markers_and_sources(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Istanbul" in result.stdout
     assert "[1]" in result.stdout and ".txt, paragraph" in result.stdout
-    assert not (tmp_path / "data").exists()
+    assert not (tmp_path / "data" / "talks.db").exists()
 
 
 def test_ask_json_follows_the_contract(tmp_path) -> None:

@@ -15,7 +15,9 @@ import discord
 import yarl
 
 from bot.discord.client import SyncError, TalksBot
+from bot.discord.loopwatch import LoopWatch
 from bot.logs.store import LogStore, StoreError
+from bot.progress import log_lines
 from config import Settings
 from retrieval import Engine
 from retrieval.corpus import CorpusError
@@ -57,7 +59,7 @@ def _fail(message: str) -> int:
 
 async def _main(settings: Settings) -> int:
     try:
-        engine = await asyncio.to_thread(Engine.from_settings, settings)
+        engine = await asyncio.to_thread(Engine.from_settings, settings, progress=log_lines(log))
     except CorpusError as exc:
         return _fail(str(exc))
     try:
@@ -65,6 +67,8 @@ async def _main(settings: Settings) -> int:
     except StoreError as exc:
         return _fail(str(exc))
     bot = TalksBot(settings, engine, store)
+    watch = LoopWatch()
+    watch.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,3 +101,4 @@ async def _main(settings: Settings) -> int:
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
         await store.close()
+        await watch.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -99,7 +98,7 @@ class Ask(commands.Cog):
     ) -> None:
         with self.bot.track():
             await interaction.response.defer(ephemeral=private, thinking=True)
-            answer = await asyncio.to_thread(self.bot.engine.answer, question)
+            answer = await self.bot.answer(question)
             entry = LogEntry.from_answer(
                 answer, "discord", entry_id=new_entry_id(),
                 guild_id=interaction.guild_id, channel_id=interaction.channel_id,

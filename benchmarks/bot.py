@@ -1,0 +1,133 @@
+"""The real bot under load: 1, 50 and 200 concurrent /ask against the test suite's Discord emulator.
+
+    python -m benchmarks.bot [--levels 1,50,200] [--single-runs 20]
+
+Starts the emulator on 127.0.0.1 and ``talks-bot run`` as a subprocess (cooldown off, a fresh
+answer log in a temporary folder), fires the questions at once, and prints for each level the
+acknowledgement and answer latency (median, p95, max; ratio to one question at a time),
+whether every question was answered and logged, and at the end the largest event-loop stall
+the bot itself saw (its loop watch, logged at shutdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from discord_emulator import BotProcess, Emulator
+
+QUESTIONS = [
+    "Where will the talks be held?",
+    "Who is the Kremlin spokesperson?",
+    "What did Trump call Putin's announcement?",
+    "Who won the 2018 World Cup?",
+    "How many Russian breaches did Ukraine claim?",
+    "What did Zelensky say about prolonging the killings?",
+]
+LOG_WAIT_S = 30
+
+
+def count(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def ms(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(values) * 1000, p95 * 1000, max(values) * 1000
+
+
+async def fire(emu: Emulator, n: int, round_no: int) -> tuple[list[float], list[float], int]:
+    exchanges = await asyncio.gather(
+        *(
+            emu.invoke(f"r{round_no}u{i}", "ask", {"question": QUESTIONS[i % len(QUESTIONS)]})
+            for i in range(n)
+        )
+    )
+    await asyncio.gather(*(ex.wait(timeout=60) for ex in exchanges), return_exceptions=True)
+    answered = sum(ex.done.is_set() and bool(ex.reply.get("embeds")) for ex in exchanges)
+    acks = [ex.acked_at - ex.sent_at for ex in exchanges if ex.acked_at]
+    answers = [ex.answered_at - ex.sent_at for ex in exchanges if ex.answered_at]
+    return acks, answers, answered
+
+
+async def run(levels: list[int], single_runs: int) -> int:
+    emu = Emulator()
+    await emu.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "log.db"
+        env = emu.env(TALKS_DB_PATH=str(db), TALKS_ASK_COOLDOWN_SECONDS="0")
+        bot = await BotProcess(env, Path(tmp)).start()
+        try:
+            await asyncio.wait_for(emu.identified.wait(), 60)
+            results = {}
+            round_no = 0
+            for n in levels:
+                acks: list[float] = []
+                answers: list[float] = []
+                answered = sent = 0
+                before = count(db)
+                for _ in range(single_runs if n == 1 else 1):
+                    round_no += 1
+                    a, b, ok = await fire(emu, n, round_no)
+                    acks += a
+                    answers += b
+                    answered += ok
+                    sent += n
+                deadline = time.monotonic() + LOG_WAIT_S
+                while count(db) - before < sent and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+                results[n] = (acks, answers, answered, sent, count(db) - before)
+        finally:
+            code = await bot.stop()
+            await emu.stop()
+        stall = re.findall(r"largest event-loop stall: ([0-9.]+) ms", bot.output)
+    base_ack = statistics.median(results[levels[0]][0])
+    base_ans = statistics.median(results[levels[0]][1])
+    print("# Bot under load (real `talks-bot run` against the local Discord emulator)\n")
+    print(
+        "| concurrent /ask | ack median / p95 / max ms | × single | answer median / p95 / "
+        "max ms | × single | answered | logged |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for n, (acks, answers, answered, sent, logged) in results.items():
+        a, b = ms(acks), ms(answers)
+        print(
+            f"| {n} | {a[0]:.1f} / {a[1]:.1f} / {a[2]:.1f} | "
+            f"{statistics.median(acks) / base_ack:.1f} | {b[0]:.1f} / {b[1]:.1f} / {b[2]:.1f} | "
+            f"{statistics.median(answers) / base_ans:.1f} | {answered}/{sent} | {logged}/{sent} |"
+        )
+    print(
+        f"\nLargest event-loop stall in the bot: {stall[-1] if stall else '?'} ms "
+        f"(exit code {code}). Discord requires an acknowledgement within 3000 ms."
+    )
+    return 0 if code == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--levels", default="1,50,200", help="concurrency levels")
+    parser.add_argument("--single-runs", type=int, default=20, help="rounds at level 1")
+    args = parser.parse_args(argv)
+    return asyncio.run(run([int(x) for x in args.levels.split(",")], args.single_runs))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

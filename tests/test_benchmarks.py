@@ -1,0 +1,35 @@
+"""The benchmarks still run (tiny sizes): figures come from running them, not from tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def run(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_retrieval_benchmark_prints_every_engine_with_ratios() -> None:
+    out = run("benchmarks.retrieval", "--sizes", "300", "--queries", "10")
+    for name in (
+        "| Talks Bot |",
+        "| rank-bm25 |",
+        "| SQLite FTS5 |",
+        "restart from the index cache",
+    ):
+        assert name in out
+    assert "| 10/10 |" in out  # Talks Bot's top-5 equals rank-bm25's on every timed query
+
+
+def test_bot_benchmark_answers_and_logs_everything() -> None:
+    out = run("benchmarks.bot", "--levels", "1,5", "--single-runs", "2")
+    assert "| 1 |" in out and "| 2/2 | 2/2 |" in out
+    assert "| 5 |" in out and "| 5/5 | 5/5 |" in out
+    assert "Largest event-loop stall in the bot:" in out and "exit code 0" in out

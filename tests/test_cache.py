@@ -1,0 +1,51 @@
+"""The on-disk index cache: used when it matches, rebuilt when the corpus or file changes."""
+
+from __future__ import annotations
+
+import logging
+
+from retrieval import Engine
+from retrieval.corpus import load_corpus
+
+ARTICLE = "Negotiators met in Geneva on Monday to discuss a truce between the two sides."
+
+
+def test_restart_uses_the_cache_and_answers_the_same(tmp_path, engine) -> None:
+    cache_dir = tmp_path / "cache"
+    first = Engine(load_corpus(), cache_dir=cache_dir)
+    files = list(cache_dir.glob("index-*.npz"))
+    assert len(files) == 1
+    calls = []
+    second = Engine(load_corpus(), cache_dir=cache_dir, progress=lambda d, t: calls.append(d))
+    assert calls == []  # nothing analysed again
+    for q in ("Where will the talks be held?", "Who is the Kremln spokesperson?"):
+        assert second.answer(q).quotes == first.answer(q).quotes == engine.answer(q).quotes
+
+
+def test_a_corrupt_cache_is_detected_and_rebuilt(tmp_path, caplog) -> None:
+    cache_dir = tmp_path / "cache"
+    Engine(load_corpus(), cache_dir=cache_dir)
+    (path,) = cache_dir.glob("index-*.npz")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        rebuilt = Engine(load_corpus(), cache_dir=cache_dir)
+    assert "ignoring index cache" in caplog.text
+    assert "Istanbul" in rebuilt.answer("Where will the talks be held?").quotes[0].text
+    Engine(load_corpus(), cache_dir=cache_dir)  # and the rewritten file loads cleanly
+    assert caplog.text.count("ignoring index cache") == 1
+
+
+def test_a_changed_corpus_gets_a_new_index(tmp_path, write_corpus) -> None:
+    cache_dir = tmp_path / "cache"
+    folder = write_corpus({"a.txt": ARTICLE})
+    assert (
+        not Engine(load_corpus(folder), cache_dir=cache_dir)
+        .answer("Where did Zelensky wait?")
+        .answered
+    )
+    (folder / "b.txt").write_text("Zelensky said he would wait for Putin in Turkiye on Thursday.")
+    answer = Engine(load_corpus(folder), cache_dir=cache_dir).answer("Where did Zelensky wait?")
+    assert answer.answered and answer.quotes[0].citations[0].source == "b"
+    assert len(list(cache_dir.glob("index-*.npz"))) == 1
