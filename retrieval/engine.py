@@ -177,7 +177,13 @@ def plain_text(answer: Answer) -> str:
     """The answer as people read it: quotes with [n] markers, then the numbered sources."""
     if not answer.answered:
         return answer.answer
-    lines = [f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}" for q in answer.quotes]
+    lines = []
+    for q in answer.quotes:
+        line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
+        articles = len({c.source for c in q.citations})
+        if articles > 1:
+            line += f" (reported by {articles} of {answer.articles_total} articles)"
+        lines.append(line)
     lines.append("")
     for n, c in enumerate(answer.sources(), 1):
         lines.append(f"[{n}] {c.title} ({c.file}, paragraph {c.paragraph})")

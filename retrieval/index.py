@@ -12,7 +12,6 @@ not: that part is a per-query constant, kept apart from the postings.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -76,21 +75,20 @@ class BM25Index:
     def build(cls, documents: Sequence[Sequence[str]], params: Params = Params()) -> BM25Index:
         if not documents:
             raise ValueError("cannot index an empty corpus")
+        # One Python pass maps tokens to ids; counting is numpy's: sort (document, term) keys.
         vocabulary: dict[str, int] = {}
-        term_ids: list[int] = []
-        tfs: list[int] = []
-        doc_of: list[int] = []
-        lengths = np.fromiter((len(d) for d in documents), dtype=np.float64, count=len(documents))
         setdefault = vocabulary.setdefault
-        for doc, tokens in enumerate(documents):
-            counts = Counter(tokens)
-            term_ids.extend(setdefault(t, len(vocabulary)) for t in counts)
-            tfs.extend(counts.values())
-            doc_of.extend([doc] * len(counts))
-        tid = np.asarray(term_ids, dtype=np.int64)
-        tf = np.asarray(tfs, dtype=np.float64)
-        did = np.asarray(doc_of, dtype=np.int32)
+        flat = [setdefault(t, len(vocabulary)) for doc in documents for t in doc]
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        n_terms = max(len(vocabulary), 1)
+        keys = np.repeat(np.arange(len(documents), dtype=np.int64), lengths) * n_terms
+        keys += np.asarray(flat, dtype=np.int64)
+        pairs, counts = np.unique(keys, return_counts=True)
+        did = (pairs // n_terms).astype(np.int32)
+        tid = pairs % n_terms
+        tf = counts.astype(np.float64)
         df = np.bincount(tid, minlength=len(vocabulary))
+        lengths = lengths.astype(np.float64)
 
         model = params.model()
         model.corpus_size = len(documents)

@@ -59,6 +59,7 @@ def test_same_fact_in_several_articles_is_shown_once_citing_all(engine: Engine) 
     assert len(sources) >= 2
     texts = [q.text for q in answer.quotes]
     assert sum("prolonging the killings" in t for t in texts) == 1
+    assert f"(reported by {len(sources)} of 5 articles)" in answer.answer
 
 
 def test_misspelt_words_are_corrected_against_the_corpus(engine: Engine) -> None:
