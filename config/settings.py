@@ -64,9 +64,6 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
 
-    def env_name(self, field: str) -> str:
-        return ENV_PREFIX + field.upper()
-
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning a validation error into one line per bad variable."""

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -59,16 +60,13 @@ class Corpus:
     def article(self, source: str) -> Article:
         return self._by_source[source]
 
-    @property
+    @cached_property
     def _by_source(self) -> dict[str, Article]:
-        cache = self.__dict__.get("_by_source_cache")
-        if cache is None:
-            cache = {a.source: a for a in self.articles}
-            object.__setattr__(self, "_by_source_cache", cache)
-        return cache
+        return {a.source: a for a in self.articles}
 
-    @property
+    @cached_property
     def prose(self) -> list[Passage]:
+        """The paragraphs that may be indexed and quoted."""
         return [p for p in self.passages if p.prose]
 
 

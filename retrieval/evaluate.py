@@ -23,7 +23,7 @@ import rank_bm25
 
 from retrieval.analyzer import fold
 from retrieval.corpus import Corpus
-from retrieval.models import Answer, Quote
+from retrieval.models import Answer, Citation, Quote
 
 DECLINE_KINDS = frozenset({"unanswerable", "off_topic", "bad_input"})
 
@@ -140,12 +140,9 @@ class Baseline:
     non-empty line with lower-case ``\\w+`` tokens, quoting the top paragraph, never declining."""
 
     def __init__(self, corpus: Corpus) -> None:
-        from retrieval.models import Citation
-
         self.passages = list(corpus.passages)
         self.corpus = corpus
         self.model = rank_bm25.BM25Okapi([self._tokens(p.text) for p in self.passages])
-        self._citation = Citation
 
     @staticmethod
     def _tokens(text: str) -> list[str]:
@@ -155,9 +152,6 @@ class Baseline:
         scores = self.model.get_scores(self._tokens(question))
         best = self.passages[int(scores.argmax())]
         article = self.corpus.article(best.source)
-        quote = Quote(
-            best.text,
-            float(scores.max()),
-            [self._citation(best.source, article.file, article.title, best.paragraph)],
-        )
+        citation = Citation(best.source, article.file, article.title, best.paragraph)
+        quote = Quote(best.text, float(scores.max()), [citation])
         return Answer(question, True, best.text, [quote])

@@ -88,12 +88,3 @@ class Answer:
         """The source numbers (1-based, as in ``sources()``) a quote cites."""
         keys = [(c.source, c.paragraph) for c in self.sources()]
         return [keys.index((c.source, c.paragraph)) + 1 for c in quote.citations]
-
-    @property
-    def cited_sources(self) -> list[str]:
-        """Distinct articles cited, in order of first citation."""
-        seen: dict[str, None] = {}
-        for quote in self.quotes:
-            for citation in quote.citations:
-                seen.setdefault(citation.source, None)
-        return list(seen)

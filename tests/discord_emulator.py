@@ -74,6 +74,11 @@ class Exchange:
         flags = ((self.callback or {}).get("data") or {}).get("flags", 0) or 0
         return bool(flags & EPHEMERAL) or any(m.get("flags", 0) & EPHEMERAL for m in self.messages)
 
+    def record(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        self.answered_at = time.perf_counter()
+        self.done.set()
+
     @property
     def reply(self) -> dict[str, Any]:
         return self.messages[-1]
@@ -124,7 +129,7 @@ class Emulator:
         r.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync_commands)
         r.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         r.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
-        r.add_patch("/api/v10/webhooks/{app}/{token}/messages/{message}", self._edit)
+        r.add_patch("/api/v10/webhooks/{app}/{token}/messages/{message}", self._followup)
         r.add_get("/api/v10/webhooks/{app}/{token}/messages/{message}", self._get_message)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -445,10 +450,8 @@ class Emulator:
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 7):  # a message now (or an update of the clicked one)
             message = self._message(body.get("data") or {}, interaction_id=ex.id)
-            ex.messages.append(message)
+            ex.record(message)
             resource["message"] = message
-            ex.answered_at = time.perf_counter()
-            ex.done.set()
         flags = (body.get("data") or {}).get("flags") or 0
         interaction = {
             "id": str(ex.id),
@@ -463,23 +466,12 @@ class Emulator:
         return web.Response(status=204)
 
     async def _followup(self, request: web.Request) -> web.Response:
+        """A follow-up (POST) or an edit of the original response (PATCH)."""
         ex = self.exchanges.get(request.match_info["token"])
         if ex is None:
             return self._json({"message": "Unknown Webhook", "code": 10015}, 404)
         message = self._message(await self._body(request), interaction_id=ex.id)
-        ex.messages.append(message)
-        ex.answered_at = time.perf_counter()
-        ex.done.set()
-        return self._json(message)
-
-    async def _edit(self, request: web.Request) -> web.Response:
-        ex = self.exchanges.get(request.match_info["token"])
-        if ex is None:
-            return self._json({"message": "Unknown Webhook", "code": 10015}, 404)
-        message = self._message(await self._body(request), interaction_id=ex.id)
-        ex.messages.append(message)
-        ex.answered_at = time.perf_counter()
-        ex.done.set()
+        ex.record(message)
         return self._json(message)
 
     async def _get_message(self, request: web.Request) -> web.Response:
