@@ -96,9 +96,8 @@ async def _main(settings: Settings) -> int:
         return 0
     finally:
         stopper.cancel()
-        await bot.close()
+        await bot.close()  # finishes work in flight, then closes the answer log it owns
         if not runner.done():
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
-        await store.close()
         await watch.stop()
