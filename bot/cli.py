@@ -1,4 +1,4 @@
-"""The ``talks-bot`` command: ask, sources, eval, logs and run.
+"""The ``talks-bot`` command: ask, sources, eval, logs, invite, doctor and run.
 
 Every failure a user can cause ends in one line on stderr and exit code 2, never a traceback.
 Heavy imports (the Discord stack, Datasette) happen only in the commands that need them.
@@ -81,6 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_logs_parser(commands)
 
+    invite = commands.add_parser(
+        "invite", help="print the URL that adds the bot to a server",
+        description="Print the invite URL for this bot: scopes bot and applications.commands, "
+        "exactly the permissions it uses, and TALKS_GUILD_ID's server preselected if set. "
+        "The application id comes from Discord with TALKS_DISCORD_TOKEN, or from --app-id.",
+    )  # fmt: skip
+    invite.add_argument(
+        "--app-id", type=_snowflake, metavar="ID",
+        help="the application id (Developer Portal → General Information); no token needed",
+    )  # fmt: skip
+    invite.set_defaults(handler=cmd_invite)
+
+    doctor = commands.add_parser(
+        "doctor", parents=[corpus], help="check the Discord setup, changing nothing",
+        description="Check the token, application, test server, registered commands, channel "
+        "permissions, moderator role, answer log and corpus: one line each, with the fix for "
+        "each failure. Sends no message and changes nothing. Exit code 0 when all pass.",
+    )  # fmt: skip
+    doctor.set_defaults(handler=cmd_doctor)
+
     run = commands.add_parser(
         "run", parents=[corpus], help="start the Discord bot",
         description="Connect to Discord and serve slash commands. Needs TALKS_DISCORD_TOKEN.",
@@ -138,6 +158,12 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     serve.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
     serve.set_defaults(handler=cmd_logs_serve)
+
+
+def _snowflake(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a number, e.g. 123456789012345678")
+    return int(text)
 
 
 def _positive_int(text: str) -> int:
@@ -384,6 +410,39 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
         return browse.serve(settings.db_path, args.port)
     except browse.BrowseError as exc:
         raise UsageError(str(exc)) from None
+
+
+# --- invite and doctor ------------------------------------------------------------------------
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from bot.discord import invite
+
+    settings = load_settings(args)
+    app_id = args.app_id
+    if app_id is None:
+        token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+        if not token:
+            raise UsageError(
+                "no application id: give --app-id ID (Developer Portal → General Information "
+                "→ Application ID) or set TALKS_DISCORD_TOKEN"
+            )
+        try:
+            app_id = asyncio.run(invite.application_id(settings.discord_api_url, token))
+        except invite.InviteError as exc:
+            raise UsageError(str(exc)) from None
+    _print(invite.invite_text(app_id, settings.guild_id))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.discord import doctor
+
+    settings = load_settings(args)
+    _print("Checking the setup (sends no message, changes nothing)...")
+    checks = asyncio.run(doctor.diagnose(settings))
+    _print(doctor.report(checks))
+    return 0 if all(c.ok is not False for c in checks) else 1
 
 
 # --- run ----------------------------------------------------------------------------------------

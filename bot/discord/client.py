@@ -51,12 +51,16 @@ class TalksBot(commands.Bot):
         self._closing = False
 
     async def setup_hook(self) -> None:
-        errors.install(self.tree)
-        for name in COGS:
-            await self.load_extension(name)
+        await self.load_commands()
         await self._sync()
         if self.settings.log_retention_days:
             self.purge_old_entries.start()
+
+    async def load_commands(self) -> None:
+        """Build the command tree; no connection needed, so `talks-bot doctor` builds the same."""
+        errors.install(self.tree)
+        for name in COGS:
+            await self.load_extension(name)
 
     @tasks.loop(hours=24)
     async def purge_old_entries(self) -> None:
