@@ -439,6 +439,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.discord import doctor
 
     settings = load_settings(args)
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice extras: not used
     _print("Checking the setup (sends no message, changes nothing)...")
     checks = asyncio.run(doctor.diagnose(settings))
     _print(doctor.report(checks))

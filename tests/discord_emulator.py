@@ -114,12 +114,14 @@ class Emulator:
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._init_setup_checks()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[self._log_request])
         r = app.router
+        self._add_setup_routes(r)
         r.add_get("/gateway", self._gateway)
         r.add_get("/api/v10/users/@me", self._me)
         r.add_get("/api/v10/oauth2/applications/@me", self._application)
@@ -274,7 +276,7 @@ class Emulator:
             "guild_id": str(self.guild_id),
             "name": "talks",
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": self.channel_overwrites,
             "nsfw": False,
             "parent_id": None,
             "topic": None,
@@ -299,9 +301,12 @@ class Emulator:
                 "flags": 0,
             }
 
+        bot_role = role(self.bot_role_id, "Talks Bot", self.bot_role_permissions, 2)
+        bot_role["managed"] = True  # the role Discord makes from the invite's permissions
         return [
             role(self.guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
             role(self.moderator_role_id, "Moderators", MEMBER_PERMISSIONS, 1),
+            bot_role,
         ]
 
     def _message(
@@ -379,6 +384,8 @@ class Emulator:
         return self._json(self.bot_user)
 
     async def _application(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         return self._json(
             {
                 "id": str(self.app_id),
@@ -549,7 +556,9 @@ class Emulator:
 
     def _guild(self) -> dict[str, Any]:
         bot_member = {
-            **self._member(Member(self.app_id, "Talks Bot", [], MEMBER_PERMISSIONS)),
+            **self._member(
+                Member(self.app_id, "Talks Bot", [self.bot_role_id], MEMBER_PERMISSIONS)
+            ),
             "user": self.bot_user,
         }
         return {
@@ -589,6 +598,127 @@ class Emulator:
             raise RuntimeError("the bot is not connected to the gateway")
         self._seq += 1
         await self._ws.send_json({"op": 0, "t": name, "s": self._seq, "d": data})
+
+    # --- issue 14: read-only endpoints for `talks-bot doctor` and `invite` -------------------
+    # Kept apart from the rest: the guild as the bot sees it over REST (roles, channels with
+    # their overwrites, the bot's member), the registered commands, and a log of every
+    # request so tests can check that doctor only reads.
+
+    INVITE_PERMISSIONS = (1 << 11) | (1 << 14) | (1 << 15)  # what `talks-bot invite` asks for
+
+    def _init_setup_checks(self) -> None:
+        self.bot_role_id = snowflake()
+        self.bot_role_permissions = self.INVITE_PERMISSIONS
+        self.channel_overwrites: list[dict[str, Any]] = []
+        self.bot_in_guild = True
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+
+    def _add_setup_routes(self, r: web.UrlDispatcher) -> None:
+        r.add_get("/api/v10/guilds/{guild}", self._get_guild)
+        r.add_get("/api/v10/guilds/{guild}/channels", self._get_channels)
+        r.add_get("/api/v10/guilds/{guild}/members/{user}", self._get_member)
+        r.add_get("/api/v10/applications/{app}/commands", self._get_commands)
+        r.add_get("/api/v10/applications/{app}/guilds/{guild}/commands", self._get_commands)
+
+    @web.middleware
+    async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        return await handler(request)
+
+    def deny_in_channel(self, target_id: int, bits: int, *, role: bool = True) -> None:
+        """Add a channel overwrite denying ``bits`` to a role (or a member) in the channel."""
+        self.channel_overwrites.append(
+            {"id": str(target_id), "type": 0 if role else 1, "allow": "0", "deny": str(bits)}
+        )
+
+    def _guild_access(self, request: web.Request) -> web.Response | None:
+        """Discord's answers for a bad token, an unknown guild, or one the bot is not in."""
+        if not self._authorised(request):
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        if request.match_info["guild"] != str(self.guild_id):
+            return self._json({"message": "Unknown Guild", "code": 10004}, 404)
+        if not self.bot_in_guild:
+            return self._json({"message": "Missing Access", "code": 50001}, 403)
+        return None
+
+    async def _get_guild(self, request: web.Request) -> web.Response:
+        if (refused := self._guild_access(request)) is not None:
+            return refused
+        g = self._guild()
+        rest = {
+            k: g[k]
+            for k in (
+                "id",
+                "name",
+                "icon",
+                "owner_id",
+                "roles",
+                "emojis",
+                "stickers",
+                "features",
+                "afk_timeout",
+                "verification_level",
+                "default_message_notifications",
+                "explicit_content_filter",
+                "mfa_level",
+                "system_channel_flags",
+                "nsfw_level",
+                "premium_tier",
+                "preferred_locale",
+                "application_id",
+            )
+        }
+        none = (
+            "description",
+            "home_header",
+            "splash",
+            "discovery_splash",
+            "banner",
+            "region",
+            "afk_channel_id",
+            "system_channel_id",
+            "widget_channel_id",
+            "max_presences",
+            "vanity_url_code",
+            "rules_channel_id",
+            "safety_alerts_channel_id",
+            "public_updates_channel_id",
+            "incidents_data",
+        )
+        return self._json(
+            {
+                **rest,
+                **dict.fromkeys(none),
+                "widget_enabled": False,
+                "max_members": 500000,
+                "max_stage_video_channel_users": 50,
+                "max_video_channel_users": 25,
+                "premium_subscription_count": 0,
+                "premium_progress_bar_enabled": False,
+                "nsfw": False,
+            }
+        )
+
+    async def _get_channels(self, request: web.Request) -> web.Response:
+        if (refused := self._guild_access(request)) is not None:
+            return refused
+        return self._json([self._channel()])
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        if (refused := self._guild_access(request)) is not None:
+            return refused
+        if request.match_info["user"] != str(self.app_id):
+            return self._json({"message": "Unknown Member", "code": 10007}, 404)
+        member = self._member(Member(self.app_id, "Talks Bot", [self.bot_role_id], 0))
+        member.pop("permissions")  # only interactions carry a member's permissions
+        return self._json({**member, "user": self.bot_user, "banner": None})
+
+    async def _get_commands(self, request: web.Request) -> web.Response:
+        if "guild" in request.match_info and (refused := self._guild_access(request)):
+            return refused
+        if not self._authorised(request):
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        return self._json(self.commands.get(request.match_info.get("guild", "global"), []))
 
 
 class BotProcess:

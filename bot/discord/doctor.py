@@ -22,7 +22,7 @@ from config import Settings
 
 TEXT_CHANNEL_TYPES = (0, 5)  # text and announcement channels, where /ask answers
 MAX_LISTED = 5  # channels or commands named in one line before "and N more"
-INVITE_FIX = "run `talks-bot invite` and open the URL it prints"
+INVITE_FIX = "open the URL that `talks-bot invite` prints"
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ async def _check_commands(api: ReadOnlyAPI, settings: Settings, seen: _Discord) 
         if seen.guild is None:
             return _skipped("commands", "needs the bot in the server")
         where, path = (
-            f"server {settings.guild_id}",
+            f"in server {settings.guild_id}",
             f"/applications/{app_id}/guilds/{settings.guild_id}/commands",
         )
     else:
@@ -231,7 +231,7 @@ async def _check_commands(api: ReadOnlyAPI, settings: Settings, seen: _Discord) 
         if exc.status == 403:
             return Check(
                 False,
-                f"commands: Discord refuses to list them in {where} (403)",
+                f"commands: Discord refuses to list them {where} (403)",
                 f"the bot lacks the applications.commands scope there: {INVITE_FIX}",
             )
         raise
@@ -282,18 +282,18 @@ async def _check_permissions(api: ReadOnlyAPI, settings: Settings, seen: _Discor
             problems.append(
                 f"#{plain(channel.get('name'), 60)} lacks " + ", ".join(p.name for p in lacking)
             )
-    seen_note = f" ({hidden} channels hidden from the bot not checked)" if hidden else ""
+    seen_note = f" ({hidden} hidden from the bot, not checked)" if hidden else ""
     if problems:
         return Check(
             False,
             f"permissions: {_listed(problems)}{seen_note}",
-            "in each channel's settings → Permissions, allow them for the bot's role "
-            "(a deny for @everyone or a role there overrides the server-wide grant)",
+            "Edit Channel → Permissions: allow them for the bot's role (a deny for @everyone "
+            "or another role in the channel overrides the server-wide grant)",
         )
     needed = ", ".join(p.name for p in perms.NEEDED)
-    return Check(
-        True, f"permissions: {needed} in all {len(text) - hidden} text channels{seen_note}"
-    )
+    count = len(text) - hidden
+    where = "the one text channel" if count == 1 else f"all {count} text channels"
+    return Check(True, f"permissions: {needed} in {where}{seen_note}")
 
 
 async def _check_moderator_role(api: ReadOnlyAPI, settings: Settings, seen: _Discord) -> Check:

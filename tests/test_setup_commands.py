@@ -1,0 +1,265 @@
+"""``talks-bot invite`` and ``talks-bot doctor`` as a newcomer runs them, against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import discord
+import pytest
+from discord_emulator import BotProcess, Emulator
+
+from bot.discord.commands_diff import expected_commands
+from bot.logs import schema
+from config import load_settings
+
+EMBED_LINKS = 1 << 14
+STARTUP_S = 30
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    e = Emulator()
+    await e.start()
+    try:
+        yield e
+    finally:
+        await e.stop()
+
+
+async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """``python -m bot ARGS`` without blocking the loop the emulator answers on."""
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env={**base, **env}, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+def setup_env(emu: Emulator, tmp: Path, **extra: str) -> dict[str, str]:
+    defaults = {
+        "TALKS_DB_PATH": str(tmp / "log.db"),
+        "TALKS_MODERATOR_ROLE_ID": str(emu.moderator_role_id),
+    }
+    return emu.env(**{**defaults, **extra})
+
+
+async def register(emu: Emulator, env: dict[str, str], *, edit=None) -> None:
+    """Put commands in the emulator as a sync would (optionally edited, as an older version's)."""
+    settings = load_settings(guild_id=int(env["TALKS_GUILD_ID"]))
+    payload = await expected_commands(settings)
+    if edit is not None:
+        payload = edit(payload)
+    url = f"{emu.api_url}/applications/{emu.app_id}/guilds/{emu.guild_id}/commands"
+    async with (
+        aiohttp.ClientSession() as s,
+        s.put(url, json=payload, headers={"Authorization": f"Bot {emu.token}"}) as r,
+    ):
+        assert r.status == 200
+
+
+def marks(out: str) -> dict[str, str]:
+    """Each check's first words → its mark."""
+    return {line[2:40]: line[0] for line in out.splitlines() if line[:1] in "✓✗–"}
+
+
+# --- invite ---------------------------------------------------------------------------------
+
+
+async def test_invite_reads_the_application_id_and_asks_for_exactly_what_the_bot_uses(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    code, out, err = await cli("invite", env=emu.env(), cwd=tmp_path)
+    assert code == 0, err
+    url = next(line for line in out.splitlines() if line.startswith("https://"))
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert (parts.netloc, parts.path) == ("discord.com", "/oauth2/authorize")
+    assert query["client_id"] == str(emu.app_id)
+    assert query["scope"].split() == ["bot", "applications.commands"]
+    wanted = discord.Permissions(send_messages=True, embed_links=True, attach_files=True)
+    assert int(query["permissions"]) == wanted.value == emu.INVITE_PERMISSIONS
+    assert query["guild_id"] == str(emu.guild_id) and query["disable_guild_select"] == "true"
+    for name in ("Send Messages", "Embed Links", "Attach Files"):
+        assert sum(line.strip().startswith(name) for line in out.splitlines()) == 1
+    assert emu.token not in out + err
+
+
+async def test_invite_with_app_id_needs_no_token_or_guild(tmp_path: Path) -> None:
+    code, out, _ = await cli("invite", "--app-id", "1234567890", env={}, cwd=tmp_path)
+    assert code == 0
+    url = next(line for line in out.splitlines() if line.startswith("https://"))
+    query = parse_qs(urlsplit(url).query)
+    assert query["client_id"] == ["1234567890"]
+    assert "guild_id" not in query and "disable_guild_select" not in query
+
+
+async def test_invite_with_a_rejected_token_says_so_in_one_line(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = emu.env(TALKS_DISCORD_TOKEN="not-the-token")
+    code, out, err = await cli("invite", env=env, cwd=tmp_path)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "rejected the token" in err
+    assert "not-the-token" not in err
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+async def test_doctor_passes_after_the_real_bot_registered_its_commands(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = setup_env(emu, tmp_path)
+    bot = await BotProcess(env, tmp_path).start()
+    try:
+        await asyncio.wait_for(emu.synced.wait(), STARTUP_S)
+    finally:
+        assert await bot.stop() == 0, bot.output
+    before = len(emu.requests)
+    code, out, err = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 0, out + err
+    assert set(marks(out).values()) == {"✓"}, out
+    assert len(marks(out)) == 8 and "All 8 checks passed" in out
+    assert "/ask /help /logs /sources" in out
+    assert emu.token not in out + err
+    doctor_requests = emu.requests[before:]
+    assert doctor_requests and all(method == "GET" for method, _ in doctor_requests)
+    assert emu.sync_calls == [str(emu.guild_id)]  # the bot's own sync, none from doctor
+
+
+async def test_doctor_with_a_bad_token_fails_and_never_prints_it(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = setup_env(emu, tmp_path, TALKS_DISCORD_TOKEN="wrong-token-123")
+    code, out, err = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    lines = out.splitlines()
+    bad = next(i for i, line in enumerate(lines) if line.startswith("✗"))
+    assert "rejected the token" in lines[bad] and lines[bad + 1].strip().startswith("fix:")
+    assert sum(line.startswith("–") for line in lines) == 5  # the Discord checks after it
+    assert [line[:1] for line in lines if "answer log" in line or "corpus" in line] == ["✓", "✓"]
+    assert "wrong-token-123" not in out + err
+
+
+async def test_doctor_when_the_bot_is_not_in_the_guild(emu: Emulator, tmp_path: Path) -> None:
+    emu.bot_in_guild = False
+    code, out, _ = await cli("doctor", env=setup_env(emu, tmp_path), cwd=tmp_path)
+    assert code == 1
+    assert f"✗ the bot is not in server {emu.guild_id}" in out
+    assert "talks-bot invite" in out.split(f"not in server {emu.guild_id}")[1].splitlines()[1]
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("–")] == [
+        "– commands", "– permissions", "– moderator role",
+    ]  # fmt: skip
+
+
+async def test_doctor_finds_embed_links_denied_in_the_channel(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    emu.deny_in_channel(emu.guild_id, EMBED_LINKS)  # @everyone may not embed in #talks
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.startswith("✗")]
+    assert failed == ["✗ permissions: #talks lacks Embed Links"], out
+    assert "allow them for the bot's role" in out
+
+
+async def test_a_role_allow_in_the_channel_beats_an_everyone_deny(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    emu.deny_in_channel(emu.guild_id, EMBED_LINKS)
+    emu.channel_overwrites.append(
+        {"id": str(emu.bot_role_id), "type": 0, "allow": str(EMBED_LINKS), "deny": "0"}
+    )
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 0, out
+
+
+async def test_doctor_finds_commands_out_of_date(emu: Emulator, tmp_path: Path) -> None:
+    env = setup_env(emu, tmp_path)
+
+    def older(payload: list[dict]) -> list[dict]:
+        ask = next(c for c in payload if c["name"] == "ask")
+        ask["options"][0]["max_length"] = 500  # registered when TALKS_MAX_QUESTION_CHARS was 500
+        return [c for c in payload if c["name"] != "help"] + [
+            {"name": "old", "description": "Gone.", "type": 1}
+        ]
+
+    await register(emu, env, edit=older)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    line = next(x for x in out.splitlines() if x.startswith("✗"))
+    assert line.startswith(f"✗ commands registered in server {emu.guild_id} are out of date")
+    assert "/help not registered" in line
+    assert "/ask differs at question.max_length (registered 500, this version 300)" in line
+    assert "/old registered but not a command of this version" in line
+    assert "talks-bot run" in out
+
+
+async def test_doctor_with_a_moderator_role_that_does_not_exist(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = setup_env(emu, tmp_path, TALKS_MODERATOR_ROLE_ID="123456789")
+    await register(emu, env)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    assert [x for x in out.splitlines() if x.startswith("✗")] == [
+        "✗ moderator role 123456789 (TALKS_MODERATOR_ROLE_ID) is not a role in the server"
+    ]
+
+
+async def test_doctor_with_an_answer_log_it_cannot_create(emu: Emulator, tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file where the log's folder should be")
+    env = setup_env(emu, tmp_path, TALKS_DB_PATH=str(tmp_path / "data" / "talks.db"))
+    await register(emu, env)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    failed = [x for x in out.splitlines() if x.startswith("✗")]
+    assert len(failed) == 1 and "cannot be created" in failed[0] and "is a file" in failed[0]
+    assert "TALKS_DB_PATH" in out.split(failed[0])[1].splitlines()[1]
+    assert not (tmp_path / "data").is_dir()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to read-only files")
+async def test_doctor_with_a_read_only_answer_log(emu: Emulator, tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    sqlite3.connect(db).close()
+    db.chmod(0o444)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1 and "is not writable (the file)" in out
+
+
+async def test_doctor_reads_the_log_schema_without_changing_the_file(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.db"
+    with sqlite3.connect(db) as conn:  # a log from the first release: schema 1
+        conn.executescript(schema.MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.close()
+    before = db.read_bytes()
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 0, out
+    assert f"schema 1, upgraded to {schema.VERSION} at the next start" in out
+    assert db.read_bytes() == before
+    db.write_bytes(b"not a database at all" * 100)
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1 and "cannot be read" in out
