@@ -139,6 +139,19 @@ async def test_doctor_passes_after_the_real_bot_registered_its_commands(
     assert emu.sync_calls == [str(emu.guild_id)]  # the bot's own sync, none from doctor
 
 
+async def test_doctor_passes_before_the_first_run_saying_run_registers_the_commands(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    code, out, _ = await cli("doctor", env=setup_env(emu, tmp_path), cwd=tmp_path)
+    assert code == 0, out
+    assert [x for x in out.splitlines() if x[:1] in "✗–"] == [
+        f"– commands: none registered in server {emu.guild_id} yet; `talks-bot run` registers "
+        "/ask /help /logs /sources when it starts"
+    ]
+    assert "All 7 checks passed, 1 skipped" in out
+    assert not (tmp_path / "log.db").exists()  # doctor creates nothing
+
+
 async def test_doctor_with_a_bad_token_fails_and_never_prints_it(
     emu: Emulator, tmp_path: Path
 ) -> None:
@@ -263,3 +276,31 @@ async def test_doctor_reads_the_log_schema_without_changing_the_file(
     db.write_bytes(b"not a database at all" * 100)
     code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
     assert code == 1 and "cannot be read" in out
+
+
+# --- .env.example ---------------------------------------------------------------------------
+
+EXAMPLES_NOT_DEFAULTS = {
+    "discord_token", "guild_id", "moderator_role_id", "log_retention_days", "corpus_dir",
+}  # fmt: skip
+
+
+def test_env_example_documents_every_setting_with_its_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import ENV_PREFIX, Settings
+
+    text = (Path(__file__).parent.parent / ".env.example").read_text("utf-8")
+    assignments = [line.removeprefix("# ") for line in text.splitlines() if "=" in line
+                   and line.removeprefix("# ").startswith(ENV_PREFIX)]  # fmt: skip
+    named = {line.split("=", 1)[0] for line in assignments}
+    assert named == {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    for key in [k for k in os.environ if k.startswith(ENV_PREFIX) or k == "DISCORD_TOKEN"]:
+        monkeypatch.delenv(key)
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(assignments) + "\n", "utf-8")  # every line uncommented
+    uncommented = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    for name in Settings.model_fields:
+        if name not in EXAMPLES_NOT_DEFAULTS:
+            assert getattr(uncommented, name) == getattr(defaults, name), name

@@ -74,7 +74,7 @@ def report(checks: list[Check]) -> str:
     failed = sum(c.ok is False for c in checks)
     skipped = sum(c.ok is None for c in checks)
     if failed:
-        tail = f" ({skipped} skipped until those are fixed)" if skipped else ""
+        tail = f" ({skipped} skipped)" if skipped else ""
         lines.append(
             f"{failed} of {len(checks)} checks failed{tail}. Fix them and run "
             "`talks-bot doctor` again."
@@ -236,6 +236,9 @@ async def _check_commands(api: ReadOnlyAPI, settings: Settings, seen: _Discord) 
             )
         raise
     names = " ".join(sorted(f"/{c['name']}" for c in expected))
+    if not registered:  # a new application: the first `talks-bot run` registers them
+        return Check(None, f"commands: none registered {where} yet; `talks-bot run` registers "
+                     f"{names} when it starts")  # fmt: skip
     diff = differences(expected, registered)
     if not diff:
         return Check(True, f"commands registered {where} match this version: {names}")
