@@ -27,7 +27,7 @@ INVITE_FIX = "open the URL that `talks-bot invite` prints"
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: ok True (✓), False (✗) or None (skipped: an earlier ✗ blocks it)."""
+    """One line of the report: ok True (✓), False (✗) or None (–, skipped: not checkable yet)."""
 
     ok: bool | None
     text: str
