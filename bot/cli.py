@@ -438,9 +438,15 @@ def cmd_invite(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.discord import doctor
 
-    settings = load_settings(args)
-    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice extras: not used
     _print("Checking the setup (sends no message, changes nothing)...")
+    try:
+        settings = load_settings(args)
+    except UsageError as exc:  # a typo in .env is what doctor is for: report it as a check
+        bad = doctor.Check(False, f"settings: {exc}", "correct it in .env or the environment "
+                           "(.env.example describes every setting)")  # fmt: skip
+        _print(doctor.report([bad]))
+        return 1
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice extras: not used
     checks = asyncio.run(doctor.diagnose(settings))
     _print(doctor.report(checks))
     return 0 if all(c.ok is not False for c in checks) else 1

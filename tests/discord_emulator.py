@@ -714,8 +714,10 @@ class Emulator:
         return self._json({**member, "user": self.bot_user, "banner": None})
 
     async def _get_commands(self, request: web.Request) -> web.Response:
-        if "guild" in request.match_info and (refused := self._guild_access(request)):
-            return refused
+        if "guild" in request.match_info:
+            refused = self._guild_access(request)
+            if refused is not None:  # a Response is a mapping: empty means falsy
+                return refused
         if not self._authorised(request):
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         return self._json(self.commands.get(request.match_info.get("guild", "global"), []))

@@ -304,3 +304,52 @@ def test_env_example_documents_every_setting_with_its_default(
     for name in Settings.model_fields:
         if name not in EXAMPLES_NOT_DEFAULTS:
             assert getattr(uncommented, name) == getattr(defaults, name), name
+
+
+async def test_doctor_without_a_test_guild_compares_the_global_commands(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in setup_env(emu, tmp_path).items() if k != "TALKS_GUILD_ID"}
+    payload = await expected_commands(load_settings())
+    url = f"{emu.api_url}/applications/{emu.app_id}/commands"
+    async with (
+        aiohttp.ClientSession() as s,
+        s.put(url, json=payload, headers={"Authorization": f"Bot {emu.token}"}) as r,
+    ):
+        assert r.status == 200
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 0, out
+    assert "✓ commands registered globally match this version" in out
+    assert "– test server: TALKS_GUILD_ID is not set" in out
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("", "no Discord token"),
+        ("Bot abc.def.ghi", "starts with 'Bot '"),
+        ('"abc.def.ghi"', "spaces or quotes"),
+        ("abc.def\nghi", "spaces or quotes"),
+    ],
+)
+def test_token_mistakes_are_named_without_asking_discord(token: str, problem: str) -> None:
+    from bot.discord.doctor import _token_problem
+
+    found = _token_problem(token)
+    assert found is not None and problem in found.text and found.ok is False
+    assert "abc" not in found.text + found.fix
+    assert _token_problem("  abc.def.ghi\n") is None  # surrounding whitespace is stripped
+
+
+def test_names_from_discord_cannot_drive_the_terminal() -> None:
+    from bot.discord.doctor import plain
+
+    assert plain("talks\x1b[2J\x1b]0;pwned\x07\u202e") == "talks?[2J?]0;pwned??"
+    assert len(plain("x" * 500)) == 100
+
+
+async def test_doctor_reports_a_bad_setting_as_a_failed_check(tmp_path: Path) -> None:
+    code, out, err = await cli("doctor", env={"TALKS_GUILD_ID": "my-server"}, cwd=tmp_path)
+    assert code == 1 and err == ""
+    assert out.splitlines()[1].startswith("✗ settings: invalid setting TALKS_GUILD_ID")
+    assert "my-server" not in out and ".env.example" in out
