@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         "prints one JSON line per input line, in order",
     )  # fmt: skip
     ask.add_argument("--no-log", action="store_true", help="do not record in the answer log")
+    ask.add_argument(
+        "--explain", action="store_true",
+        help="show how the question was read (focus, term weights, answer type, candidates) "
+        "and why it was answered or declined; nothing is logged",
+    )  # fmt: skip
     ask.set_defaults(handler=cmd_ask)
 
     sources = commands.add_parser(
@@ -196,6 +201,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give either a question or --batch FILE, not both")
     settings = load_settings(args)
     engine = load_engine(settings)
+    if args.explain:
+        from bot.explain import explanation_lines
+
+        if args.question is None:
+            raise UsageError("--explain takes one question, not --batch")
+        for line in explanation_lines(args.question, engine.explain(args.question)):
+            _print(line)
+        return 0
     answers: list[Answer] = []
     if args.batch is not None:
         for item_id, question, error in _batch_items(args.batch):
