@@ -322,6 +322,7 @@ async def test_doctor_without_a_test_guild_compares_the_global_commands(
     assert code == 0, out
     assert "✓ commands registered globally match this version" in out
     assert "– test server: TALKS_GUILD_ID is not set" in out
+    assert "– permissions: not checked (needs TALKS_GUILD_ID)" in out
 
 
 @pytest.mark.parametrize(
@@ -354,3 +355,22 @@ async def test_doctor_reports_a_bad_setting_as_a_failed_check(tmp_path: Path) ->
     assert code == 1 and err == ""
     assert out.splitlines()[1].startswith("✗ settings: invalid setting TALKS_GUILD_ID")
     assert "my-server" not in out and ".env.example" in out
+
+
+async def test_doctor_when_discord_cannot_be_reached(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        "TALKS_DISCORD_TOKEN": "abc.def.ghi",
+        "TALKS_DISCORD_API_URL": f"http://127.0.0.1:{port}/api/v10",
+        "TALKS_DB_PATH": str(tmp_path / "log.db"),
+    }
+    code, out, err = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1 and err == ""
+    assert out.splitlines()[1].startswith(f"✗ token: cannot reach http://127.0.0.1:{port}")
+    assert "TALKS_DISCORD_API_URL" in out.splitlines()[2]
+    code, out, err = await cli("invite", env=env, cwd=tmp_path)
+    assert code == 2 and err.count("\n") == 1 and "cannot reach" in err

@@ -135,7 +135,7 @@ async def _discord_checks(settings: Settings) -> list[Check]:
             try:
                 out.append(await step(api, settings, seen))
             except APIError as exc:
-                out.append(_api_failure(name, exc, settings))
+                out.append(_api_failure(name, exc))
             if name in ("token", "application") and out[-1].ok is not True:
                 reason = "needs an accepted token" if name == "token" else "needs the application"
                 return out + [_skipped(n, reason) for n in names[len(out) :]]
@@ -146,7 +146,12 @@ def _skipped(name: str, why: str) -> Check:
     return Check(None, f"{name}: not checked ({why})")
 
 
-def _api_failure(name: str, exc: APIError, settings: Settings) -> Check:
+def _no_guild(name: str, settings: Settings) -> Check:
+    why = "needs TALKS_GUILD_ID" if settings.guild_id is None else "needs the bot in the server"
+    return _skipped(name, why)
+
+
+def _api_failure(name: str, exc: APIError) -> Check:
     if exc.status == 0:
         return Check(
             False,
@@ -252,7 +257,7 @@ async def _check_commands(api: ReadOnlyAPI, settings: Settings, seen: _Discord) 
 
 async def _check_permissions(api: ReadOnlyAPI, settings: Settings, seen: _Discord) -> Check:
     if seen.guild is None:
-        return _skipped("permissions", "needs the bot in the server")
+        return _no_guild("permissions", settings)
     guild, gid = seen.guild, int(settings.guild_id or 0)
     bot_id = int((seen.user or {})["id"])
     member = await api.get(f"/guilds/{gid}/members/{bot_id}")
@@ -308,7 +313,7 @@ async def _check_moderator_role(api: ReadOnlyAPI, settings: Settings, seen: _Dis
             "members with Manage Messages",
         )
     if seen.guild is None:
-        return _skipped("moderator role", "needs the bot in the server")
+        return _no_guild("moderator role", settings)
     role = next((r for r in seen.guild.get("roles", []) if int(r["id"]) == role_id), None)
     if role is None:
         return Check(

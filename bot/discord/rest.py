@@ -51,18 +51,19 @@ class ReadOnlyAPI:
             try:
                 async with self._session.get(self.base_url + path, params=params) as resp:
                     data = await _json(resp)
+                    if resp.status < 400:
+                        return data
+                    error = data if isinstance(data, dict) else {}
                     if resp.status == 429 and attempt == 0:
-                        wait = float(data.get("retry_after", MAX_RATE_LIMIT_WAIT_S + 1))
+                        wait = float(error.get("retry_after", MAX_RATE_LIMIT_WAIT_S + 1))
                         if wait <= MAX_RATE_LIMIT_WAIT_S:
                             await asyncio.sleep(wait)
                             continue
-                    if resp.status >= 400:
-                        raise APIError(
-                            resp.status,
-                            int(data.get("code") or 0),
-                            str(data.get("message") or resp.reason or "error"),
-                        )
-                    return data
+                    raise APIError(
+                        resp.status,
+                        int(error.get("code") or 0),
+                        str(error.get("message") or resp.reason or "error"),
+                    )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise APIError(
                     0, 0, f"cannot reach {self.base_url}: {type(exc).__name__}"
