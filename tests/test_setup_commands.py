@@ -164,6 +164,7 @@ async def test_doctor_with_a_bad_token_fails_and_never_prints_it(
     assert sum(line.startswith("–") for line in lines) == 5  # the Discord checks after it
     assert [line[:1] for line in lines if "answer log" in line or "corpus" in line] == ["✓", "✓"]
     assert "wrong-token-123" not in out + err
+    assert "looks like the Client Secret" in lines[bad + 1]  # no dots: not a bot token's shape
 
 
 async def test_doctor_when_the_bot_is_not_in_the_guild(emu: Emulator, tmp_path: Path) -> None:

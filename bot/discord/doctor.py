@@ -135,7 +135,7 @@ async def _discord_checks(settings: Settings) -> list[Check]:
             try:
                 out.append(await step(api, settings, seen))
             except APIError as exc:
-                out.append(_api_failure(name, exc))
+                out.append(_api_failure(name, exc, dotted="." in raw))
             if name in ("token", "application") and out[-1].ok is not True:
                 reason = "needs an accepted token" if name == "token" else "needs the application"
                 return out + [_skipped(n, reason) for n in names[len(out) :]]
@@ -151,7 +151,7 @@ def _no_guild(name: str, settings: Settings) -> Check:
     return _skipped(name, why)
 
 
-def _api_failure(name: str, exc: APIError) -> Check:
+def _api_failure(name: str, exc: APIError, *, dotted: bool = True) -> Check:
     if exc.status == 0:
         return Check(
             False,
@@ -162,7 +162,13 @@ def _api_failure(name: str, exc: APIError) -> Check:
         return Check(
             False,
             "Discord rejected the token (401 Unauthorized)",
-            "copy a fresh token (Developer Portal → Bot → Reset Token) into "
+            (
+                ""
+                if dotted
+                else "a bot token has three parts separated by dots; this looks like "
+                "the Client Secret or Public Key. "
+            )
+            + "Copy a fresh token (Developer Portal → Bot → Reset Token) into "
             "TALKS_DISCORD_TOKEN; paste it without quotes or spaces",
         )
     return Check(
