@@ -337,7 +337,7 @@ async def _check_moderator_role(api: ReadOnlyAPI, settings: Settings, seen: _Dis
 def check_log(path: Path) -> Check:
     """Writable (or creatable) and at a schema this version reads, without touching the file."""
     path = Path(path)
-    name = f"answer log {path}"
+    name = f"answer log {plain(path, 200)}"
     fix = "set TALKS_DB_PATH to a file in a folder you can write to"
     if path.is_dir():
         return Check(False, f"{name} is a folder", fix)
@@ -367,7 +367,7 @@ def check_log(path: Path) -> Check:
     except sqlite3.Error as exc:
         return Check(
             False,
-            f"{name} cannot be read: {exc}",
+            f"{name} cannot be read: {plain(exc, 200)}",
             "if it is not a Talks Bot log, move it away or " + fix,
         )
     if version > schema.VERSION:
