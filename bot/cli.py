@@ -164,12 +164,12 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def load_engine(settings: Settings) -> Engine:
+    from bot.app import build_engine
     from bot.progress import terminal_bar
-    from retrieval import Engine
     from retrieval.corpus import CorpusError
 
     try:
-        return Engine.from_settings(settings, progress=terminal_bar())
+        return build_engine(settings, progress=terminal_bar())
     except CorpusError as exc:
         raise UsageError(str(exc)) from None
 
@@ -188,6 +188,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError(f'give a question, e.g. {PROG} ask "Where will the talks be held?"')
     if args.batch is not None and args.question is not None:
         raise UsageError("give either a question or --batch FILE, not both")
+    from bot.present import answer_json, answer_text
+
     settings = load_settings(args)
     engine = load_engine(settings)
     answers: list[Answer] = []
@@ -198,14 +200,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 continue
             answer = engine.answer(question)
             answers.append(answer)
-            _print(json.dumps({"id": item_id, **answer.to_dict()}, ensure_ascii=False))
+            _print(json.dumps(answer_json(answer, item_id), ensure_ascii=False))
     else:
         answer = engine.answer(args.question)
         answers.append(answer)
         if args.json:
-            _print(json.dumps({"id": None, **answer.to_dict()}, ensure_ascii=False))
+            _print(json.dumps(answer_json(answer), ensure_ascii=False))
         else:
-            _print(answer.answer)
+            _print(answer_text(answer))
     if not args.no_log:
         asyncio.run(_record(settings, answers))
     return 0

@@ -9,18 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval import analyzer, cache, extract, questions
-from retrieval.corpus import Corpus, load_corpus, shorten
+from retrieval.corpus import Corpus, shorten
 from retrieval.index import BM25Index, Params
-from retrieval.models import Answer, Article, Citation, Quote
+from retrieval.models import NOT_COVERED, Answer, Citation, Quote
 from retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
 
-DECLINE_NOT_COVERED = "not_covered"
-NOT_COVERED_MESSAGE = (
-    "The articles don't cover that, so I have nothing to quote. "
-    "Run `sources` to see which articles I can answer from."
-)
+DECLINE_NOT_COVERED = NOT_COVERED
 
 
 ProgressFn = Callable[[int, int], None]
@@ -84,29 +80,6 @@ class Engine:
                 progress(n, total)
         return BM25Index.build(documents, self.params), word_counts
 
-    @classmethod
-    def from_settings(cls, settings: object, *, progress: ProgressFn | None = None) -> Engine:
-        """Build from a ``config.Settings`` (typed loosely so retrieval does not import config).
-
-        The analysed index is cached next to the answer log when ``index_cache`` is on.
-        """
-        s = settings
-        cache_dir = Path(s.db_path).parent / "index-cache" if s.index_cache else None  # type: ignore[attr-defined]
-        return cls(
-            load_corpus(s.corpus_dir),  # type: ignore[attr-defined]
-            params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
-            top_k=s.top_k,  # type: ignore[attr-defined]
-            max_quotes=s.max_quotes,  # type: ignore[attr-defined]
-            min_score=s.min_score,  # type: ignore[attr-defined]
-            max_question_chars=s.max_question_chars,  # type: ignore[attr-defined]
-            cache_dir=cache_dir,
-            progress=progress,
-        )
-
-    @property
-    def articles(self) -> tuple[Article, ...]:
-        return self.corpus.articles
-
     def query_terms(self, question: str) -> list[str]:
         """Index terms of a question, with words the corpus never uses spelling-corrected."""
         out = []
@@ -126,7 +99,7 @@ class Engine:
     def _answer(self, question: str) -> Answer:
         rejection = questions.check(question, self.max_question_chars)
         if rejection is not None:
-            return self._decline(question, rejection.reason, rejection.message)
+            return self._decline(question, rejection.reason, rejection.details)
         text = questions.clean(question)
         wanted = extract.answer_type(text)
         terms = self.query_terms(text)
@@ -136,7 +109,7 @@ class Engine:
         found = extract.candidates(terms, retrieved, self.weights, wanted.pattern)
         chosen = extract.select(found, self.min_score, self.max_quotes)
         if not chosen:
-            return self._decline(question, DECLINE_NOT_COVERED, NOT_COVERED_MESSAGE)
+            return self._decline(question, DECLINE_NOT_COVERED)
         quotes = [
             Quote(
                 text=shorten(c.text, extract.MAX_QUOTE_CHARS),
@@ -147,44 +120,23 @@ class Engine:
             )
             for c in chosen
         ]
-        answer = Answer(
+        return Answer(
             question=question,
             answered=True,
-            answer="",
             quotes=quotes,
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
         )
-        answer.answer = plain_text(answer)
-        return answer
 
     def _cite(self, source: str, paragraph: int) -> Citation:
-        article = self.corpus.article(source)
-        return Citation(source, article.file, article.title, paragraph)
+        return Citation.of(self.corpus.article(source), paragraph)
 
-    def _decline(self, question: str, reason: str, message: str) -> Answer:
+    def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(
             question=question,
             answered=False,
-            answer=message,
             reason=reason,
+            details=dict(details or {}),
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
         )
-
-
-def plain_text(answer: Answer) -> str:
-    """The answer as people read it: quotes with [n] markers, then the numbered sources."""
-    if not answer.answered:
-        return answer.answer
-    lines = []
-    for q in answer.quotes:
-        line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
-        articles = len({c.source for c in q.citations})
-        if articles > 1:
-            line += f" (reported by {articles} of {answer.articles_total} articles)"
-        lines.append(line)
-    lines.append("")
-    for n, c in enumerate(answer.sources(), 1):
-        lines.append(f"[{n}] {c.title} ({c.file}, paragraph {c.paragraph})")
-    return "\n".join(lines)

@@ -24,7 +24,9 @@ def test_ask_json_follows_the_contract(tmp_path) -> None:
     assert set(data) == {"id", "question", "answered", "answer", "quotes", "reason", "latency_ms"}
     assert data["answered"] is True and data["reason"] is None
     citation = data["quotes"][0]["citations"][0]
-    assert set(citation) == {"source", "file", "title", "paragraph"}
+    assert set(citation) == {
+        "source", "file", "title", "paragraph", "label", "outlet", "date", "url"
+    }  # fmt: skip
     assert citation["file"].endswith(".txt") and isinstance(citation["paragraph"], int)
 
 

@@ -11,8 +11,9 @@ import re
 
 import discord
 
+from bot import wording
 from bot.logs.models import LogEntry, Stats
-from retrieval.models import Answer, Article
+from retrieval.models import Answer, Article, Citation
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -28,6 +29,8 @@ REVIEW_COLOUR = discord.Colour.blurple()
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+LIST_SOURCES = "try /sources"
+_LINKABLE = re.compile(r"^https?://[^\s<>()]+$")  # a URL that cannot break out of the link
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s")
 
 
@@ -55,7 +58,7 @@ def cut(text: str, limit: int) -> str:
 def answer_embed(answer: Answer, question: str) -> discord.Embed:
     asked = safe(" ".join(question.split()))
     if not answer.answered:
-        message = answer.answer.replace("Run `sources`", "Try /sources")
+        message = wording.decline_message(answer, LIST_SOURCES)
         embed = discord.Embed(
             title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
             description=cut(message, DESCRIPTION_MAX),
@@ -69,17 +72,21 @@ def answer_embed(answer: Answer, question: str) -> discord.Embed:
         lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
     embed = discord.Embed(title=cut("Q: " + asked, TITLE_MAX), colour=ANSWER_COLOUR)
     embed.description = _join_fitting(lines, DESCRIPTION_MAX, sep="\n\n")
-    sources = [
-        f"**[{n}]** {safe(c.title)} — `{c.source}` ¶{c.paragraph}"
-        for n, c in enumerate(answer.sources(), 1)
-    ]
+    sources = [f"**[{n}]** {source_line(c)}" for n, c in enumerate(answer.sources(), 1)]
     embed.add_field(name="Sources", value=_join_fitting(sources, FIELD_MAX), inline=False)
-    agreeing = len({c.source for c in answer.quotes[0].citations})
-    embed.set_footer(
-        text=f"First quote reported by {agreeing} of {answer.articles_total} "
-        f"article{'s' if answer.articles_total != 1 else ''} · quotes are verbatim"
-    )
+    agreeing = wording.reported_by(answer.quotes[0], answer.articles_total)
+    footer = f"First quote {agreeing} · " if agreeing else ""
+    embed.set_footer(text=footer + "quotes are verbatim")
     return _fit(embed)
+
+
+def source_line(c: Citation) -> str:
+    """Label (a link when the article has a URL), outlet and date, file and paragraph."""
+    label = safe(c.label or c.title)
+    if c.url and _LINKABLE.match(c.url):
+        label = f"[{label}](<{c.url}>)"
+    extra = ", ".join(safe(x) for x in (c.outlet, c.date) if x)
+    return f"{label}{', ' + extra if extra else ''} — `{c.source}` ¶{c.paragraph}"
 
 
 def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
@@ -89,7 +96,7 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
         colour=REVIEW_COLOUR,
     )
     lines = [
-        f"`{a.source}` — {safe(a.title)} ({a.paragraphs} paragraphs)"
+        f"`{a.source}` — {safe(a.label or a.title)} ({a.paragraphs} paragraphs)"
         + (f", {safe(a.outlet)}" if a.outlet else "")
         for a in articles
     ]

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.wording import plain_text
 from retrieval.models import Answer
 
 Surface = Literal["discord", "cli"]
@@ -79,7 +80,7 @@ class LogEntry:
             question=answer.question,
             answered=answer.answered,
             reason=answer.reason,
-            answer=answer.answer,
+            answer=plain_text(answer),
             quotes=data["quotes"],  # type: ignore[arg-type]
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),

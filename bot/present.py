@@ -1,0 +1,66 @@
+"""The terminal's presentation of an answer: plain text wrapped to the terminal, no Markdown.
+
+Quotes are separated by a blank line; each source line gives the article's label, outlet and
+date, then the file and paragraph to check it in. Text from articles is stripped of control
+characters so a file cannot move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+import unicodedata
+
+from bot import wording
+from retrieval.models import Answer
+
+LIST_SOURCES = "run talks-bot sources"
+MAX_WIDTH = 100  # long lines read badly even on a wide terminal
+MIN_WIDTH = 40  # below this, wrapping makes every line a word
+
+
+def terminal_width() -> int:
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return max(MIN_WIDTH, min(columns, MAX_WIDTH))
+
+
+def printable(text: str) -> str:
+    """Drop control and format characters (escape sequences, bidi overrides) from text."""
+    return "".join(
+        " " if c in "\t\n\r" else c
+        for c in text
+        if c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf")
+    )
+
+
+def answer_text(answer: Answer, width: int | None = None) -> str:
+    """What ``talks-bot ask`` prints: wrapped quotes with [n] markers, then the sources."""
+    width = width or terminal_width()
+    if not answer.answered:
+        return textwrap.fill(wording.decline_message(answer, LIST_SOURCES), width)
+    blocks = []
+    for q in answer.quotes:
+        line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
+        agreeing = wording.reported_by(q, answer.articles_total)
+        blocks.append(textwrap.fill(line + (f" ({agreeing})" if agreeing else ""), width))
+    sources = [
+        textwrap.fill(
+            printable(f"[{n}] {wording.citation_line(c)}"), width, subsequent_indent="    "
+        )
+        for n, c in enumerate(answer.sources(), 1)
+    ]
+    return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(sources)
+
+
+def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
+    """The documented JSON contract (README, "JSON contract"): values plus the neutral text."""
+    data = answer.to_dict()
+    return {
+        "id": item_id,
+        "question": data["question"],
+        "answered": data["answered"],
+        "answer": wording.plain_text(answer),
+        "quotes": data["quotes"],
+        "reason": data["reason"],
+        "latency_ms": data["latency_ms"],
+    }
