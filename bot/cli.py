@@ -321,7 +321,7 @@ def _run_store(settings: Settings, action: Any) -> Any:
 
 
 def _time(text: str | None) -> str | None:
-    from bot.logs.review import parse_time
+    from bot.logs.formats import parse_time
 
     if text is None:
         return None
@@ -332,7 +332,7 @@ def _time(text: str | None) -> str | None:
 
 
 def cmd_logs_list(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
     from bot.logs.models import Filters
 
     settings = load_settings(args)
@@ -341,7 +341,7 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
         flagged=args.flagged, search=args.search,
     )  # fmt: skip
     entries = _run_store(settings, lambda s: s.entries(filters))
-    render = {"table": review.table, "json": review.json_lines, "csv": review.csv_text}
+    render = {"table": formats.table, "json": formats.json_lines, "csv": formats.csv_text}
     text = render[args.format](entries)
     if text:
         sys.stdout.write(text if args.format == "csv" else text + "\n")
@@ -349,22 +349,22 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_logs_show(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
     entry = _run_store(load_settings(args), lambda s: s.get(args.id))
     if entry is None:
         raise UsageError(f"no log entry with id {args.id}")
     _print(json.dumps(entry.to_dict(), ensure_ascii=False) if args.format == "json"
-           else review.detail(entry))  # fmt: skip
+           else formats.detail(entry))  # fmt: skip
     return 0
 
 
 def cmd_logs_stats(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
     since, until = _time(args.since), _time(args.until)
     stats = _run_store(load_settings(args), lambda s: s.stats(since, until))
-    _print(review.stats_text(stats))
+    _print(formats.stats_text(stats))
     return 0
 
 

@@ -24,7 +24,7 @@ from retrieval import Answer, Engine
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.review")
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.logs")
 SHUTDOWN_GRACE_S = 10.0
 
 

@@ -1,4 +1,4 @@
-"""Log entries as moderators read them: a terminal table, JSON Lines, CSV, one entry in full."""
+"""Log entries as moderators read them in a terminal: table, JSON Lines, CSV, one in full."""
 
 from __future__ import annotations
 

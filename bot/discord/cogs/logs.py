@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.discord.errors import NotModerator
 from bot.discord.render import NO_MENTIONS, entries_embed, entry_embed, stats_embed
-from bot.logs import review
+from bot.logs import formats
 from bot.logs.models import Filters
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class Logs(
             limit=EXPORT_MAX, since=since, declined=which == "declined", flagged=which == "flagged"
         )
         entries = await self.bot.store.entries(filters)
-        data = review.csv_text(entries).encode("utf-8")
+        data = formats.csv_text(entries).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"talks-log-{which}-{days}d.csv")
         await interaction.followup.send(
             f"{len(entries)} entries ({which}, last {days} days).",
