@@ -321,7 +321,7 @@ def _run_store(settings: Settings, action: Any) -> Any:
 
 
 def _time(text: str | None) -> str | None:
-    from bot.logs.formats import parse_time
+    from bot.times import parse_time
 
     if text is None:
         return None

@@ -12,6 +12,7 @@ import textwrap
 import unicodedata
 
 from bot import wording
+from retrieval.corpus import shorten
 from retrieval.models import Answer
 
 LIST_SOURCES = "run talks-bot sources"
@@ -31,6 +32,13 @@ def printable(text: str) -> str:
         for c in text
         if c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf")
     )
+
+
+def clip(text: str, width: int) -> str:
+    """Text on one terminal line of at most ``width`` characters: white space collapsed,
+    control characters dropped, cut at a word boundary with "…" (the terminal's one
+    shortening helper)."""
+    return shorten(" ".join(printable(text).split()), width)
 
 
 def answer_text(answer: Answer, width: int | None = None) -> str:

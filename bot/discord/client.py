@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -19,6 +19,7 @@ from discord.ext import commands, tasks
 from bot.discord import errors
 from bot.discord.render import NO_MENTIONS
 from bot.logs.store import LogStore
+from bot.times import ago
 from config import Settings
 from retrieval import Answer, Engine
 
@@ -62,7 +63,7 @@ class TalksBot(commands.Bot):
     async def purge_old_entries(self) -> None:
         """Apply TALKS_LOG_RETENTION_DAYS once a day."""
         days = self.settings.log_retention_days or 0
-        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        cutoff = ago(timedelta(days=days))
         deleted = await self.store.purge(before=cutoff)
         log.info("retention: deleted %d log entries older than %d days", deleted, days)
 

@@ -7,7 +7,7 @@ server that loosens Discord's defaults still keeps the log private.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -18,6 +18,7 @@ from bot.discord.errors import NotModerator
 from bot.discord.render import NO_MENTIONS, entries_embed, entry_embed, stats_embed
 from bot.logs import formats
 from bot.logs.models import Filters
+from bot.times import ago
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -107,7 +108,7 @@ class Logs(
     async def stats(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7
     ) -> None:
-        since = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        since = ago(timedelta(days=days))
         s = await self.bot.store.stats(since)
         await interaction.response.send_message(
             embed=stats_embed(s, f"last {days} days"), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -122,7 +123,7 @@ class Logs(
         days: app_commands.Range[int, 1, 3650] = 30,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        since = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        since = ago(timedelta(days=days))
         filters = Filters(
             limit=EXPORT_MAX, since=since, declined=which == "declined", flagged=which == "flagged"
         )
