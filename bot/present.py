@@ -13,7 +13,7 @@ import unicodedata
 
 from bot import wording
 from retrieval.corpus import shorten
-from retrieval.models import Answer
+from retrieval.models import Answer, Citation
 
 LIST_SOURCES = "run talks-bot sources"
 MAX_WIDTH = 100  # long lines read badly even on a wide terminal
@@ -51,13 +51,22 @@ def answer_text(answer: Answer, width: int | None = None) -> str:
         line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
         agreeing = wording.reported_by(q, answer.articles_total)
         blocks.append(textwrap.fill(line + (f" ({agreeing})" if agreeing else ""), width))
-    sources = [
-        textwrap.fill(
-            printable(f"[{n}] {wording.citation_line(c)}"), width, subsequent_indent="    "
-        )
-        for n, c in enumerate(answer.sources(), 1)
-    ]
+    sources = [_source(n, c, width) for n, c in enumerate(answer.sources(), 1)]
     return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(sources)
+
+
+def _source(n: int, c: Citation, width: int) -> str:
+    """``[n] label, outlet, date``, then where to check it (file, paragraph, URL) indented."""
+    head = ", ".join(printable(x) for x in (c.label or c.title, c.outlet, c.date) if x)
+    where = f"{c.file}, paragraph {c.paragraph}" + (f" · {printable(c.url)}" if c.url else "")
+    indent = " " * (len(str(n)) + 3)
+    return "\n".join(
+        [
+            textwrap.fill(f"[{n}] {head}", width, subsequent_indent=indent),
+            textwrap.fill(where, width, initial_indent=indent, subsequent_indent=indent,
+                          break_long_words=False, break_on_hyphens=False),
+        ]
+    )  # fmt: skip
 
 
 def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:

@@ -26,17 +26,17 @@ if TYPE_CHECKING:
 EXPORT_MAX = 5000
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
+def is_moderator(interaction: discord.Interaction[TalksBot]) -> bool:
     """Manage Messages in this channel, or the configured moderator role."""
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
         return False
     if interaction.permissions.manage_messages:
         return True
-    role_id = interaction.client.settings.moderator_role_id  # type: ignore[attr-defined]
+    role_id = interaction.client.settings.moderator_role_id
     return role_id is not None and any(r.id == role_id for r in interaction.user.roles)
 
 
-def _check(interaction: discord.Interaction) -> bool:
+def _check(interaction: discord.Interaction[TalksBot]) -> bool:
     if not is_moderator(interaction):
         raise NotModerator()
     return True
@@ -54,10 +54,12 @@ class Logs(
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction[TalksBot]) -> bool:  # type: ignore[override]
         return _check(interaction)
 
-    async def _list(self, interaction: discord.Interaction, title: str, filters: Filters) -> None:
+    async def _list(
+        self, interaction: discord.Interaction[TalksBot], title: str, filters: Filters
+    ) -> None:
         entries = await self.bot.store.entries(filters)
         await interaction.response.send_message(
             embed=entries_embed(title, entries), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -65,17 +67,17 @@ class Logs(
 
     @app_commands.command(name="recent", description="The latest questions.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def recent(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def recent(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(interaction, "Recent questions", Filters(limit=limit))
 
     @app_commands.command(name="declined", description="Questions the bot declined.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def declined(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def declined(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(interaction, "Declined questions", Filters(limit=limit, declined=True))
 
     @app_commands.command(name="flagged", description="Answers voted not helpful.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def flagged(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def flagged(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(
             interaction, "Answers voted not helpful", Filters(limit=limit, flagged=True)
         )
@@ -84,7 +86,7 @@ class Logs(
     @app_commands.describe(text="Text to look for", limit="How many (1-25, default 10)")
     async def search(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         text: app_commands.Range[str, 1, 200],
         limit: Limit = 10,
     ) -> None:
@@ -92,7 +94,7 @@ class Logs(
 
     @app_commands.command(name="show", description="One entry in full.")
     @app_commands.describe(id="The entry id, as listed")
-    async def show(self, interaction: discord.Interaction, id: str) -> None:
+    async def show(self, interaction: discord.Interaction[TalksBot], id: str) -> None:
         entry = await self.bot.store.get(int(id)) if id.strip().isdigit() else None
         if entry is None:
             await interaction.response.send_message(
@@ -106,7 +108,7 @@ class Logs(
     @app_commands.command(name="stats", description="Totals over the last days.")
     @app_commands.describe(days="Period in days (default 7)")
     async def stats(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7
+        self, interaction: discord.Interaction[TalksBot], days: app_commands.Range[int, 1, 3650] = 7
     ) -> None:
         since = ago(timedelta(days=days))
         s = await self.bot.store.stats(since)
@@ -118,7 +120,7 @@ class Logs(
     @app_commands.describe(which="Which entries (default: all)", days="Period in days (default 30)")
     async def export(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         which: Literal["all", "declined", "flagged"] = "all",
         days: app_commands.Range[int, 1, 3650] = 30,
     ) -> None:
