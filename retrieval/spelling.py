@@ -9,7 +9,6 @@ alone: at that length one edit reaches too many unrelated words.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 MIN_LENGTH = 5
 
@@ -22,10 +21,6 @@ class Speller:
     def __init__(self, word_counts: Counter[str]) -> None:
         self._counts = word_counts
         self._neighbours: dict[str, list[str]] | None = None
-
-    @classmethod
-    def from_words(cls, words: Iterable[str]) -> Speller:
-        return cls(Counter(words))
 
     def __contains__(self, word: str) -> bool:
         return word in self._counts

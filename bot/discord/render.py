@@ -13,13 +13,13 @@ import discord
 
 from bot import wording
 from bot.logs.models import LogEntry, Stats
+from bot.times import minute
 from retrieval.models import Answer, Article, Citation
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELD_NAME_MAX = 256
 FIELD_MAX = 1024
-FOOTER_MAX = 2048
 TOTAL_MAX = 6000
 FIELDS_MAX = 25
 
@@ -131,7 +131,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         votes = " 👎" * bool(e.feedback.get("not_helpful"))
         who = safe(e.user_name or e.user_id or "-")
         lines.append(
-            f"`{e.id}` {e.created_at[:16].replace('T', ' ')} · {who} · {result}{votes}\n"
+            f"`{e.id}` {minute(e.created_at)} · {who} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
         )
     embed.description = _join_fitting(lines, DESCRIPTION_MAX)
@@ -160,7 +160,9 @@ def entry_embed(e: LogEntry) -> discord.Embed:
     )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
     for n, q in enumerate(e.quotes, 1):
-        cites = ", ".join(f"{c['source']} ¶{c['paragraph']}" for c in q["citations"])
+        cites = ", ".join(
+            f"{c.get('label') or c['source']} ¶{c['paragraph']}" for c in q["citations"]
+        )
         embed.add_field(
             name=cut(f"Quote {n} (score {q['score']:.2f}) — {cites}", FIELD_NAME_MAX),
             value=cut(safe(q["text"]), FIELD_MAX),
