@@ -27,6 +27,7 @@ TITLE_MAX_CHARS = 90
 # A label names an article in a citation line; 40 characters keeps "[1] label, outlet, date"
 # on one 80-column terminal line and still reads as a headline ("Russian President Vladimir…").
 LABEL_MAX_CHARS = 40
+_MIN_LABEL_WORD = 4  # a distinguishing word this long is a content word, not "be" or "in"
 
 # A sentence ends in . ! ? or … optionally followed by closing quotes or brackets.
 _SENTENCE_END = frozenset(".!?…")
@@ -171,7 +172,11 @@ def with_labels(articles: list[Article]) -> list[Article]:
         words = [_title_words(articles[i].title) for i in members]
         for n, (i, own) in enumerate(zip(members, words, strict=True), 1):
             others = {w.lower() for j, ws in enumerate(words) if j != n - 1 for w in ws}
-            distinct = next((w for w in own if w.lower() not in others), None)
+            unique = [w for w in own if w.lower() not in others]
+            # A content word says more than "be" or "in"; fall back to any distinct word.
+            distinct = next((w for w in unique if len(w) >= _MIN_LABEL_WORD), None) or next(
+                iter(unique), None
+            )
             candidate = f"{label} ({distinct})" if distinct else ""
             if not candidate or candidate in taken:
                 candidate = f"{label} ({n})"
