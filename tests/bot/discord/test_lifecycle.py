@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from discord_emulator import BotProcess, Emulator
+from discord_emulator import Emulator
 from harness import Harness
 
 
@@ -61,28 +62,45 @@ async def test_cooldown_tells_when_to_retry(emu: Emulator, tmp_path: Path) -> No
         assert await h.stop() == 0
 
 
-async def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
-    bot = await BotProcess({"TALKS_DB_PATH": str(tmp_path / "x.db")}, tmp_path).start()
-    assert await bot.wait() == 2
-    lines = bot.output.strip().splitlines()
+async def start_in_process(env: dict[str, str], monkeypatch, capsys, caplog) -> tuple[int, str]:
+    """Run the bot's start-up in this process (a failing start needs no subprocess): the exit
+    code, and everything it printed or logged."""
+    from bot.discord.runner import _main, point_at
+    from config import load_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    point_at(settings.discord_api_url, settings.discord_gateway_url)
+    with caplog.at_level(logging.DEBUG):
+        code = await _main(settings)
+    out = capsys.readouterr()
+    return code, out.out + out.err + caplog.text
+
+
+def test_missing_token_exits_2_with_one_line(cli) -> None:
+    result = cli("run")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TALKS_DISCORD_TOKEN" in lines[0]
 
 
 async def test_rejected_token_exits_2_with_one_line_and_no_secret(
-    emu: Emulator, tmp_path: Path
+    emu: Emulator, tmp_path: Path, monkeypatch, capsys, caplog
 ) -> None:
     env = emu.env(TALKS_DISCORD_TOKEN="wrong-secret-token", TALKS_DB_PATH=str(tmp_path / "x.db"))
-    bot = await BotProcess(env, tmp_path).start()
-    assert await bot.wait() == 2
-    errors = [line for line in bot.output.splitlines() if "talks-bot:" in line]
+    code, output = await start_in_process(env, monkeypatch, capsys, caplog)
+    assert code == 2
+    errors = [line for line in output.splitlines() if "talks-bot:" in line]
     assert len(errors) == 1 and "rejected the token" in errors[0]
-    assert "Traceback" not in bot.output and "wrong-secret-token" not in bot.output
+    assert "Traceback" not in output and "wrong-secret-token" not in output
 
 
 async def test_missing_applications_commands_scope_is_explained(
-    emu: Emulator, tmp_path: Path
+    emu: Emulator, tmp_path: Path, monkeypatch, capsys, caplog
 ) -> None:
     emu.fail_sync_with = (403, 50001)
-    bot = await BotProcess(emu.env(TALKS_DB_PATH=str(tmp_path / "x.db")), tmp_path).start()
-    assert await bot.wait() == 2
-    assert "applications.commands" in bot.output and "Traceback" not in bot.output
+    env = emu.env(TALKS_DB_PATH=str(tmp_path / "x.db"))
+    code, output = await start_in_process(env, monkeypatch, capsys, caplog)
+    assert code == 2
+    assert "applications.commands" in output and "Traceback" not in output
