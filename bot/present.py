@@ -46,7 +46,7 @@ def answer_text(answer: Answer, width: int | None = None) -> str:
     width = width or terminal_width()
     if not answer.answered:
         return textwrap.fill(wording.decline_message(answer, LIST_SOURCES), width)
-    blocks = []
+    blocks = [wording.DIFFER] if answer.differ else []
     for q in answer.quotes:
         line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
         agreeing = wording.reported_by(q, answer.articles_total)

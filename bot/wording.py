@@ -30,6 +30,7 @@ _DECLINES = {
     "please name what you want to know about.",
     CONTROL_CHARACTERS: "The question contains control characters; please retype it.",
 }
+DIFFER = "The articles differ:"  # said before quotes that give different versions
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
 _UNKNOWN = "I can't answer that question."
 
@@ -70,7 +71,7 @@ def plain_text(answer: Answer) -> str:
     """The neutral rendering the answer log keeps: quotes with [n] markers, then the sources."""
     if not answer.answered:
         return decline_message(answer)
-    lines = []
+    lines = [DIFFER] if answer.differ else []
     for q in answer.quotes:
         line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
         agreeing = reported_by(q, answer.articles_total)

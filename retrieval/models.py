@@ -103,6 +103,7 @@ class Answer:
     corpus_version: str = ""
     articles_total: int = 0
     details: dict[str, int] = field(default_factory=dict)
+    differ: bool = False  # quotes from different articles give different versions
 
     def to_dict(self) -> dict[str, object]:
         """The answer's values as JSON-ready data (the surfaces add their own fields)."""
@@ -112,6 +113,7 @@ class Answer:
             "quotes": [asdict(q) for q in self.quotes],
             "reason": self.reason,
             "details": dict(self.details),
+            "differ": self.differ,
             "latency_ms": round(self.latency_ms, 3),
             "corpus_version": self.corpus_version,
             "articles_total": self.articles_total,

@@ -36,5 +36,9 @@ def check(question: str, max_chars: int) -> Rejection | None:
     if not any(c.isalnum() for c in text):
         return Rejection(NO_WORDS)
     if not analyzer.words(text):
-        return Rejection(ONLY_COMMON_WORDS)
+        return only_common_words()
     return None
+
+
+def only_common_words() -> Rejection:
+    return Rejection(ONLY_COMMON_WORDS)

@@ -66,7 +66,7 @@ def answer_embed(answer: Answer, question: str) -> discord.Embed:
         )
         embed.set_footer(text="Talks Bot only answers from its articles.")
         return _fit(embed)
-    lines = []
+    lines = [f"*{wording.DIFFER}*"] if answer.differ else []
     for quote in answer.quotes:
         markers = "".join(f"[{n}]" for n in answer.markers(quote))
         lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
