@@ -49,3 +49,8 @@ def parse_time(text: str) -> str:
 def minute(stamp: str) -> str:
     """A stored timestamp as people scan it in a list: "2025-05-11 08:00"."""
     return stamp[:16].replace("T", " ")
+
+
+def second(stamp: str) -> str:
+    """A stored timestamp to the second, for a terminal table: "2025-05-11 08:00:00"."""
+    return stamp[:19].replace("T", " ")

@@ -8,6 +8,7 @@ import json
 
 from bot.logs.models import LogEntry, Stats
 from bot.present import clip, printable
+from bot.times import second
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_id", "channel_id", "user_id", "user_name", "question",
@@ -31,7 +32,7 @@ def table(entries: list[LogEntry]) -> str:
         result = "answered" if e.answered else (e.reason or "declined")
         flags = " ✗" if e.feedback.get("not_helpful") else ""
         lines.append(
-            f"{e.id:>16}  {e.created_at[:19].replace('T', ' '):19}  {e.surface:7}  "
+            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:7}  "
             f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
             f"{clip(e.question, 60)}{flags}"
         )

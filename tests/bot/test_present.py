@@ -42,3 +42,18 @@ def test_json_contract_carries_citation_metadata() -> None:
 def test_clip_fits_one_line_at_a_word_boundary() -> None:
     assert present.clip("one two\nthree four five", 12) == "one two…"
     assert present.clip("short", 12) == "short"
+
+
+def test_one_timestamp_format_that_compares_correctly_as_text() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot import times
+
+    base = datetime(2025, 5, 11, 8, 0, 0, 999_999, tzinfo=UTC)
+    earlier, later = times.timestamp(base), times.timestamp(base + timedelta(microseconds=1))
+    assert earlier == "2025-05-11T08:00:00.999Z" and later == "2025-05-11T08:00:01.000Z"
+    assert earlier < later
+    assert times.parse_time("2025-05-11") == "2025-05-11T00:00:00.000Z"
+    assert times.parse_time("2025-05-11T10:00+02:00") == "2025-05-11T08:00:00.000Z"
+    assert len(times.parse_time("7d")) == len(earlier)
+    assert times.minute(earlier) == "2025-05-11 08:00"
