@@ -79,5 +79,6 @@ def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
         "answer": wording.plain_text(answer),
         "quotes": data["quotes"],
         "reason": data["reason"],
+        "differ": data["differ"],
         "latency_ms": data["latency_ms"],
     }

@@ -69,7 +69,9 @@ def test_terminal_says_how_many_articles_report_a_quote_only_when_several(cli) -
 
 def test_ask_json_follows_the_contract(cli) -> None:
     data = json.loads(cli("ask", "--json", "--no-log", WHERE).stdout)
-    assert set(data) == {"id", "question", "answered", "answer", "quotes", "reason", "latency_ms"}
+    assert set(data) == {
+        "id", "question", "answered", "answer", "quotes", "reason", "differ", "latency_ms"
+    }  # fmt: skip
     assert data["answered"] is True and data["reason"] is None
     citation = data["quotes"][0]["citations"][0]
     assert set(citation) == {
