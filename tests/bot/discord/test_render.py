@@ -64,3 +64,14 @@ def test_declines_are_worded_for_discord() -> None:
     assert "/sources" in not_covered.description and "talks-bot" not in not_covered.description
     long = Answer("x", False, reason=TOO_LONG, details={"length": 400, "limit": 300})
     assert "400 characters" in render.answer_embed(long, "x").description
+
+
+def test_differing_articles_are_announced_before_the_quotes() -> None:
+    quotes = [
+        Quote("Former president.", 1.0, [citation(1)]),
+        Quote("President.", 0.9, [citation(2)]),
+    ]
+    differ = answer(quotes)
+    differ.differ = True
+    assert render.answer_embed(differ, "?").description.startswith("*The articles differ:*")
+    assert "differ" not in render.answer_embed(answer(quotes), "?").description
