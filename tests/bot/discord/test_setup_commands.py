@@ -292,7 +292,7 @@ def test_env_example_documents_every_setting_with_its_default(
 ) -> None:
     from config.settings import ENV_PREFIX, Settings
 
-    text = (Path(__file__).parent.parent / ".env.example").read_text("utf-8")
+    text = (Path(__file__).parents[3] / ".env.example").read_text("utf-8")
     assignments = [line.removeprefix("# ") for line in text.splitlines() if "=" in line
                    and line.removeprefix("# ").startswith(ENV_PREFIX)]  # fmt: skip
     named = {line.split("=", 1)[0] for line in assignments}
