@@ -30,8 +30,10 @@ MAX_QUOTE_CHARS = 450
 DUPLICATE_JACCARD = 0.5
 SPEAKER_DISTANCE = 4  # terms between a speaker and a speech verb that attributes words to them
 
-_PRONOUN_START = re.compile(r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|"
-                            r"Those|Such|The\s+(?:move|remarks?|statement|comments?))\b")  # fmt: skip
+_PRONOUN_START = re.compile(
+    r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|Those|Such|"
+    r"The\s+(?:move|remarks?|statement|comments?))\b"
+)
 _OPEN_QUOTES = "“"
 _CLOSE_QUOTES = "”"
 
@@ -140,12 +142,11 @@ def candidates(
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
                     rank -= tuning.other_speaker_penalty
-            found.append(
-                Candidate(
-                    passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
-                    cov, para_cov, bm25 / best_bm25, near, n,
-                )  # fmt: skip
-            )
+            candidate = Candidate(
+                passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
+                cov, para_cov, bm25 / best_bm25, near, n,
+            )  # fmt: skip
+            found.append(candidate)
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
 
@@ -224,7 +225,9 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
     return Verdict(True, None)
 
 
-def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int) -> list[Candidate]:
+def select(
+    found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
+) -> list[Candidate]:
     """The quotes to show: the best, merged with its near-duplicates, then diverse follow-ups."""
     passing = [c for c in found if c.coverage >= tuning.min_score]
     if query.answer_type.required and tuning.answer_types:
@@ -241,7 +244,8 @@ def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
             bonus = tuning.other_article_bonus if cand.passage.source not in seen_articles else 0.0
             if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
-            if any(_same_claim(cand, x) or _overlaps(cand, x) for q in chosen for x in [q, *q.duplicates]):
+            shown = [x for q in chosen for x in [q, *q.duplicates]]
+            if any(_same_claim(cand, x) or _overlaps(cand, x) for x in shown):
                 continue
         used.add(i)
         for j, other in enumerate(passing):
