@@ -27,7 +27,7 @@ def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> E
     """The engine for these settings; the analysed index is cached next to the answer log
     when ``index_cache`` is on, so a restart skips the build."""
     cache_dir = Path(settings.db_path).parent / "index-cache" if settings.index_cache else None
-    return Engine(
+    return Engine.build(
         load_corpus(settings.corpus_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         top_k=settings.top_k,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from retrieval import analyzer, cache, extract, questions
+from retrieval import extract, questions
 from retrieval.corpus import Corpus, shorten
 from retrieval.extract import Candidate, Verdict
 from retrieval.index import BM25Index, Params
@@ -24,27 +24,30 @@ DECLINE_NOT_COVERED = NOT_COVERED
 
 
 ProgressFn = Callable[[int, int], None]
-PROGRESS_EVERY = 5000  # paragraphs between progress reports
 
 
 class Engine:
-    """Answers questions from one corpus. Immutable after construction; safe across threads."""
+    """Answers questions from one corpus. Immutable after construction; safe across threads.
+
+    Construction is cheap and does no file I/O: the index and speller come built (see
+    ``retrieval.build.load_or_build``, or ``Engine.build`` for both steps at once).
+    """
 
     def __init__(
         self,
         corpus: Corpus,
+        index: BM25Index,
+        speller: Speller,
         *,
-        params: Params | None = None,
         top_k: int = 8,
         max_quotes: int = 3,
         min_score: float | None = None,
         max_question_chars: int = 300,
-        cache_dir: Path | None = None,
-        progress: ProgressFn | None = None,
         tuning: Tuning | None = None,
     ) -> None:
+        if index.n_docs != len(corpus.prose):
+            raise ValueError(f"index of {index.n_docs} paragraphs for {len(corpus.prose)}")
         self.corpus = corpus
-        self.params = params or Params()
         self.top_k = top_k
         self.max_quotes = max_quotes
         tuning = tuning or Tuning()
@@ -53,41 +56,26 @@ class Engine:
         self.tuning = tuning
         self.max_question_chars = max_question_chars
         self.prose = corpus.prose
-        self.index, word_counts = self._load_or_build(cache_dir, progress)
-        self.speller = Speller(word_counts)
+        self.index = index
+        self.speller = speller
         self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
         self.sentences = extract.SentenceTable(self.prose)
 
-    def _load_or_build(
-        self, cache_dir: Path | None, progress: ProgressFn | None
-    ) -> tuple[BM25Index, Counter[str]]:
-        if cache_dir is not None:
-            key = cache.key(self.corpus.version, self.params, analyzer.version())
-            path = cache.path_for(cache_dir, key)
-            cached = cache.load(path, key)
-            if cached is not None and cached.index.n_docs == len(self.prose):
-                return cached.index, cached.word_counts
-        index, word_counts = self._build(progress)
-        if cache_dir is not None:
-            try:
-                cache.save(path, key, index, word_counts)
-                for old in cache_dir.glob("index-*.npz"):
-                    if old != path:
-                        old.unlink(missing_ok=True)
-            except OSError as exc:
-                log.warning("could not write the index cache in %s: %s", cache_dir, exc)
-        return index, word_counts
+    @classmethod
+    def build(
+        cls,
+        corpus: Corpus,
+        *,
+        params: Params | None = None,
+        cache_dir: Path | None = None,
+        progress: ProgressFn | None = None,
+        **options: Any,
+    ) -> Engine:
+        """Load or build the index (cached in ``cache_dir`` when given), then the engine."""
+        from retrieval.build import load_or_build
 
-    def _build(self, progress: ProgressFn | None) -> tuple[BM25Index, Counter[str]]:
-        total = len(self.prose)
-        documents: list[list[str]] = []
-        word_counts: Counter[str] = Counter()
-        for n, passage in enumerate(self.prose, 1):
-            documents.append(analyzer.terms(passage.text))
-            word_counts.update(analyzer.surface_words(passage.text))
-            if progress is not None and (n % PROGRESS_EVERY == 0 or n == total):
-                progress(n, total)
-        return BM25Index.build(documents, self.params), word_counts
+        built = load_or_build(corpus, params or Params(), cache_dir, progress)
+        return cls(corpus, built.index, built.speller, **options)
 
     def analyse(self, question: str) -> Query:
         """The question as the engine reads it (see ``retrieval.query``)."""

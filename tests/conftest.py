@@ -22,7 +22,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    return Engine(load_corpus())
+    return Engine.build(load_corpus())
 
 
 @pytest.fixture

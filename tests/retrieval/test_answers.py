@@ -95,8 +95,8 @@ def test_question_set_quality_floors(engine: Engine) -> None:
 
 
 def test_threshold_is_a_setting(engine: Engine) -> None:
-    strict = Engine(load_corpus(), min_score=1.0)
-    loose = Engine(load_corpus(), min_score=0.0)
+    strict = Engine.build(load_corpus(), min_score=1.0)
+    loose = Engine.build(load_corpus(), min_score=0.0)
     question = "How did the Kremlin react to European pressure?"
     assert loose.answer(question).answered
     assert not strict.answer(question).answered
