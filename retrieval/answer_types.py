@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from retrieval import analyzer
 
@@ -157,9 +158,10 @@ def holds(kind: Kind | None, text: str, start: int = 0, end: int | None = None) 
     return _PATTERNS[kind].search(text, start, end) is not None
 
 
-def instances(kind: Kind | None, text: str) -> list[str]:
+@lru_cache(maxsize=65_536)  # sentences recur across questions: find their values once
+def instances(kind: Kind | None, text: str) -> tuple[str, ...]:
     """The instances of ``kind`` in ``text``, folded and lower-cased (to tell versions apart)."""
     if kind is None or kind is Kind.QUOTATION:
-        return []
+        return ()
     found = _PATTERNS[kind].finditer(text)
-    return [" ".join(analyzer.fold(m.group()).lower().split()) for m in found]
+    return tuple(" ".join(analyzer.fold(m.group()).lower().split()) for m in found)
