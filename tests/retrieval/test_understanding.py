@@ -103,3 +103,11 @@ def test_disagreeing_versions_are_both_quoted_and_flagged(engine: Engine) -> Non
     answer = engine.answer("How many ceasefire violations did each side report?")
     joined = " ".join(q.text for q in answer.quotes)
     assert "700" in joined and "500" in joined
+
+
+def test_a_count_must_count_what_was_asked(engine: Engine) -> None:
+    assert detect("How many soldiers has Russia lost?").counted == "soldier"
+    # The articles mention soldiers and "the two sides", but never a number of soldiers.
+    assert not engine.answer("How many soldiers has Russia lost in the war?").answered
+    answer = engine.answer("how many violations did ukraine report during the truce??")
+    assert "700" in answer.quotes[0].text
