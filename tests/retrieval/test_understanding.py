@@ -37,7 +37,7 @@ def test_quotation_questions_name_their_speaker_and_drop_the_speech_verb() -> No
 
 def test_a_count_is_not_a_year_a_clock_time_or_a_period() -> None:
     text = "In 2022, a three-day truce began at 10:30; more than 700 breaches were reported."
-    assert instances(Kind.NUMBER, text) == ["700"]
+    assert instances(Kind.NUMBER, text) == ("700",)
     assert holds(Kind.DURATION, text) and holds(Kind.TIME, text) and holds(Kind.DATE, text)
     assert not holds(Kind.TIME, "The talks begin on Thursday.")
 
