@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -10,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.text import repair
 from retrieval.models import Answer
 
 Surface = Literal["discord", "cli"]
@@ -71,26 +73,32 @@ class LogEntry:
         user_id: int | str | None = None,
         user_name: str | None = None,
     ) -> LogEntry:
-        data = answer.to_dict()
+        """The record of one answer; text that cannot be encoded is repaired here too, so a
+        caller that skipped ``bot.text.repair`` still cannot make the record unwritable."""
+        data = json.loads(json.dumps(answer.to_dict()), object_hook=_repaired)
         return cls(
             id=entry_id if entry_id is not None else new_entry_id(),
             created_at=utc_now(),
             surface=surface,
-            question=answer.question,
+            question=repair(answer.question),
             answered=answer.answered,
             reason=answer.reason,
-            answer=answer.answer,
+            answer=repair(answer.answer),
             quotes=data["quotes"],  # type: ignore[arg-type]
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),
             guild_id=_text(guild_id),
             channel_id=_text(channel_id),
             user_id=_text(user_id),
-            user_name=user_name,
+            user_name=None if user_name is None else repair(user_name),
         )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _repaired(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: repair(v) if isinstance(v, str) else v for k, v in obj.items()}
 
 
 def _text(value: int | str | None) -> str | None:
