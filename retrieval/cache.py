@@ -2,8 +2,9 @@
 
 One ``.npz`` file per (corpus version, index parameters, format version). A file that does not
 load, whose checksum does not match its arrays, or whose key differs, is ignored and rebuilt:
-a cache is never trusted over the corpus. Files are written to a temporary name and renamed,
-so a crash mid-write leaves no half file behind.
+a cache is never trusted over the corpus; an empty or cut-off file is just another damaged
+one. Files are written to a temporary name, synced, and renamed, so a crash or power loss
+mid-write leaves no half file behind.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, checksum=np.frombuffer(checksum, dtype=np.uint8), **arrays, **blobs)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -95,7 +98,7 @@ def load(path: Path, cache_key: str) -> Cached | None:
         if len(terms) + 1 != len(index.indptr) or len(words) != len(loaded["counts"]):
             raise ValueError("inconsistent arrays")
         return Cached(index, Counter(dict(zip(words, loaded["counts"].tolist(), strict=True))))
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+    except (OSError, EOFError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         log.warning("ignoring index cache %s (%s); rebuilding it", path, exc)
         return None
 

@@ -88,10 +88,10 @@ class Engine:
     def from_settings(cls, settings: object, *, progress: ProgressFn | None = None) -> Engine:
         """Build from a ``config.Settings`` (typed loosely so retrieval does not import config).
 
-        The analysed index is cached next to the answer log when ``index_cache`` is on.
+        The analysed index is cached in ``index_cache_dir`` when ``index_cache`` is on.
         """
         s = settings
-        cache_dir = Path(s.db_path).parent / "index-cache" if s.index_cache else None  # type: ignore[attr-defined]
+        cache_dir = Path(s.index_cache_dir) if s.index_cache else None  # type: ignore[attr-defined]
         return cls(
             load_corpus(s.corpus_dir),  # type: ignore[attr-defined]
             params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
