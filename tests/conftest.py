@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point the user's data and cache folders (the log and index cache defaults) at a
+    temporary folder, so no test, or bot or CLI subprocess, writes into the real home."""
+    home = tmp_path_factory.mktemp("xdg")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine(load_corpus())
@@ -54,10 +63,14 @@ def run_cli(
     stdin: str | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot`` as a user would, with a clean TALKS_* environment."""
+    """Run ``python -m bot`` as a user would, with a clean TALKS_* environment; with ``cwd``,
+    the user's data and cache folders are under it, so each test has its own default log."""
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
     }
+    if cwd is not None:
+        clean["XDG_DATA_HOME"] = str(Path(cwd) / ".xdg-data")
+        clean["XDG_CACHE_HOME"] = str(Path(cwd) / ".xdg-cache")
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,

@@ -1,4 +1,10 @@
-"""Log entries as moderators read them: a terminal table, JSON Lines, CSV, one entry in full."""
+"""Log entries as moderators read them: a terminal table, JSON Lines, CSV, one entry in full.
+
+User text reaches a moderator's terminal here, so the table and the full entry show control
+characters as escapes (a member cannot send escape sequences to it), and JSON escapes the
+ones JSON itself leaves raw (DEL, C1 controls, bidirectional overrides). CSV is data for a
+spreadsheet and keeps text as stored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.logs.models import LogEntry, Stats
+from bot.text import for_terminal
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -45,8 +52,16 @@ def citations_text(entry: LogEntry) -> str:
 
 
 def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = for_terminal(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_line(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def table(entries: list[LogEntry]) -> str:
@@ -66,7 +81,7 @@ def table(entries: list[LogEntry]) -> str:
 
 
 def json_lines(entries: list[LogEntry]) -> str:
-    return "\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in entries)
+    return "\n".join(_json_line(e.to_dict()) for e in entries)
 
 
 def csv_text(entries: list[LogEntry]) -> str:
@@ -91,6 +106,10 @@ def csv_text(entries: list[LogEntry]) -> str:
 
 
 def detail(entry: LogEntry) -> str:
+    return for_terminal(_detail(entry), keep_newlines=True)
+
+
+def _detail(entry: LogEntry) -> str:
     who = entry.user_name or entry.user_id or "-"
     where = f"guild {entry.guild_id}, channel {entry.channel_id}" if entry.guild_id else "-"
     lines = [
@@ -99,7 +118,7 @@ def detail(entry: LogEntry) -> str:
         f"  via       {entry.surface}",
         f"  user      {who}" + (f" ({entry.user_id})" if entry.user_id and entry.user_name else ""),
         f"  where     {where}",
-        f"  question  {entry.question}",
+        f"  question  {for_terminal(entry.question)}",
         f"  result    {'answered' if entry.answered else 'declined: ' + (entry.reason or '?')}",
         f"  latency   {entry.latency_ms:.1f} ms",
         f"  corpus    {entry.corpus_version}",

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.discord.errors import reply
 from bot.discord.render import NO_MENTIONS, answer_embed
 from bot.logs.models import LogEntry, new_entry_id
+from bot.text import repair
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -98,6 +99,7 @@ class Ask(commands.Cog):
     ) -> None:
         with self.bot.track():
             await interaction.response.defer(ephemeral=private, thinking=True)
+            question = repair(question)  # lone surrogates: one repair for answer, embed, log
             answer = await self.bot.answer(question)
             entry = LogEntry.from_answer(
                 answer, "discord", entry_id=new_entry_id(),
