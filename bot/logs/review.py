@@ -31,8 +31,13 @@ def parse_time(text: str) -> str:
     """An ISO UTC time from '30d' / '12h' (that long ago), '2025-05-11' or a full ISO time."""
     match = _DURATION.match(text)
     if match:
-        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        when = datetime.now(UTC) - delta
+        try:
+            delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+            when = datetime.now(UTC) - delta
+        except OverflowError:
+            raise ValueError(
+                f"{text.strip()} reaches back before the year 1: give a shorter period"
+            ) from None
     else:
         try:
             when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
