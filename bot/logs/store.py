@@ -97,6 +97,7 @@ class LogStore:
         self._write_lock = asyncio.Lock()
         self._aside_lock = asyncio.Lock()
         self._failed_at: float | None = None
+        self._last_error: BaseException | None = None
         self._fallback_warned = False
         self._memory: list[LogEntry] = []
         self._memory_warned = False
@@ -250,7 +251,7 @@ class LogStore:
                         await self._ensure_current_file()
                         await self._insert(entry)
                     except Exception as exc:  # sqlite, a closed connection: kept aside below
-                        error = exc
+                        error = self._last_error = exc
                         self._failed_at = time.monotonic()
                         continue
                 await self._recovered()
@@ -327,7 +328,7 @@ class LogStore:
             log.error(
                 "cannot write to the answer log %s (%s); keeping records in %s until it can",
                 self.path,
-                error or ("closing" if self._closing else "failing"),
+                error or self._last_error or "closing",
                 self.fallback_path,
             )
 
