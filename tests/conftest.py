@@ -76,3 +76,10 @@ def run_cli(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,
         cwd=cwd, input=stdin, timeout=timeout,
     )  # fmt: skip
+
+
+def assert_none_lost(fault: str, kept: int, recorded: int) -> None:
+    """Assert every kept record is on file, and print the count for the issue-9 table
+    (``pytest -s ... | grep LOST-RECORDS`` lists them)."""
+    print(f"\nLOST-RECORDS {fault}: answered {kept}, on record {recorded}, lost {kept - recorded}")
+    assert recorded == kept, f"{fault}: {kept - recorded} records lost"

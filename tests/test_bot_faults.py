@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from conftest import assert_none_lost
 from discord_emulator import Emulator
 from test_discord import Harness, emu  # noqa: F401  (the emulator fixture)
 
@@ -47,7 +48,7 @@ async def test_sigterm_during_a_burst_loses_no_record(emu: Emulator, tmp_path: P
     answered = [ex for ex in acked if ex.messages]
     assert answered, "the burst was stopped before anything was answered"
     assert len(answered) == len(acked)  # nobody left "thinking"
-    assert len(await all_records(h.db)) == len(answered)  # lost: 0
+    assert_none_lost("SIGTERM during a burst of 150", len(answered), len(await all_records(h.db)))
 
 
 async def test_sigterm_with_the_database_locked_loses_no_record(
@@ -71,7 +72,7 @@ async def test_sigterm_with_the_database_locked_loses_no_record(
         lock.execute("ROLLBACK")
         lock.close()
     assert "Traceback" not in (h.bot.output if h.bot else "")
-    assert len(await all_records(h.db)) == 21  # lost: 0
+    assert_none_lost("SIGTERM with the database locked", 21, len(await all_records(h.db)))
 
 
 async def test_a_lone_surrogate_in_a_question_is_repaired_answered_and_logged(
@@ -87,5 +88,6 @@ async def test_a_lone_surrogate_in_a_question_is_repaired_answered_and_logged(
         assert "Istanbul" in reply["embeds"][0]["description"]
         rows = await h.wait_rows("SELECT question FROM entries", 1)
         assert rows == [("Where will the talks be held? \ufffd",)]
+        assert_none_lost("lone surrogate in a Discord question", 1, len(rows))
     finally:
         assert await h.stop() == 0

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import assert_none_lost, run_cli
 
 from retrieval.corpus import CorpusError, load_corpus
 
@@ -194,6 +194,7 @@ def test_invalid_utf8_in_the_question_is_repaired_answered_and_logged(tmp_path) 
     data = json.loads(result.stdout)
     assert data["question"].endswith(" \ufffd") and data["answered"]
     assert rows(db)[0][0] == data["question"]
+    assert_none_lost("invalid UTF-8 in ask", 1, len(rows(db)))
 
 
 def test_batch_with_bad_bytes_surrogates_and_nan_ids_is_strict_json_and_all_logged(
@@ -217,7 +218,7 @@ def test_batch_with_bad_bytes_surrogates_and_nan_ids_is_strict_json_and_all_logg
     assert [o["id"] for o in out] == [1, "NaN", "Infinity", "1e999"]
     assert out[0]["question"].endswith("\ufffd\ufffd")
     assert out[1]["question"].endswith("\ufffd")
-    assert len(rows(db)) == 4  # lost: 0
+    assert_none_lost("bad bytes, surrogates, NaN ids on --batch stdin", 4, len(rows(db)))
 
 
 def test_an_interrupted_batch_keeps_the_records_of_what_it_answered(tmp_path) -> None:
@@ -237,7 +238,7 @@ def test_an_interrupted_batch_keeps_the_records_of_what_it_answered(tmp_path) ->
     proc.send_signal(signal.SIGINT)  # the batch is cut off while waiting for more
     proc.communicate(timeout=30)
     assert proc.returncode != 0
-    assert len(rows(db)) == answered  # lost: 0
+    assert_none_lost("batch interrupted (SIGINT)", answered, len(rows(db)))
 
 
 # --- the moderator's terminal and privacy -------------------------------------------------------

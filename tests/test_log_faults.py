@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import assert_none_lost
 
 from bot.logs import store as store_module
 from bot.logs.models import Filters, LogEntry
@@ -96,7 +97,7 @@ async def test_disk_full_keeps_records_in_memory_and_writes_them_when_space_retu
     await store.close()
     async with LogStore(path) as reopened:
         got = await reopened.entries(Filters(limit=1000))
-    assert len(got) == 3 + 40 + 1  # lost: 0
+    assert_none_lost("disk full (1 MiB tmpfs)", 3 + 40 + 1, len(got))
 
 
 async def test_disk_full_simulated_at_the_write_call(tmp_path, engine, fast, monkeypatch) -> None:
@@ -122,7 +123,8 @@ async def test_disk_full_simulated_at_the_write_call(tmp_path, engine, fast, mon
     assert store.unwritten == 0
     await store.close()
     async with LogStore(path) as reopened:  # imports the fallback
-        assert len(await reopened.entries(Filters(limit=100))) == 26  # lost: 0
+        got = await reopened.entries(Filters(limit=100))
+    assert_none_lost("disk full (simulated at the write call)", 26, len(got))
 
 
 async def test_records_nowhere_to_go_at_shutdown_are_counted_and_printed(
@@ -143,7 +145,8 @@ async def test_records_nowhere_to_go_at_shutdown_are_counted_and_printed(
     assert "4 answer-log records could not be written" in err[0]
     assert str(store.fallback_path) in err[0]
     printed = [json.loads(line) for line in err[1:]]
-    assert [p["id"] for p in printed] == [e.id for e in batch]  # lost silently: 0
+    assert [p["id"] for p in printed] == [e.id for e in batch]
+    assert_none_lost("nowhere to write at shutdown (printed)", 4, len(printed))
 
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
@@ -161,7 +164,7 @@ async def test_database_file_deleted_or_replaced_is_recreated(tmp_path, engine, 
         assert await store.record(e)
     assert f"was {how} while in use" in caplog.text
     await store.close()
-    assert count_rows(path) == 5  # every record written after the deletion: lost 0
+    assert_none_lost(f"database file {how} while running", 5, count_rows(path))
 
 
 async def test_lone_surrogates_and_escapes_are_repaired_once_and_logged(store, engine) -> None:
