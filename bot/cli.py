@@ -25,7 +25,6 @@ from bot import __version__
 from bot.text import repair
 
 if TYPE_CHECKING:
-    from bot.logs.models import LogEntry
     from bot.logs.store import LogStore
     from config import Settings
     from retrieval import Engine
@@ -72,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         "prints one JSON line per input line, in order",
     )  # fmt: skip
     ask.add_argument("--no-log", action="store_true", help="do not record in the answer log")
+    ask.add_argument(
+        "--explain", action="store_true",
+        help="show how the question was read (focus, term weights, answer type, candidates) "
+        "and why it was answered or declined; nothing is logged",
+    )  # fmt: skip
     ask.set_defaults(handler=cmd_ask)
 
     sources = commands.add_parser(
@@ -86,9 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer every question of a JSON Lines question set and print accuracy, "
         "citation accuracy, abstention and quote fidelity.",
     )  # fmt: skip
-    ev.add_argument("file", type=Path, help="question set, e.g. tests/data/questions.jsonl")
+    ev.add_argument(
+        "files", type=Path, nargs="+", metavar="FILE",
+        help="question sets, e.g. tests/data/questions.jsonl tests/data/dev_questions.jsonl",
+    )  # fmt: skip
     ev.add_argument("--baseline", action="store_true", help="also measure plain rank-bm25")
-    ev.add_argument("--verbose", action="store_true", help="list the questions missed")
+    ev.add_argument(
+        "--misses", "--verbose", dest="misses", action="store_true",
+        help="list the questions missed, with the engine's reason",
+    )  # fmt: skip
     ev.set_defaults(handler=cmd_eval)
 
     _add_logs_parser(commands)
@@ -172,9 +182,9 @@ def _positive_int(text: str) -> int:
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def load_settings(args: argparse.Namespace) -> Settings:
-    from config import SettingsError
-    from config import load_settings as load
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings, with command-line overrides (``--corpus``); bad values are a usage error."""
+    from config import SettingsError, load_settings
 
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None) is not None:
@@ -182,18 +192,18 @@ def load_settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "db", None) is not None:
         overrides["db_path"] = args.db
     try:
-        return load(**overrides)
+        return load_settings(**overrides)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
 
 
 def load_engine(settings: Settings) -> Engine:
+    from bot.app import build_engine
     from bot.progress import terminal_bar
-    from retrieval import Engine
     from retrieval.corpus import CorpusError
 
     try:
-        return Engine.from_settings(settings, progress=terminal_bar())
+        return build_engine(settings, progress=terminal_bar())
     except CorpusError as exc:
         raise UsageError(str(exc)) from None
 
@@ -209,13 +219,6 @@ def _json(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
 
-def _os_user() -> str | None:
-    try:
-        return repair(getpass.getuser())
-    except (KeyError, OSError):
-        return None
-
-
 # --- ask ----------------------------------------------------------------------------------------
 
 
@@ -224,8 +227,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError(f'give a question, e.g. {PROG} ask "Where will the talks be held?"')
     if args.batch is not None and args.question is not None:
         raise UsageError("give either a question or --batch FILE, not both")
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     engine = load_engine(settings)
+    if args.explain:
+        from bot.explain import explanation_lines
+
+        if args.question is None:
+            raise UsageError("--explain takes one question, not --batch")
+        for line in explanation_lines(args.question, engine.explain(args.question)):
+            _print(line)
+        return 0
     items = (
         _batch_items(args.batch)
         if args.batch is not None
@@ -243,18 +254,20 @@ async def _ask(
     engine: Engine,
     items: Iterator[tuple[Any, str, str | None]],
 ) -> int:
-    """Answer each item and log it before the next, so an interrupted batch keeps what it
-    answered. Reading and answering run off the loop, so SIGINT/SIGTERM act at once."""
-    from bot.logs.models import LogEntry
+    """Answer each item and log it before printing it, so an interrupted batch keeps the
+    record of everything it printed. Reading and answering run off the loop, so SIGINT and
+    SIGTERM act at once."""
+    from bot.app import Asking, Where, Who
+    from bot.present import answer_json, answer_text
 
     task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
     if task is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     store = None if args.no_log else await _open_log(settings)
-    user = _os_user()
-    unlogged: LogEntry | None = None
+    asking = Asking(engine, store)
+    user = _user_name()
+    who, where = Who(user_id=user, user_name=user), Where("cli")
     try:
         while True:
             item = await asyncio.to_thread(next, items, None)
@@ -264,19 +277,13 @@ async def _ask(
             if error:
                 _print(_json({"id": item_id, "error": error}))
                 continue
-            answer = await asyncio.to_thread(engine.answer, question)
+            answer, _ = await asking.ask(question, who, where)
             if args.batch is not None or args.json:
-                _print(_json({"id": item_id, **answer.to_dict()}))
+                _print(_json(answer_json(answer, item_id)))
             else:
-                _print(answer.answer)
-            if store is not None:
-                unlogged = LogEntry.from_answer(answer, "cli", user_id=user, user_name=user)
-                await store.record(unlogged)
-                unlogged = None
+                _print(answer_text(answer))
     finally:
         if store is not None:
-            if unlogged is not None:  # interrupted while its record was being written
-                await store.record(unlogged)
             await store.close()
     return 0
 
@@ -290,6 +297,14 @@ async def _open_log(settings: Settings) -> LogStore:
         raise UsageError(f"{exc} (or ask with --no-log)") from None
 
 
+def _user_name() -> str | None:
+    """The operating-system user: CLI entries record it, so --user and purge --user find them."""
+    try:
+        return repair(getpass.getuser())
+    except (KeyError, OSError):
+        return None
+
+
 def _strict_float(text: str) -> float | str:
     """JSON numbers too large for a float stay text, so they echo back as valid JSON."""
     value = float(text)
@@ -300,8 +315,10 @@ def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
     """Batch lines as (id, question, error). Invalid UTF-8 and lone surrogates become U+FFFD;
     NaN/Infinity ids are echoed as strings, so every output line is strict JSON."""
     try:
-        if name == "-":
+        if name == "-" and hasattr(sys.stdin, "buffer"):
             stream: TextIO = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        elif name == "-":
+            stream = sys.stdin  # already text (a test's StringIO)
         else:
             stream = open(name, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:
@@ -339,7 +356,7 @@ def repair_json(value: Any) -> Any:
 def cmd_sources(args: argparse.Namespace) -> int:
     from retrieval.corpus import CorpusError, load_corpus
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     try:
         corpus = load_corpus(settings.corpus_dir)
     except CorpusError as exc:
@@ -359,25 +376,32 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from retrieval.evaluate import Baseline, evaluate, load_items
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     engine = load_engine(settings)
-    try:
-        items = load_items(args.file)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read question set: {exc}") from None
-    report = evaluate(engine.answer, items, engine.corpus)
-    _print(f"Talks Bot on {args.file} ({len(items)} questions, {settings.bm25_variant} BM25):")
-    for line in report.lines():
-        _print("  " + line)
-    if args.baseline:
-        base = evaluate(Baseline(engine.corpus), items, engine.corpus)
-        _print("Baseline (rank-bm25 BM25Okapi, \\w+ tokens, top paragraph, never declines):")
-        for line in base.lines():
+    sets = []
+    for path in args.files:
+        try:
+            sets.append((path, load_items(path)))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read question set {path}: {exc}") from None
+    for path, items in sets:
+        report = evaluate(engine.answer, items, engine.corpus)
+        if args.misses and report.misses:
+            _print(f"Missed on {path}:")
+            for miss in report.misses:
+                _print("  " + miss.line())
+        _print("By kind:")
+        for line in report.kind_lines():
             _print("  " + line)
-    if args.verbose and report.misses:
-        _print("Missed:")
-        for miss in report.misses:
-            _print("  " + miss)
+        if args.baseline:
+            base = evaluate(Baseline(engine.corpus), items, engine.corpus)
+            _print("Baseline (rank-bm25 BM25Okapi, \\w+ tokens, top paragraph, never declines):")
+            for line in base.lines():
+                _print("  " + line)
+        # The headline figures come last, so the tail of the output is the summary.
+        _print(f"Talks Bot on {path} ({len(items)} questions, {settings.bm25_variant} BM25):")
+        for line in report.lines():
+            _print("  " + line)
     return 0
 
 
@@ -416,7 +440,7 @@ def _say_log(settings: Settings, out: TextIO) -> None:
 
 
 def _time(text: str | None) -> str | None:
-    from bot.logs.review import parse_time
+    from bot.times import parse_time
 
     if text is None:
         return None
@@ -427,10 +451,10 @@ def _time(text: str | None) -> str | None:
 
 
 def cmd_logs_list(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
     from bot.logs.models import Filters
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     filters = Filters(
         limit=args.limit, since=_time(args.since), user_id=args.user, declined=args.declined,
         flagged=args.flagged, search=args.search,
@@ -440,7 +464,7 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
         _say_log(settings, sys.stdout)
     elif sys.stderr.isatty():
         _say_log(settings, sys.stderr)
-    render = {"table": review.table, "json": review.json_lines, "csv": review.csv_text}
+    render = {"table": formats.table, "json": formats.json_lines, "csv": formats.csv_text}
     text = render[args.format](entries)
     if text:
         sys.stdout.write(text if args.format == "csv" else text + "\n")
@@ -448,28 +472,28 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_logs_show(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     entry = _run_store(settings, lambda s: s.get(args.id))
     if entry is None:
         raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
     if args.format == "json":
-        _print(review.json_lines([entry]))
+        _print(formats.json_lines([entry]))
     else:
         _say_log(settings, sys.stdout)
-        _print(review.detail(entry))
+        _print(formats.detail(entry))
     return 0
 
 
 def cmd_logs_stats(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
     since, until = _time(args.since), _time(args.until)
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     stats = _run_store(settings, lambda s: s.stats(since, until))
     _say_log(settings, sys.stdout)
-    _print(review.stats_text(stats))
+    _print(formats.stats_text(stats))
     return 0
 
 
@@ -477,7 +501,7 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
     if args.older_than is None and args.user is None:
         raise UsageError("say what to purge: --older-than 30d and/or --user ID")
     before = _time(args.older_than)
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     user = None if args.user is None else repair(args.user)
     count = _run_store(settings, lambda s: s.count(before=before, user=user))
     what = f"{count} log {'entry' if count == 1 else 'entries'} from {settings.db_path}"
@@ -500,7 +524,7 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
 def cmd_logs_serve(args: argparse.Namespace) -> int:
     from bot.logs import browse
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     _run_store(settings, lambda s: asyncio.sleep(0), create=True)  # create and migrate first
     try:
         return browse.serve(settings.db_path, args.port)
@@ -514,7 +538,7 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.discord.runner import run
 
-    return run(load_settings(args))
+    return run(settings_from_args(args))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,10 +8,11 @@ import random
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.text import repair
+from bot.times import utc_now
+from bot.wording import plain_text
 from retrieval.models import Answer
 
 Surface = Literal["discord", "cli"]
@@ -33,10 +34,6 @@ def new_entry_id() -> int:
     with _sequence_lock:
         _sequence = (_sequence + 1) % 4096
         return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(slots=True)
@@ -72,18 +69,21 @@ class LogEntry:
         channel_id: int | str | None = None,
         user_id: int | str | None = None,
         user_name: str | None = None,
+        created_at: str | None = None,
     ) -> LogEntry:
-        """The record of one answer; text that cannot be encoded is repaired here too, so a
-        caller that skipped ``bot.text.repair`` still cannot make the record unwritable."""
+        """The record of one answer; ``created_at`` is when it was asked (default: now).
+
+        Text that cannot be encoded is repaired here too, so a caller that skipped
+        ``bot.text.repair`` still cannot make the record unwritable."""
         data = json.loads(json.dumps(answer.to_dict()), object_hook=_repaired)
         return cls(
             id=entry_id if entry_id is not None else new_entry_id(),
-            created_at=utc_now(),
+            created_at=created_at or utc_now(),
             surface=surface,
             question=repair(answer.question),
             answered=answer.answered,
             reason=answer.reason,
-            answer=repair(answer.answer),
+            answer=repair(plain_text(answer)),
             quotes=data["quotes"],  # type: ignore[arg-type]
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),

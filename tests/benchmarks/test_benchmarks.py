@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def run(*args: str) -> str:
@@ -18,14 +21,10 @@ def run(*args: str) -> str:
 
 def test_retrieval_benchmark_prints_every_engine_with_ratios() -> None:
     out = run("benchmarks.retrieval", "--sizes", "300", "--queries", "10")
-    for name in (
-        "| Talks Bot |",
-        "| rank-bm25 |",
-        "| SQLite FTS5 |",
-        "restart from the index cache",
-    ):
+    for name in ("| Talks Bot |", "| rank-bm25 |", "| SQLite FTS5 bm25() |"):
         assert name in out
-    assert "| 10/10 |" in out  # Talks Bot's top-5 equals rank-bm25's on every timed query
+    ours = next(line for line in out.splitlines() if line.startswith("| Talks Bot |"))
+    assert ours.endswith("| 25/25 |")  # our top-5 equals rank-bm25's on every checked query
 
 
 def test_bot_benchmark_answers_and_logs_everything() -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from conftest import assert_none_lost
 from discord_emulator import Emulator
-from test_discord import Harness, emu  # noqa: F401  (the emulator fixture)
+from harness import Harness
 
 from bot.logs.models import Filters
 from bot.logs.store import LogStore
@@ -25,13 +27,23 @@ QUESTIONS = [
 STOP_TIMEOUT_S = 45
 
 
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    e = Emulator()
+    await e.start()
+    try:
+        yield e
+    finally:
+        await e.stop()
+
+
 async def all_records(db: Path) -> list[int]:
     """Every record the bot kept: in the database, or in the fallback file it imports."""
     async with LogStore(db) as store:
         return [e.id for e in await store.entries(Filters(limit=10_000))]
 
 
-async def test_sigterm_during_a_burst_loses_no_record(emu: Emulator, tmp_path: Path) -> None:  # noqa: F811
+async def test_sigterm_during_a_burst_loses_no_record(emu: Emulator, tmp_path: Path) -> None:
     h = Harness(emu, tmp_path, TALKS_ASK_COOLDOWN_SECONDS="0")
     await h.start()
     assert h.bot is not None
@@ -52,7 +64,7 @@ async def test_sigterm_during_a_burst_loses_no_record(emu: Emulator, tmp_path: P
 
 
 async def test_sigterm_with_the_database_locked_loses_no_record(
-    emu: Emulator,  # noqa: F811
+    emu: Emulator,
     tmp_path: Path,
 ) -> None:
     h = Harness(emu, tmp_path, TALKS_ASK_COOLDOWN_SECONDS="0")
@@ -76,7 +88,7 @@ async def test_sigterm_with_the_database_locked_loses_no_record(
 
 
 async def test_a_lone_surrogate_in_a_question_is_repaired_answered_and_logged(
-    emu: Emulator,  # noqa: F811
+    emu: Emulator,
     tmp_path: Path,
 ) -> None:
     h = Harness(emu, tmp_path)

@@ -12,13 +12,11 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
 
 from bot.logs.models import LogEntry, Stats
 from bot.text import for_terminal
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+from bot.times import second
+from retrieval.corpus import shorten
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_id", "channel_id", "user_id", "user_name", "question",
@@ -27,38 +25,15 @@ CSV_FIELDS = (
 )  # fmt: skip
 
 
-def parse_time(text: str) -> str:
-    """An ISO UTC time from '30d' / '12h' (that long ago), '2025-05-11' or a full ISO time."""
-    match = _DURATION.match(text)
-    if match:
-        try:
-            delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-            when = datetime.now(UTC) - delta
-        except OverflowError:
-            raise ValueError(
-                f"{text.strip()} reaches back before the year 1: give a shorter period"
-            ) from None
-    else:
-        try:
-            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(
-                f"not a time: {text!r} (use e.g. 30d, 12h, 2025-05-11 or 2025-05-11T08:00)"
-            ) from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def citations_text(entry: LogEntry) -> str:
     return "; ".join(
         f"{c['source']} ¶{c['paragraph']}" for q in entry.quotes for c in q["citations"]
     )
 
 
-def _clip(text: str, width: int) -> str:
-    text = for_terminal(" ".join(text.split()))
-    return text if len(text) <= width else text[: width - 1] + "…"
+def clip(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, control characters shown as escapes."""
+    return shorten(for_terminal(" ".join(text.split())), width)
 
 
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -78,9 +53,9 @@ def table(entries: list[LogEntry]) -> str:
         result = "answered" if e.answered else (e.reason or "declined")
         flags = " ✗" if e.feedback.get("not_helpful") else ""
         lines.append(
-            f"{e.id:>16}  {e.created_at[:19].replace('T', ' '):19}  {e.surface:7}  "
-            f"{_clip(e.user_name or e.user_id or '-', 14):14}  {_clip(result, 12):12}  "
-            f"{_clip(e.question, 60)}{flags}"
+            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:7}  "
+            f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
+            f"{clip(e.question, 60)}{flags}"
         )
     return "\n".join(lines)
 
@@ -131,11 +106,19 @@ def _detail(entry: LogEntry) -> str:
         f"{entry.feedback['not_helpful']} not helpful",
     ]
     for n, q in enumerate(entry.quotes, 1):
-        cites = ", ".join(f"{c['file']} ¶{c['paragraph']}" for c in q["citations"])
-        lines += ["", f"  quote {n} (score {q['score']:.2f}; {cites})", f"    {q['text']}"]
+        cites = ", ".join(_cite(c) for c in q["citations"])
+        text = for_terminal(q["text"])
+        lines += ["", f"  quote {n} (score {q['score']:.2f}; {cites})", f"    {text}"]
     if not entry.answered:
         lines += ["", f"  message   {entry.answer}"]
     return "\n".join(lines)
+
+
+def _cite(c: dict[str, object]) -> str:
+    """A stored citation as "label (file ¶n)"; entries logged before labels show the file."""
+    label = c.get("label")
+    where = f"{c['file']} ¶{c['paragraph']}"
+    return f"{for_terminal(str(label))} ({where})" if label else where
 
 
 def stats_text(s: Stats) -> str:
@@ -149,5 +132,5 @@ def stats_text(s: Stats) -> str:
         lines += [f"  {reason:20} {n}" for reason, n in s.declined_reasons.items()]
     if s.top_questions:
         lines.append("Most asked:")
-        lines += [f"  {n:4}  {_clip(q, 70)}" for q, n in s.top_questions]
+        lines += [f"  {n:4}  {clip(q, 70)}" for q, n in s.top_questions]
     return "\n".join(lines)
