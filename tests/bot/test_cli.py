@@ -147,12 +147,15 @@ def test_sources_lists_every_article(cli) -> None:
     result = cli("sources")
     assert result.returncode == 0
     assert "5 articles" in result.stdout and "paragraphs" in result.stdout
+    assert "Russian President Vladimir Putin has… (called)" in result.stdout  # labels
 
 
 def test_sources_json_is_one_object_per_article_with_its_label(cli) -> None:
     rows = [json.loads(line) for line in cli("sources", "--json").stdout.splitlines()]
     assert len(rows) == 5
-    assert {"source", "file", "title", "paragraphs", "outlet", "date", "url"} <= set(rows[0])
+    assert set(rows[0]) == {
+        "source", "file", "title", "label", "paragraphs", "outlet", "date", "url"
+    }  # fmt: skip
     assert all(r["file"].endswith(".txt") and r["paragraphs"] > 0 for r in rows)
 
 
