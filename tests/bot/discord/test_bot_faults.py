@@ -37,6 +37,21 @@ async def emu() -> AsyncIterator[Emulator]:
         await e.stop()
 
 
+async def rows_when_ready(h: Harness, n: int, timeout: float = 15) -> list[tuple]:
+    """Rows of a log file that may be being recreated (absent, or not yet migrated)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    rows: list[tuple] = []
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            rows = h.rows("SELECT id FROM entries")
+        except sqlite3.OperationalError:
+            rows = []
+        if len(rows) >= n:
+            break
+        await asyncio.sleep(0.05)
+    return rows
+
+
 async def all_records(db: Path) -> list[int]:
     """Every record the bot kept: in the database, or in the fallback file it imports."""
     async with LogStore(db) as store:
@@ -103,3 +118,22 @@ async def test_a_lone_surrogate_in_a_question_is_repaired_answered_and_logged(
         assert_none_lost("lone surrogate in a Discord question", 1, len(rows))
     finally:
         assert await h.stop() == 0
+
+
+async def test_database_deleted_while_the_bot_runs_is_recreated(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    h = Harness(emu, tmp_path, TALKS_ASK_COOLDOWN_SECONDS="0")
+    await h.start()
+    assert h.bot is not None
+    try:
+        await (await emu.invoke("member", "ask", {"question": QUESTIONS[0]})).wait()
+        await h.wait_rows("SELECT id FROM entries", 1)
+        h.db.unlink()  # an operator's rm, while the bot holds the file open
+        for i in range(3):
+            await (await emu.invoke(f"user{i}", "ask", {"question": QUESTIONS[i]})).wait()
+        rows = await rows_when_ready(h, 3)
+    finally:
+        assert await h.stop() == 0
+    assert "was deleted while in use" in h.bot.output
+    assert_none_lost("database file deleted under the running bot", 3, len(rows))
