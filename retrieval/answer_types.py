@@ -126,6 +126,7 @@ class AnswerType:
     kind: Kind | None
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
     cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
+    counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
 
     @property
     def required(self) -> bool:
@@ -146,7 +147,11 @@ def detect(question: str) -> AnswerType:
         found = pattern.search(folded)
         if found:
             cue = next((w for w in found.group().split() if w in TYPE_NOUNS), None)
-            return AnswerType(kind, cue=cue)
+            counted = None
+            if kind is Kind.NUMBER:
+                after = analyzer.terms(folded[found.end() :])
+                counted = after[0] if after else None
+            return AnswerType(kind, cue=cue, counted=counted)
     return AnswerType(None)
 
 

@@ -120,7 +120,11 @@ def candidates(
             # threshold: skipping them changes no answer and bounds the work per question.
             continue
         exact = frozenset(own & para_terms)
-        typed = [_holds_new(kind, passage.text, s, asked) for s in table]
+        typed = [
+            _holds_new(kind, passage.text, s, asked)
+            and _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
+            for n, s in enumerate(table)
+        ]
         for n, s in enumerate(table):
             cov = credit(query, s.term_set, tuning.synonym_weight)
             start, end, holds = s.start, s.end, typed[n]
@@ -167,6 +171,19 @@ def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bo
         if not words <= asked:
             return True
     return False
+
+
+def _counts_it(query: Query, terms: frozenset[str]) -> bool:
+    """For "how many X": a count holds the answer only in a sentence about X (or a synonym),
+    or right after one ("… accused each other of violations. Ukraine claimed more than 700"),
+    so "how many soldiers" is not answered by "the two sides"."""
+    counted = query.answer_type.counted
+    if counted is None:
+        return True
+    for t in query.terms:
+        if t.term == counted:
+            return counted in terms or any(terms.issuperset(syn) for syn in t.synonyms)
+    return True  # the counted word is not looked up (chatter, a type noun): no constraint
 
 
 def _speaks(s: Sentence) -> bool:
