@@ -283,7 +283,7 @@ async def test_doctor_reads_the_log_schema_without_changing_the_file(
 
 EXAMPLES_NOT_DEFAULTS = {
     "discord_token", "guild_id", "moderator_role_id", "log_retention_days", "corpus_dir",
-    "min_score",
+    "min_score", "db_path", "index_cache_dir",
 }  # fmt: skip
 
 
