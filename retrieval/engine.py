@@ -81,7 +81,7 @@ class Engine:
         s = settings
         cache_dir = Path(s.db_path).parent / "index-cache" if s.index_cache else None  # type: ignore[attr-defined]
         return cls.build(
-            load_corpus(s.corpus_dir),  # type: ignore[attr-defined]
+            load_corpus(s.corpus_dir, cache_dir),  # type: ignore[attr-defined]
             params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
             top_k=s.top_k,  # type: ignore[attr-defined]
             max_quotes=s.max_quotes,  # type: ignore[attr-defined]
