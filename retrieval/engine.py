@@ -5,22 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from retrieval import analyzer, extract, questions
-from retrieval.corpus import Corpus, load_corpus, shorten
+from retrieval import extract, questions
+from retrieval.corpus import Corpus, shorten
+from retrieval.extract import Candidate, Verdict
 from retrieval.index import BM25Index, Params
-from retrieval.models import Answer, Article, Citation, Quote
+from retrieval.models import NOT_COVERED, Answer, Citation, Quote
+from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
+from retrieval.tuning import Tuning
 
 log = logging.getLogger(__name__)
 
-DECLINE_NOT_COVERED = "not_covered"
-NOT_COVERED_MESSAGE = (
-    "The articles don't cover that, so I have nothing to quote. "
-    "Run `sources` to see which articles I can answer from."
-)
+DECLINE_NOT_COVERED = NOT_COVERED
 
 
 ProgressFn = Callable[[int, int], None]
@@ -41,20 +41,25 @@ class Engine:
         *,
         top_k: int = 8,
         max_quotes: int = 3,
-        min_score: float = 0.53,
+        min_score: float | None = None,
         max_question_chars: int = 300,
+        tuning: Tuning | None = None,
     ) -> None:
         if index.n_docs != len(corpus.prose):
             raise ValueError(f"index of {index.n_docs} paragraphs for {len(corpus.prose)}")
         self.corpus = corpus
         self.top_k = top_k
         self.max_quotes = max_quotes
-        self.min_score = min_score
+        tuning = tuning or Tuning()
+        if min_score is not None:
+            tuning = replace(tuning, min_score=min_score)
+        self.tuning = tuning
         self.max_question_chars = max_question_chars
         self.prose = corpus.prose
         self.index = index
         self.speller = speller
-        self.weights = extract.Weights(self.index)
+        self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
+        self.sentences = extract.SentenceTable(self.prose)
 
     @classmethod
     def build(
@@ -72,38 +77,9 @@ class Engine:
         built = load_or_build(corpus, params or Params(), cache_dir, progress)
         return cls(corpus, built.index, built.speller, **options)
 
-    @classmethod
-    def from_settings(cls, settings: object, *, progress: ProgressFn | None = None) -> Engine:
-        """Build from a ``config.Settings`` (typed loosely so retrieval does not import config).
-
-        The analysed index is cached next to the answer log when ``index_cache`` is on.
-        """
-        s = settings
-        cache_dir = Path(s.db_path).parent / "index-cache" if s.index_cache else None  # type: ignore[attr-defined]
-        return cls.build(
-            load_corpus(s.corpus_dir, cache_dir),  # type: ignore[attr-defined]
-            params=Params(variant=s.bm25_variant, k1=s.bm25_k1, b=s.bm25_b),  # type: ignore[attr-defined]
-            top_k=s.top_k,  # type: ignore[attr-defined]
-            max_quotes=s.max_quotes,  # type: ignore[attr-defined]
-            min_score=s.min_score,  # type: ignore[attr-defined]
-            max_question_chars=s.max_question_chars,  # type: ignore[attr-defined]
-            cache_dir=cache_dir,
-            progress=progress,
-        )
-
-    @property
-    def articles(self) -> tuple[Article, ...]:
-        return self.corpus.articles
-
-    def query_terms(self, question: str) -> list[str]:
-        """Index terms of a question, with words the corpus never uses spelling-corrected."""
-        out = []
-        for word in analyzer.words(question):
-            term = analyzer.stem(word)
-            if term not in self.index.vocabulary:
-                term = analyzer.stem(analyzer.canonical(self.speller.correct(word)))
-            out.append(term)
-        return out
+    def analyse(self, question: str) -> Query:
+        """The question as the engine reads it (see ``retrieval.query``)."""
+        return self.analyser.analyse(question)
 
     def answer(self, question: str) -> Answer:
         started = time.perf_counter()
@@ -111,20 +87,38 @@ class Engine:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
+    def explain(self, question: str) -> Explanation:
+        """Every step of answering one question, for ``talks-bot ask --explain``."""
+        rejection = questions.check(question, self.max_question_chars)
+        if rejection is not None:
+            return Explanation(None, [], Verdict(False, rejection.reason), [])
+        query = self.analyse(question)
+        if not query.terms:
+            return Explanation(query, [], Verdict(False, "only_common_words"), [])
+        found = self._candidates(query)
+        verdict = extract.answerable(query, found, self.tuning)
+        chosen = (
+            extract.select(found, query, self.tuning, self.max_quotes) if verdict.answered else []
+        )
+        return Explanation(query, found, verdict, chosen)
+
+    def _candidates(self, query: Query) -> list[Candidate]:
+        small = self.tuning.all_sentences and self.index.n_docs <= self.tuning.all_sentences_max_docs
+        k = self.index.n_docs if small else self.top_k
+        retrieved = [(i, self.prose[i], s) for i, s in self.index.top(query.lookup(), k)]
+        return extract.candidates(query, retrieved, self.sentences, self.tuning)
+
     def _answer(self, question: str) -> Answer:
         rejection = questions.check(question, self.max_question_chars)
         if rejection is not None:
-            return self._decline(question, rejection.reason, rejection.message)
-        text = questions.clean(question)
-        wanted = extract.answer_type(text)
-        terms = self.query_terms(text)
-        if wanted.cue and len(terms) > 1:
-            terms = [t for t in terms if t != analyzer.stem(wanted.cue)]
-        retrieved = [(self.prose[i], s) for i, s in self.index.top(terms, self.top_k)]
-        found = extract.candidates(terms, retrieved, self.weights, wanted.pattern)
-        chosen = extract.select(found, self.min_score, self.max_quotes)
-        if not chosen:
-            return self._decline(question, DECLINE_NOT_COVERED, NOT_COVERED_MESSAGE)
+            return self._decline(question, rejection.reason, rejection.details)
+        steps = self.explain(question)
+        if steps.verdict.reason == "only_common_words":
+            rejection = questions.only_common_words()
+            return self._decline(question, rejection.reason, rejection.details)
+        if not steps.chosen:
+            return self._decline(question, DECLINE_NOT_COVERED)
+        chosen = steps.chosen
         quotes = [
             Quote(
                 text=shorten(c.text, extract.MAX_QUOTE_CHARS),
@@ -135,44 +129,34 @@ class Engine:
             )
             for c in chosen
         ]
-        answer = Answer(
+        return Answer(
             question=question,
             answered=True,
-            answer="",
             quotes=quotes,
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
+            differ=steps.query is not None and extract.differ(chosen, steps.query),
         )
-        answer.answer = plain_text(answer)
-        return answer
 
     def _cite(self, source: str, paragraph: int) -> Citation:
-        article = self.corpus.article(source)
-        return Citation(source, article.file, article.title, paragraph)
+        return Citation.of(self.corpus.article(source), paragraph)
 
-    def _decline(self, question: str, reason: str, message: str) -> Answer:
+    def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(
             question=question,
             answered=False,
-            answer=message,
             reason=reason,
+            details=dict(details or {}),
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
         )
 
 
-def plain_text(answer: Answer) -> str:
-    """The answer as people read it: quotes with [n] markers, then the numbered sources."""
-    if not answer.answered:
-        return answer.answer
-    lines = []
-    for q in answer.quotes:
-        line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
-        articles = len({c.source for c in q.citations})
-        if articles > 1:
-            line += f" (reported by {articles} of {answer.articles_total} articles)"
-        lines.append(line)
-    lines.append("")
-    for n, c in enumerate(answer.sources(), 1):
-        lines.append(f"[{n}] {c.title} ({c.file}, paragraph {c.paragraph})")
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class Explanation:
+    """How one question was read and answered: the query, ranked candidates, the verdict."""
+
+    query: Query | None
+    candidates: list[Candidate]
+    verdict: Verdict
+    chosen: list[Candidate]

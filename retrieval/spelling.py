@@ -12,7 +12,6 @@ method), so there is no neighbourhood index to build: a word of length n has abo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 MIN_LENGTH = 5
 
@@ -24,10 +23,6 @@ class Speller:
         self._alphabet = "".join(
             sorted({c for w in word_counts if len(w) >= MIN_LENGTH - 1 and w.isalpha() for c in w})
         )
-
-    @classmethod
-    def from_words(cls, words: Iterable[str]) -> Speller:
-        return cls(Counter(words))
 
     def __contains__(self, word: str) -> bool:
         return word in self._counts

@@ -1,4 +1,4 @@
-"""/ask: acknowledge at once, answer from a worker thread, then log; vote buttons under answers."""
+"""/ask: acknowledge at once, ask through the application layer; vote buttons under answers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import Where, Who
 from bot.discord.errors import reply
 from bot.discord.render import NO_MENTIONS, answer_embed
-from bot.logs.models import LogEntry, new_entry_id
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -47,10 +47,11 @@ class VoteButton(
     ) -> VoteButton:
         return cls(int(match["entry"]), match["helpful"] == "1")
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: TalksBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
         try:
-            stored = await bot.store.vote(self.entry_id, interaction.user.id, self.helpful)
+            stored = await interaction.client.store.vote(
+                self.entry_id, interaction.user.id, self.helpful
+            )
         except Exception:
             log.exception("could not store a vote on entry %s", self.entry_id)
             stored = False
@@ -70,8 +71,8 @@ def vote_view(entry_id: int) -> discord.ui.View:
     return view
 
 
-def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    settings = interaction.client.settings  # type: ignore[attr-defined]
+def _cooldown(interaction: discord.Interaction[TalksBot]) -> app_commands.Cooldown | None:
+    settings = interaction.client.settings
     if settings.ask_cooldown_seconds <= 0:
         return None
     return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
@@ -92,26 +93,22 @@ class Ask(commands.Cog):
     @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
     async def ask(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
         private: bool = False,
     ) -> None:
         with self.bot.track():
             await interaction.response.defer(ephemeral=private, thinking=True)
-            answer = await self.bot.answer(question)
-            entry = LogEntry.from_answer(
-                answer, "discord", entry_id=new_entry_id(),
-                guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-                user_id=interaction.user.id, user_name=interaction.user.display_name,
+            answer, entry_id = await self.bot.asking.ask(
+                question,
+                Who(interaction.user.id, interaction.user.display_name),
+                Where("discord", interaction.guild_id, interaction.channel_id),
+            )  # the log record is written in the background, not before the answer is shown
+            view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
+            await interaction.followup.send(
+                embed=answer_embed(answer, question), view=view, ephemeral=private,
+                allowed_mentions=NO_MENTIONS,
             )  # fmt: skip
-            view = vote_view(entry.id) if answer.answered else discord.utils.MISSING
-            try:
-                await interaction.followup.send(
-                    embed=answer_embed(answer, question), view=view, ephemeral=private,
-                    allowed_mentions=NO_MENTIONS,
-                )  # fmt: skip
-            finally:
-                self.bot.spawn(self.bot.store.record(entry))  # written after the answer is shown
 
 
 async def setup(bot: TalksBot) -> None:

@@ -19,7 +19,7 @@ class Info(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources", description="List the articles the bot quotes.")
-    async def sources(self, interaction: discord.Interaction) -> None:
+    async def sources(self, interaction: discord.Interaction[TalksBot]) -> None:
         corpus = self.bot.engine.corpus
         await interaction.response.send_message(
             embed=sources_embed(corpus.articles, corpus.version), ephemeral=True,
@@ -27,7 +27,7 @@ class Info(commands.Cog):
         )  # fmt: skip
 
     @app_commands.command(name="help", description="What Talks Bot does and does not do.")
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction[TalksBot]) -> None:
         await interaction.response.send_message(
             embed=help_embed(), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
