@@ -76,14 +76,28 @@ SPEECH_VERBS = frozenset(
 _WHO = re.compile(r"^\W*(?:who|whom)\b|\b(?:which|what)\s+(?:person|people|leader|official)")
 _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b|\bat\s+what\s+time\b"), Kind.TIME),
-    (re.compile(r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|\bfor\s+how\s+many\s+"
-                r"(?:days|weeks|months|years|hours)\b"), Kind.DURATION),  # fmt: skip
-    (re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
-     Kind.NUMBER),
-    (re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
-     Kind.DATE),
-    (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|country|place|venue|location|town|"
-                r"capital)\b"), Kind.PLACE),  # fmt: skip
+    (
+        re.compile(
+            r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|\bfor\s+how\s+many\s+"
+            r"(?:days|weeks|months|years|hours)\b"
+        ),
+        Kind.DURATION,
+    ),  # fmt: skip
+    (
+        re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
+        Kind.NUMBER,
+    ),
+    (
+        re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
+        Kind.DATE,
+    ),
+    (
+        re.compile(
+            r"\bwhere\b|\b(?:what|which)\s+(?:city|country|place|venue|location|town|"
+            r"capital)\b"
+        ),
+        Kind.PLACE,
+    ),  # fmt: skip
     (_WHO, Kind.PERSON),
 ]
 # "What did X say / write / tell …", "What were X's words", "How did X describe …".
@@ -142,4 +156,6 @@ def instances(kind: Kind | None, text: str) -> list[str]:
     """The instances of ``kind`` in ``text``, folded and lower-cased (for telling versions apart)."""
     if kind is None or kind is Kind.QUOTATION:
         return []
-    return [" ".join(analyzer.fold(m.group()).lower().split()) for m in _PATTERNS[kind].finditer(text)]
+    return [
+        " ".join(analyzer.fold(m.group()).lower().split()) for m in _PATTERNS[kind].finditer(text)
+    ]

@@ -210,7 +210,9 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
     return Verdict(True, None)
 
 
-def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int) -> list[Candidate]:
+def select(
+    found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
+) -> list[Candidate]:
     """The quotes to show: the best, merged with its near-duplicates, then diverse follow-ups."""
     passing = [c for c in found if c.coverage >= tuning.min_score]
     if query.answer_type.required and tuning.answer_types:
@@ -227,7 +229,11 @@ def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
             bonus = tuning.other_article_bonus if cand.passage.source not in seen_articles else 0.0
             if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
-            if any(_same_claim(cand, x) or _overlaps(cand, x) for q in chosen for x in [q, *q.duplicates]):
+            if any(
+                _same_claim(cand, x) or _overlaps(cand, x)
+                for q in chosen
+                for x in [q, *q.duplicates]
+            ):
                 continue
         used.add(i)
         for j, other in enumerate(passing):
