@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser(
         "sources", parents=[corpus], help="list the articles the bot answers from",
-        description="List the articles with their ids, titles and paragraph counts.",
+        description="List the articles with their ids, sizes, labels, outlets and dates.",
     )  # fmt: skip
     sources.add_argument("--json", action="store_true", help="print JSON")
     sources.set_defaults(handler=cmd_sources)
@@ -281,6 +281,7 @@ def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from bot.present import sources_text
     from retrieval.corpus import CorpusError, load_corpus
 
     settings = settings_from_args(args)
@@ -291,16 +292,16 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if args.json:
         for a in corpus.articles:
             _print(json.dumps({"source": a.source, "file": a.file, "title": a.title,
-                               "paragraphs": a.paragraphs, "outlet": a.outlet, "date": a.date,
-                               "url": a.url}, ensure_ascii=False))  # fmt: skip
+                               "label": a.label, "paragraphs": a.paragraphs, "outlet": a.outlet,
+                               "date": a.date, "url": a.url}, ensure_ascii=False))  # fmt: skip
         return 0
-    _print(f"{len(corpus.articles)} articles (corpus version {corpus.version}):")
-    for a in corpus.articles:
-        _print(f"  {a.source}  {a.paragraphs:3} paragraphs  {a.title}")
+    _print(sources_text(corpus.articles, corpus.version))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from retrieval.evaluate import Baseline, evaluate, load_items
 
     settings = settings_from_args(args)
@@ -316,6 +317,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.misses and report.misses:
             _print(f"Missed on {path}:")
             for miss in report.misses:
+                if miss.problem == "declined":  # the engine's own reason, finer than the code
+                    miss = replace(miss, reason=engine.explain(miss.question).verdict.reason)
                 _print("  " + miss.line())
         _print("By kind:")
         for line in report.kind_lines():

@@ -103,9 +103,8 @@ class Engine:
         return Explanation(query, found, verdict, chosen)
 
     def _candidates(self, query: Query) -> list[Candidate]:
-        small = (
-            self.tuning.all_sentences and self.index.n_docs <= self.tuning.all_sentences_max_docs
-        )
+        tuning = self.tuning
+        small = tuning.all_sentences and self.index.n_docs <= tuning.all_sentences_max_docs
         k = self.index.n_docs if small else self.top_k
         retrieved = [(i, self.prose[i], s) for i, s in self.index.top(query.lookup(), k)]
         return extract.candidates(query, retrieved, self.sentences, self.tuning)
