@@ -60,7 +60,11 @@ def questions() -> list[str]:
 def run_cli(folder: Path, work: Path, batch: list[str]) -> tuple[float, float, float, list[dict]]:
     """Wall seconds, CPU seconds (with the process pool's), peak RSS in MiB, and the JSON
     answers of one ``talks-bot ask`` run."""
-    env = {**os.environ, "TALKS_DB_PATH": str(work / "talks.db")}
+    env = {
+        **os.environ,
+        "TALKS_DB_PATH": str(work / "talks.db"),
+        "TALKS_INDEX_CACHE_DIR": str(work / "cache"),  # never the user's own cache folder
+    }
     lines = "".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in enumerate(batch))
     started = time.perf_counter()
     proc = subprocess.Popen(

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.app import Where, Who
 from bot.discord.errors import reply
 from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.text import repair
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -99,6 +100,7 @@ class Ask(commands.Cog):
     ) -> None:
         with self.bot.track():
             await interaction.response.defer(ephemeral=private, thinking=True)
+            question = repair(question)  # lone surrogates: one repair for answer, embed, log
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name),
