@@ -32,3 +32,11 @@ def test_bot_benchmark_answers_and_logs_everything() -> None:
     assert "| 1 |" in out and "| 2/2 | 2/2 |" in out
     assert "| 5 |" in out and "| 5/5 | 5/5 |" in out
     assert "Largest event-loop stall in the bot:" in out and "exit code 0" in out
+
+
+def test_start_benchmark_answers_every_question_end_to_end() -> None:
+    out = run("benchmarks.start", "--sizes", "2000")
+    (row,) = [line for line in out.splitlines() if line.startswith("| 2,000 |")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    questions = int(cells[5])
+    assert questions >= 80  # the question set plus the extra questions, each one answered
