@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from discord_emulator import MANAGE_MESSAGES, BotProcess, Emulator, Refused
+from discord_emulator import EPHEMERAL, MANAGE_MESSAGES, BotProcess, Emulator, Exchange, Refused
 
 from retrieval.corpus import load_corpus
 
@@ -19,11 +19,13 @@ STARTUP_S = 30
 
 
 class Harness:
-    def __init__(self, emu: Emulator, tmp: Path, **env: str) -> None:
+    def __init__(
+        self, emu: Emulator, tmp: Path, *, global_commands: bool = False, **env: str
+    ) -> None:
         self.emu = emu
         self.tmp = tmp
         self.db = tmp / "log.db"
-        self.env = emu.env(TALKS_DB_PATH=str(self.db), **env)
+        self.env = emu.env(global_commands=global_commands, TALKS_DB_PATH=str(self.db), **env)
         self.bot: BotProcess | None = None
 
     async def start(self) -> None:
@@ -68,6 +70,12 @@ async def emu() -> AsyncIterator[Emulator]:
         await e.stop()
 
 
+def assert_discord_accepted_everything(emu: Emulator) -> None:
+    """The bot sent nothing Discord refuses and never leaned on deprecated behaviour."""
+    assert emu.rejections == [], emu.rejections
+    assert [ex for ex in emu.exchanges.values() if ex.deprecated_followups] == []
+
+
 @pytest.fixture
 async def discord_bot(emu: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
     h = Harness(emu, tmp_path, TALKS_MODERATOR_ROLE_ID=str(emu.moderator_role_id))
@@ -76,6 +84,19 @@ async def discord_bot(emu: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         assert await h.stop() == 0, h.bot.output if h.bot else ""
+    assert_discord_accepted_everything(emu)
+
+
+@pytest.fixture
+async def global_bot(emu: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Commands synced globally (no TALKS_GUILD_ID), the bot in two servers."""
+    h = Harness(emu, tmp_path, global_commands=True)
+    await h.start()
+    try:
+        yield h
+    finally:
+        assert await h.stop() == 0, h.bot.output if h.bot else ""
+    assert_discord_accepted_everything(emu)
 
 
 def embed_text(message: dict) -> str:
@@ -108,7 +129,9 @@ async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
     emu = discord_bot.emu
     ex = await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
     reply = await ex.wait()
-    assert ex.callback["type"] == 5  # acknowledged first, answered by follow-up
+    assert ex.callback["type"] == 5  # acknowledged first, then the deferred response edited
+    assert reply["id"] == ex.original["id"]
+    assert ex.followups == [] and ex.deprecated_followups == 0
     assert not ex.ephemeral
     embed = reply["embeds"][0]
     assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
@@ -266,3 +289,121 @@ async def test_missing_applications_commands_scope_is_explained(
     bot = await BotProcess(emu.env(TALKS_DB_PATH=str(tmp_path / "x.db")), tmp_path).start()
     assert await bot.wait() == 2
     assert "applications.commands" in bot.output and "Traceback" not in bot.output
+
+
+# --- each server sees only its own log; answers finished the documented way ------------------
+
+
+async def ask(emu: Emulator, question: str, *, guild: int | None = 0) -> dict:
+    return await (await emu.invoke("member", "ask", {"question": question}, guild=guild)).wait()
+
+
+async def logs(emu: Emulator, sub: str, options: dict | None = None, guild: int = 0) -> Exchange:
+    """A moderator's /logs subcommand: deferred privately first, then the placeholder edited."""
+    ex = await emu.invoke("moderator", "logs", options or {}, sub=sub, guild=guild)
+    await ex.wait()
+    assert ex.callback == {"type": 5, "data": {"flags": EPHEMERAL}}, ex.callback
+    assert ex.followups == [] and ex.reply["flags"] & EPHEMERAL
+    return ex
+
+
+async def test_each_server_sees_only_its_own_log_and_dms_are_in_none(global_bot: Harness) -> None:
+    emu = global_bot.emu
+    assert emu.sync_calls == ["global"]
+    await ask(emu, "Where will the talks be held?", guild=0)
+    b_answer = await ask(emu, "Who is the Kremlin spokesperson?", guild=1)
+    dm = await ask(emu, "Who won the 2018 World Cup?", guild=None)  # global commands work in DMs
+    assert "guild_id" not in dm and dm["embeds"][0]["title"].startswith("Not answered")
+    rows = await global_bot.wait_rows("SELECT id, guild_id, question FROM entries", 3)
+    by_question = {q: (entry_id, guild) for entry_id, guild, q in rows}
+    b_id, b_guild = by_question["Who is the Kremlin spokesperson?"]
+    assert b_guild == str(emu.guilds[1].id)
+    assert by_question["Who won the 2018 World Cup?"][1] is None
+    await (await emu.click("member", b_answer, emu.buttons(b_answer)[1])).wait()  # flag it in B
+
+    a_only = "Where will the talks be held?"
+    others = ("Kremlin spokesperson", "2018 World Cup")
+    for sub, options in [("recent", {}), ("search", {"text": "o"}), ("stats", {})]:
+        text = embed_text((await logs(emu, sub, options)).reply)
+        assert all(q not in text for q in others), (sub, text)
+        if sub != "stats":
+            assert a_only in text, (sub, text)
+    stats = (await logs(emu, "stats")).reply["embeds"][0]["fields"]
+    assert next(f for f in stats if f["name"] == "Questions")["value"] == "1"
+    for sub in ("declined", "flagged"):  # the declined DM and the flagged B answer stay out
+        assert "No log entries match." in embed_text((await logs(emu, sub)).reply)
+    missing = (await logs(emu, "show", {"id": str(b_id)})).reply
+    assert (
+        missing["content"] == "No log entry with that id in this server." and not missing["embeds"]
+    )
+    export = (await logs(emu, "export")).reply
+    exported = list(
+        csv.DictReader(io.StringIO(export["attachments"][0]["content"].lstrip("\ufeff")))
+    )
+    assert [r["question"] for r in exported] == [a_only]
+
+    in_b = embed_text((await logs(emu, "flagged", guild=1)).reply)
+    assert "Kremlin spokesperson" in in_b and a_only not in in_b
+    shown = embed_text((await logs(emu, "show", {"id": str(b_id)}, guild=1)).reply)
+    assert "Kremlin spokesperson" in shown
+    with pytest.raises(Refused):  # /logs is not offered in DMs at all
+        await emu.invoke("moderator", "logs", {}, sub="recent", guild=None)
+
+
+async def test_commands_declare_contexts_and_installs(global_bot: Harness) -> None:
+    emu = global_bot.emu
+    offered = {c["name"]: (c["contexts"], c["integration_types"]) for c in emu.commands["global"]}
+    assert offered == {
+        "ask": ([0, 1], [0]), "sources": ([0, 1], [0]), "help": ([0, 1], [0]), "logs": ([0], [0]),
+    }  # fmt: skip
+    sources = await (await emu.invoke("member", "sources", guild=None)).wait()
+    assert sources["flags"] & EPHEMERAL and "articles" in sources["embeds"][0]["title"]
+
+
+async def test_an_error_after_a_public_defer_is_never_shown_publicly(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    emu.fail_next_edit = (400, 50035)  # Discord refuses the answer message
+    ex = await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+    await ex.wait(count=2)
+    assert ex.callback["type"] == 5 and not ex.callback.get("data", {}).get("flags")
+    public = [m for m in ex.messages if not m["flags"] & EPHEMERAL]
+    private = [m for m in ex.messages if m["flags"] & EPHEMERAL]
+    assert [m["content"] for m in public] == ["This request could not be completed."]
+    assert all("error id" not in embed_text(m) for m in public)
+    assert len(private) == 1 and "error id" in private[0]["content"]
+    assert "Traceback" in discord_bot.bot.output  # the details are in the bot's log
+
+
+async def test_an_error_after_a_private_defer_replaces_the_placeholder(
+    discord_bot: Harness,
+) -> None:
+    emu = discord_bot.emu
+    emu.fail_next_edit = (400, 50035)
+    q = {"question": "Where will the talks be held?", "private": True}
+    ex = await emu.invoke("member", "ask", q)
+    reply = await ex.wait()
+    assert reply["id"] == ex.original["id"] and reply["flags"] & EPHEMERAL
+    assert "error id" in reply["content"] and ex.followups == []
+
+
+async def test_vote_on_a_purged_answer_says_it_is_gone(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    reply = await ask(emu, "Where will the talks be held?")
+    await discord_bot.wait_rows("SELECT id FROM entries", 1)
+    db = sqlite3.connect(discord_bot.db)
+    with db:
+        db.execute("DELETE FROM entries")
+    db.close()
+    ex = await emu.click("member", reply, emu.buttons(reply)[0])
+    ack = await ex.wait()
+    assert ex.callback == {"type": 5, "data": {"flags": EPHEMERAL}}  # deferred before the log
+    assert ack["flags"] & EPHEMERAL and "no longer in the log" in ack["content"]
+    assert discord_bot.rows("SELECT count(*) FROM feedback") == [(0,)]
+
+
+async def test_logs_search_escapes_the_moderators_text(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    ex = await logs(emu, "search", {"text": "**talks** @everyone <@&1>"})
+    title = ex.reply["embeds"][0]["title"]
+    assert "**talks**" not in title and "@everyone" not in title and "<@&1>" not in title
+    assert "talks" in title

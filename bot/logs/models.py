@@ -106,6 +106,7 @@ class Filters:
     declined: bool = False
     flagged: bool = False
     search: str | None = None
+    guild_id: str | None = None  # one server's entries only (its moderators see no other)
 
 
 @dataclass(slots=True)

@@ -221,12 +221,18 @@ class LogStore:
         )
         return [_entry(row) for row in rows]
 
-    async def get(self, entry_id: int) -> LogEntry | None:
-        rows = await self.db.execute_fetchall(f"{_SELECT} WHERE e.id = ?", (entry_id,))
+    async def get(self, entry_id: int, *, guild_id: str | None = None) -> LogEntry | None:
+        """One entry; with ``guild_id``, only if it was asked in that server."""
+        sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
+        if guild_id is not None:
+            sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]
+        rows = await self.db.execute_fetchall(sql, params)
         return _entry(rows[0]) if rows else None
 
-    async def stats(self, since: str | None = None, until: str | None = None) -> Stats:
-        where, params = _where(Filters(since=since, until=until))
+    async def stats(
+        self, since: str | None = None, until: str | None = None, *, guild_id: str | None = None
+    ) -> Stats:
+        where, params = _where(Filters(since=since, until=until, guild_id=guild_id))
         db = self.db
         total, answered = next(
             iter(
@@ -282,6 +288,9 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
     if f.until:
         clauses.append("e.created_at < ?")
         params.append(f.until)
+    if f.guild_id:
+        clauses.append("e.guild_id = ?")
+        params.append(f.guild_id)
     if f.user_id:
         clauses.append("e.user_id = ?")
         params.append(f.user_id)

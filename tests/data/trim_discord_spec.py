@@ -67,12 +67,10 @@ def trim(spec: dict, commit: str) -> dict:
     command = kept["ApplicationCommandUpdateRequest"]["properties"]
     command["default_member_permissions"] = PERMISSIONS[0]
     relaxed[
-        "#/components/schemas/ApplicationCommandUpdateRequest/properties/"
-        "default_member_permissions"
+        "#/components/schemas/ApplicationCommandUpdateRequest/properties/default_member_permissions"
     ] = PERMISSIONS[1]
     return {
-        "x-source": "https://github.com/discord/discord-api-spec/blob/"
-        f"{commit}/specs/openapi.json",
+        "x-source": f"https://github.com/discord/discord-api-spec/blob/{commit}/specs/openapi.json",
         "x-commit": commit,
         "x-openapi": spec["openapi"],
         "x-api-version": spec["info"]["version"],

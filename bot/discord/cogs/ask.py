@@ -1,4 +1,8 @@
-"""/ask: acknowledge at once, answer from a worker thread, then log; vote buttons under answers."""
+"""/ask: acknowledge at once, answer from a worker thread, then log; vote buttons under answers.
+
+Both /ask and a vote defer before touching the engine or the log, and finish by editing the
+deferred response (``respond.finish``), Discord's documented path.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.errors import reply
-from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.discord import respond
+from bot.discord.render import answer_embed
 from bot.logs.models import LogEntry, new_entry_id
 
 if TYPE_CHECKING:
@@ -49,18 +53,25 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         bot: TalksBot = interaction.client  # type: ignore[assignment]
+        await respond.defer(interaction, ephemeral=True)
         try:
             stored = await bot.store.vote(self.entry_id, interaction.user.id, self.helpful)
         except Exception:
             log.exception("could not store a vote on entry %s", self.entry_id)
-            stored = False
-        if not stored:
-            await reply(interaction, "I couldn't record that vote just now; please try again.")
+            await respond.finish(
+                interaction, content="I couldn't record that vote just now; please try again."
+            )
+            return
+        if not stored:  # the entry was deleted (retention or a purge) after the answer was shown
+            await respond.finish(
+                interaction,
+                content="This answer is no longer in the log, so the vote can't be recorded.",
+            )
             return
         thanks = "Thanks, noted as helpful." if self.helpful else (
             "Thanks, noted as not helpful: moderators will review it."
         )  # fmt: skip
-        await reply(interaction, thanks + " Voting again replaces your vote.")
+        await respond.finish(interaction, content=thanks + " Voting again replaces your vote.")
 
 
 def vote_view(entry_id: int) -> discord.ui.View:
@@ -85,6 +96,8 @@ class Ask(commands.Cog):
 
     @app_commands.command(name="ask", description="Ask about the Istanbul peace talks; "
                           "the answer quotes the news articles.")  # fmt: skip
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     @app_commands.describe(
         question="Your question, e.g. Where will the talks be held?",
         private="Show the question and answer only to you (default: no)",
@@ -97,7 +110,7 @@ class Ask(commands.Cog):
         private: bool = False,
     ) -> None:
         with self.bot.track():
-            await interaction.response.defer(ephemeral=private, thinking=True)
+            await respond.defer(interaction, ephemeral=private)
             answer = await self.bot.answer(question)
             entry = LogEntry.from_answer(
                 answer, "discord", entry_id=new_entry_id(),
@@ -106,10 +119,7 @@ class Ask(commands.Cog):
             )  # fmt: skip
             view = vote_view(entry.id) if answer.answered else discord.utils.MISSING
             try:
-                await interaction.followup.send(
-                    embed=answer_embed(answer, question), view=view, ephemeral=private,
-                    allowed_mentions=NO_MENTIONS,
-                )  # fmt: skip
+                await respond.finish(interaction, embed=answer_embed(answer, question), view=view)
             finally:
                 self.bot.spawn(self.bot.store.record(entry))  # written after the answer is shown
 
