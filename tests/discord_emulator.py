@@ -169,7 +169,8 @@ class Emulator:
         self.exchanges: dict[str, Exchange] = {}  # by token
         self.messages: dict[int, dict[str, Any]] = {}
         self.rejections: list[Rejected] = []  # every request refused, for tests to inspect
-        self.fail_next_edit: tuple[int, int] | None = None  # (status, code) for one PATCH
+        # (status, code) to refuse the next message the bot sends or edits, as a test's choice
+        self.fail_next_message: tuple[int, int] | None = None
         self.identified = asyncio.Event()
         self.synced = asyncio.Event()
         self.fail_sync_with: tuple[int, int] | None = None  # (status, code) to refuse sync
@@ -668,6 +669,8 @@ class Emulator:
         if problems:
             raise invalid(problems)
         body["_attachments"] = list(parts.values())
+        if failed := self._failed_on_purpose():
+            return failed
         if ex.loading:  # documented: edits the original, "the ephemeral flag will be ignored"
             assert ex.original is not None
             ex.deprecated_followups += 1
@@ -678,6 +681,13 @@ class Emulator:
         ex.followups.append(message)
         ex.record(message)
         return self._json(message)
+
+    def _failed_on_purpose(self) -> web.Response | None:
+        """A test's choice, not a rule: not kept in ``rejections``."""
+        if self.fail_next_message is None:
+            return None
+        (status, code), self.fail_next_message = self.fail_next_message, None
+        return self._json({"message": "Refused on purpose by the test", "code": code}, status)
 
     def _target(self, ex: Exchange, message_id: str) -> dict[str, Any]:
         if message_id == "@original":
@@ -701,9 +711,8 @@ class Emulator:
         if problems:
             raise invalid(problems)
         body["_attachments"] = list(parts.values())
-        if self.fail_next_edit is not None:  # a test's choice, not a rule: not in rejections
-            (status, code), self.fail_next_edit = self.fail_next_edit, None
-            return self._json({"message": "Refused on purpose by the test", "code": code}, status)
+        if failed := self._failed_on_purpose():
+            return failed
         self._apply_edit(msg, body)
         ex.record(msg)
         return self._json(msg)
