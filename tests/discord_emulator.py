@@ -115,6 +115,7 @@ class Exchange:
     messages: list[dict[str, Any]] = field(default_factory=list)
     deprecated_followups: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # set once a message is shown
     answered_at: float | None = None
     source_message: dict[str, Any] | None = None
 
@@ -130,6 +131,7 @@ class Exchange:
         self.messages.append(json.loads(json.dumps(message)))  # a snapshot, not a live view
         self.answered_at = time.perf_counter()
         self.changed.set()
+        self.done.set()
 
     @property
     def reply(self) -> dict[str, Any]:
