@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         "prints one JSON line per input line, in order",
     )  # fmt: skip
     ask.add_argument("--no-log", action="store_true", help="do not record in the answer log")
+    ask.add_argument(
+        "--explain", action="store_true",
+        help="show how the question was read (focus, term weights, answer type, candidates) "
+        "and why it was answered or declined; nothing is logged",
+    )  # fmt: skip
     ask.set_defaults(handler=cmd_ask)
 
     sources = commands.add_parser(
@@ -74,9 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer every question of a JSON Lines question set and print accuracy, "
         "citation accuracy, abstention and quote fidelity.",
     )  # fmt: skip
-    ev.add_argument("file", type=Path, help="question set, e.g. tests/data/questions.jsonl")
+    ev.add_argument(
+        "files", type=Path, nargs="+", metavar="FILE",
+        help="question sets, e.g. tests/data/questions.jsonl tests/data/dev_questions.jsonl",
+    )  # fmt: skip
     ev.add_argument("--baseline", action="store_true", help="also measure plain rank-bm25")
-    ev.add_argument("--verbose", action="store_true", help="list the questions missed")
+    ev.add_argument(
+        "--misses", "--verbose", dest="misses", action="store_true",
+        help="list the questions missed, with the engine's reason",
+    )  # fmt: skip
     ev.set_defaults(handler=cmd_eval)
 
     _add_logs_parser(commands)
@@ -190,6 +201,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give either a question or --batch FILE, not both")
     settings = load_settings(args)
     engine = load_engine(settings)
+    if args.explain:
+        from bot.explain import explanation_lines
+
+        if args.question is None:
+            raise UsageError("--explain takes one question, not --batch")
+        for line in explanation_lines(args.question, engine.explain(args.question)):
+            _print(line)
+        return 0
     answers: list[Answer] = []
     if args.batch is not None:
         for item_id, question, error in _batch_items(args.batch):
@@ -282,23 +301,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     engine = load_engine(settings)
-    try:
-        items = load_items(args.file)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read question set: {exc}") from None
-    report = evaluate(engine.answer, items, engine.corpus)
-    _print(f"Talks Bot on {args.file} ({len(items)} questions, {settings.bm25_variant} BM25):")
-    for line in report.lines():
-        _print("  " + line)
-    if args.baseline:
-        base = evaluate(Baseline(engine.corpus), items, engine.corpus)
-        _print("Baseline (rank-bm25 BM25Okapi, \\w+ tokens, top paragraph, never declines):")
-        for line in base.lines():
+    sets = []
+    for path in args.files:
+        try:
+            sets.append((path, load_items(path)))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read question set {path}: {exc}") from None
+    for path, items in sets:
+        report = evaluate(engine.answer, items, engine.corpus)
+        if args.misses and report.misses:
+            _print(f"Missed on {path}:")
+            for miss in report.misses:
+                _print("  " + miss.line())
+        _print("By kind:")
+        for line in report.kind_lines():
             _print("  " + line)
-    if args.verbose and report.misses:
-        _print("Missed:")
-        for miss in report.misses:
-            _print("  " + miss)
+        if args.baseline:
+            base = evaluate(Baseline(engine.corpus), items, engine.corpus)
+            _print("Baseline (rank-bm25 BM25Okapi, \\w+ tokens, top paragraph, never declines):")
+            for line in base.lines():
+                _print("  " + line)
+        # The headline figures come last, so the tail of the output is the summary.
+        _print(f"Talks Bot on {path} ({len(items)} questions, {settings.bm25_variant} BM25):")
+        for line in report.lines():
+            _print("  " + line)
     return 0
 
 

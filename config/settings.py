@@ -34,11 +34,12 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(default=8, ge=1, le=100, description="Paragraphs retrieved per question.")
     max_quotes: int = Field(default=3, ge=1, le=3, description="Quotes shown per answer.")
-    min_score: float = Field(
-        default=0.53,
+    min_score: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="Share of the question's weighted terms the best quote must cover to answer.",
+        description="Share of the question's weighted terms the best quote must cover to answer; "
+        "empty means the calibrated default (retrieval.tuning.Tuning.min_score).",
     )
     max_question_chars: int = Field(default=300, ge=10, le=4000)
     bm25_variant: Literal["okapi", "plus", "l"] = "okapi"

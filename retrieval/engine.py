@@ -8,11 +8,16 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from dataclasses import dataclass, replace
+
 from retrieval import analyzer, cache, extract, questions
 from retrieval.corpus import Corpus, load_corpus, shorten
+from retrieval.extract import Candidate, Verdict
 from retrieval.index import BM25Index, Params
 from retrieval.models import Answer, Article, Citation, Quote
+from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
+from retrieval.tuning import Tuning
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +42,26 @@ class Engine:
         params: Params | None = None,
         top_k: int = 8,
         max_quotes: int = 3,
-        min_score: float = 0.53,
+        min_score: float | None = None,
         max_question_chars: int = 300,
         cache_dir: Path | None = None,
         progress: ProgressFn | None = None,
+        tuning: Tuning | None = None,
     ) -> None:
         self.corpus = corpus
         self.params = params or Params()
         self.top_k = top_k
         self.max_quotes = max_quotes
-        self.min_score = min_score
+        tuning = tuning or Tuning()
+        if min_score is not None:
+            tuning = replace(tuning, min_score=min_score)
+        self.tuning = tuning
         self.max_question_chars = max_question_chars
         self.prose = corpus.prose
         self.index, word_counts = self._load_or_build(cache_dir, progress)
         self.speller = Speller(word_counts)
-        self.weights = extract.Weights(self.index)
+        self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
+        self.sentences = extract.SentenceTable(self.prose)
 
     def _load_or_build(
         self, cache_dir: Path | None, progress: ProgressFn | None
@@ -107,15 +117,9 @@ class Engine:
     def articles(self) -> tuple[Article, ...]:
         return self.corpus.articles
 
-    def query_terms(self, question: str) -> list[str]:
-        """Index terms of a question, with words the corpus never uses spelling-corrected."""
-        out = []
-        for word in analyzer.words(question):
-            term = analyzer.stem(word)
-            if term not in self.index.vocabulary:
-                term = analyzer.stem(analyzer.canonical(self.speller.correct(word)))
-            out.append(term)
-        return out
+    def analyse(self, question: str) -> Query:
+        """The question as the engine reads it (see ``retrieval.query``)."""
+        return self.analyser.analyse(question)
 
     def answer(self, question: str) -> Answer:
         started = time.perf_counter()
@@ -123,20 +127,38 @@ class Engine:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
+    def explain(self, question: str) -> Explanation:
+        """Every step of answering one question, for ``talks-bot ask --explain``."""
+        rejection = questions.check(question, self.max_question_chars)
+        if rejection is not None:
+            return Explanation(None, [], Verdict(False, rejection.reason), [])
+        query = self.analyse(question)
+        if not query.terms:
+            return Explanation(query, [], Verdict(False, "only_common_words"), [])
+        found = self._candidates(query)
+        verdict = extract.answerable(query, found, self.tuning)
+        chosen = (
+            extract.select(found, query, self.tuning, self.max_quotes) if verdict.answered else []
+        )
+        return Explanation(query, found, verdict, chosen)
+
+    def _candidates(self, query: Query) -> list[Candidate]:
+        small = self.tuning.all_sentences and self.index.n_docs <= self.tuning.all_sentences_max_docs
+        k = self.index.n_docs if small else self.top_k
+        retrieved = [(i, self.prose[i], s) for i, s in self.index.top(query.lookup(), k)]
+        return extract.candidates(query, retrieved, self.sentences, self.tuning)
+
     def _answer(self, question: str) -> Answer:
         rejection = questions.check(question, self.max_question_chars)
         if rejection is not None:
             return self._decline(question, rejection.reason, rejection.message)
-        text = questions.clean(question)
-        wanted = extract.answer_type(text)
-        terms = self.query_terms(text)
-        if wanted.cue and len(terms) > 1:
-            terms = [t for t in terms if t != analyzer.stem(wanted.cue)]
-        retrieved = [(self.prose[i], s) for i, s in self.index.top(terms, self.top_k)]
-        found = extract.candidates(terms, retrieved, self.weights, wanted.pattern)
-        chosen = extract.select(found, self.min_score, self.max_quotes)
-        if not chosen:
+        steps = self.explain(question)
+        if steps.verdict.reason == "only_common_words":
+            rejection = questions.only_common_words()
+            return self._decline(question, rejection.reason, rejection.message)
+        if not steps.chosen:
             return self._decline(question, DECLINE_NOT_COVERED, NOT_COVERED_MESSAGE)
+        chosen = steps.chosen
         quotes = [
             Quote(
                 text=shorten(c.text, extract.MAX_QUOTE_CHARS),
@@ -154,6 +176,7 @@ class Engine:
             quotes=quotes,
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
+            differ=steps.query is not None and extract.differ(chosen, steps.query),
         )
         answer.answer = plain_text(answer)
         return answer
@@ -173,11 +196,21 @@ class Engine:
         )
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """How one question was read and answered: the query, ranked candidates, the verdict."""
+
+    query: Query | None
+    candidates: list[Candidate]
+    verdict: Verdict
+    chosen: list[Candidate]
+
+
 def plain_text(answer: Answer) -> str:
     """The answer as people read it: quotes with [n] markers, then the numbered sources."""
     if not answer.answered:
         return answer.answer
-    lines = []
+    lines = ["The articles differ:"] if answer.differ else []
     for q in answer.quotes:
         line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
         articles = len({c.source for c in q.citations})

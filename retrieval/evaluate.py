@@ -1,12 +1,15 @@
-"""Measure answer quality on a question set (JSON Lines, see ``tests/data/questions.jsonl``).
+"""Measure answer quality on question sets (JSON Lines, see ``tests/data/questions.jsonl``).
 
 Each item has ``question``, ``kind``, accepted ``answers`` (substrings a correct quote contains)
-and the ``sources`` (file stems) that support them. Items of the kinds in ``DECLINE_KINDS``
-should be declined. Figures:
+and the ``sources`` (file stems) that support them; ``evidence`` spans, when given, add their
+files to the supporting sources. Items of the kinds in ``DECLINE_KINDS`` should be declined.
+Figures:
 
-- first-quote accuracy: answerable items whose first quote holds an accepted answer;
-- shown-quote accuracy: ... whose shown quotes hold one anywhere;
+- first-quote accuracy: answerable items whose first quote holds an accepted answer **and**
+  cites an article listed as supporting it;
+- shown-quote accuracy: ... whose shown quotes include one that does;
 - citation accuracy: answerable items whose first quote cites a supporting article;
+- wrongly declined: answerable items the engine declined;
 - abstention: items that should be declined and were;
 - quote fidelity: shown quotes that are exact text of their cited source files.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +45,31 @@ class Item:
         return self.kind in DECLINE_KINDS
 
 
+@dataclass(frozen=True)
+class Miss:
+    """One question the engine got wrong, with what it did instead."""
+
+    id: str
+    kind: str
+    question: str
+    problem: str  # "declined", "wrong first quote", "answered, should decline"
+    reason: str | None  # the engine's reason code when it declined
+    first_quote: str | None
+
+    def line(self) -> str:
+        said = f" [{self.reason}]" if self.reason else ""
+        quote = f" -> {self.first_quote[:90]!r}" if self.first_quote else ""
+        return f"{self.id} ({self.kind}) {self.problem}{said}: {self.question[:80]!r}{quote}"
+
+
+@dataclass
+class KindFigures:
+    total: int = 0
+    right: int = 0  # first quote right (answerable) or declined (decline kinds)
+    shown: int = 0
+    declined: int = 0
+
+
 @dataclass
 class Report:
     first_quote: float
@@ -48,18 +77,32 @@ class Report:
     citations: float
     abstention: float
     fidelity: float
+    wrongly_declined: float
     answerable: int
     unanswerable: int
-    misses: list[str] = field(default_factory=list)
+    kinds: dict[str, KindFigures] = field(default_factory=dict)
+    misses: list[Miss] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
             f"first-quote accuracy   {self.first_quote:6.1%}  ({self.answerable} answerable)",
             f"shown-quote accuracy   {self.shown_quotes:6.1%}",
             f"citation accuracy      {self.citations:6.1%}",
+            f"wrongly declined       {self.wrongly_declined:6.1%}  (answerable, declined)",
             f"abstention             {self.abstention:6.1%}  ({self.unanswerable} to decline)",
             f"quote fidelity         {self.fidelity:6.1%}",
         ]
+
+    def kind_lines(self) -> list[str]:
+        out = [f"{'kind':<14} {'n':>3}  {'right':>6}  {'shown':>6}  {'declined':>8}"]
+        for kind, f in sorted(self.kinds.items()):
+            decline_kind = kind in DECLINE_KINDS
+            shown = "" if decline_kind else f"{f.shown / f.total:6.1%}"
+            out.append(
+                f"{kind:<14} {f.total:>3}  {f.right / f.total:6.1%}  {shown:>6}  "
+                f"{f.declined / f.total:8.1%}"
+            )
+        return out
 
 
 def load_items(path: Path) -> list[Item]:
@@ -69,13 +112,18 @@ def load_items(path: Path) -> list[Item]:
             continue
         try:
             raw = json.loads(line)
+            sources = list(raw.get("sources", ()))
+            for ev in raw.get("evidence", ()):
+                stem = Path(ev["file"]).stem
+                if stem not in sources:
+                    sources.append(stem)
             items.append(
                 Item(
                     id=str(raw.get("id", n)),
                     question=raw["question"],
                     kind=raw.get("kind", "factoid"),
                     answers=tuple(raw.get("answers", ())),
-                    sources=tuple(raw.get("sources", ())),
+                    sources=tuple(sources),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -92,6 +140,17 @@ def contains_answer(quote: Quote, answers: Iterable[str]) -> bool:
     return any(_norm(a) in text for a in answers)
 
 
+def cites_support(quote: Quote, item: Item) -> bool:
+    """Whether the quote cites an article the item lists as supporting (any, when none listed)."""
+    if not item.sources:
+        return True
+    return bool({c.source for c in quote.citations} & set(item.sources))
+
+
+def is_right(quote: Quote, item: Item) -> bool:
+    return contains_answer(quote, item.answers) and cites_support(quote, item)
+
+
 def quote_is_faithful(quote: Quote, corpus: Corpus) -> bool:
     """Every piece of the quote (split at an added ellipsis) is text of its source, the first
     citation; further citations are articles reporting the same fact in near-identical words."""
@@ -101,36 +160,53 @@ def quote_is_faithful(quote: Quote, corpus: Corpus) -> bool:
 
 
 def evaluate(answer: Callable[[str], Answer], items: list[Item], corpus: Corpus) -> Report:
-    first = shown = cited = declined = faithful = quotes_total = 0
+    first = shown = cited = declined = wrongly_declined = faithful = quotes_total = 0
     answerable = [i for i in items if not i.should_decline]
     unanswerable = [i for i in items if i.should_decline]
-    misses: list[str] = []
+    kinds: dict[str, KindFigures] = defaultdict(KindFigures)
+    misses: list[Miss] = []
     for item in items:
         result = answer(item.question)
+        figures = kinds[item.kind]
+        figures.total += 1
+        figures.declined += not result.answered
         for quote in result.quotes:
             quotes_total += 1
             faithful += quote_is_faithful(quote, corpus)
+        top = result.quotes[0].text if result.quotes else None
         if item.should_decline:
             if not result.answered:
                 declined += 1
+                figures.right += 1
             else:
-                misses.append(f"{item.id} answered, should decline: {item.question!r}")
+                misses.append(
+                    Miss(item.id, item.kind, item.question, "answered, should decline", None, top)
+                )
             continue
-        if result.quotes and contains_answer(result.quotes[0], item.answers):
+        if not result.answered:
+            wrongly_declined += 1
+        if result.quotes and is_right(result.quotes[0], item):
             first += 1
+            figures.right += 1
         else:
-            misses.append(f"{item.id} first quote wrong: {item.question!r} ({result.reason})")
-        shown += any(contains_answer(q, item.answers) for q in result.quotes)
-        if result.quotes and {c.source for c in result.quotes[0].citations} & set(item.sources):
+            problem = "declined" if not result.answered else "wrong first quote"
+            misses.append(Miss(item.id, item.kind, item.question, problem, result.reason, top))
+        if any(is_right(q, item) for q in result.quotes):
+            shown += 1
+            figures.shown += 1
+        if result.quotes and cites_support(result.quotes[0], item):
             cited += 1
+    n_answerable = max(len(answerable), 1)
     return Report(
-        first_quote=first / max(len(answerable), 1),
-        shown_quotes=shown / max(len(answerable), 1),
-        citations=cited / max(len(answerable), 1),
+        first_quote=first / n_answerable,
+        shown_quotes=shown / n_answerable,
+        citations=cited / n_answerable,
         abstention=declined / max(len(unanswerable), 1),
         fidelity=faithful / quotes_total if quotes_total else 1.0,
+        wrongly_declined=wrongly_declined / n_answerable,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
+        kinds=dict(kinds),
         misses=misses,
     )
 

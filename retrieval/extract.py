@@ -1,83 +1,66 @@
-"""Choose the sentences to quote from the retrieved paragraphs.
+"""Choose the sentences to quote from the retrieved paragraphs, or decline.
 
-Each sentence of a retrieved paragraph is scored by how much of the question's weighted terms
-it covers (weights are IDF, so rare words count more), helped a little by its paragraph's
-coverage and BM25 score, and by the answer type the question asks for (a date for "when", a
-place for "where", a number for "how many"). The best sentence must cover ``min_score`` of the
-question or the engine declines. Near-identical sentences from different articles become one
-quote citing all of them; further quotes come from other articles where they can, so that
-articles that disagree are both seen.
+Each sentence is scored by how much of the question's weight it covers (a word matched through
+a synonym earns part of its weight), helped by its paragraph's coverage, its BM25 score, how
+tightly the matched words sit together, and the answer type: a sentence holding a new instance
+of the kind asked for (a date for "when", the asked-about speaker's words for "what did X say")
+ranks higher, and when only a neighbouring sentence holds it, the quote takes that sentence
+along. Answering is a separate check (``answerable``): enough coverage, an exactly matched
+salient word, and, for counts, durations and clock times, a value to quote. Near-identical
+sentences from different articles become one quote citing all of them; further quotes come
+from other articles where they can, and when they give a different value than the first, the
+answer says the articles differ.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from retrieval import analyzer
-from retrieval.index import BM25Index
+from retrieval import analyzer, answer_types
+from retrieval.answer_types import Kind
 from retrieval.models import Passage
+from retrieval.query import Query
 from retrieval.sentences import split_sentences
+from retrieval.tuning import Tuning
 
-SENTENCE_WEIGHT = 0.6  # coverage of the sentence itself vs. its paragraph, for the threshold
-BM25_WEIGHT = 0.3
-TYPE_BONUS = 0.12
-PROXIMITY_WEIGHT = 0.1
-OTHER_ARTICLE_BONUS = 0.08
-FOLLOW_UP_RATIO = 0.8  # a further quote must rank within this share of the best
 MIN_QUOTE_CHARS = 40  # shorter sentences ("Personally.") take their neighbour along
 MAX_QUOTE_CHARS = 450
 DUPLICATE_JACCARD = 0.5
+SPEAKER_DISTANCE = 4  # terms between a speaker and a speech verb that attributes words to them
 
-_MONTHS = "january february march april may june july august september october november december"
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday"
-_DATE = re.compile(
-    rf"\b(?:{'|'.join((_MONTHS + ' ' + _DAYS).split())}|today|tomorrow|yesterday|tonight|"
-    r"(?:19|20)\d\d|week|weekend|month|year|hours?|days?|morning|evening|night|early|"
-    r"later|since|ago)\b",
-    re.IGNORECASE,
-)
-_PLACE = re.compile(r"\b(?:in|at|to|from)\s+(?:the\s+)?[A-Z][a-z]", re.UNICODE)
-_NUMBER = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|"
-    r"dozens?|millions?)\b",
-    re.IGNORECASE,
-)
-_WH = {
-    "when": _DATE,
-    "where": _PLACE,
-    "how many": _NUMBER,
-    "how much": _NUMBER,
-    "how long": _DATE,
-}
-# "What date …", "Which city …": the noun names the answer type and is not itself looked up.
-_TYPE_NOUNS = {
-    "date": _DATE, "day": _DATE, "year": _DATE, "month": _DATE, "time": _DATE,
-    "city": _PLACE, "country": _PLACE, "place": _PLACE, "venue": _PLACE, "location": _PLACE,
-}  # fmt: skip
-_TYPE_NOUN = re.compile(
-    rf"^\W*(?:what|which|in which|on which|on what)\s+({'|'.join(_TYPE_NOUNS)})\b"
-)
+_PRONOUN_START = re.compile(r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|"
+                            r"Those|Such|The\s+(?:move|remarks?|statement|comments?))\b")  # fmt: skip
+_OPEN_QUOTES = "“"
+_CLOSE_QUOTES = "”"
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerType:
-    pattern: re.Pattern[str] | None
-    cue: str | None  # the question's answer-type noun, to leave out of the lookup
+class Sentence:
+    start: int  # offsets into the passage text
+    end: int
+    terms: tuple[str, ...]
+    term_set: frozenset[str]
 
 
-def answer_type(question: str) -> AnswerType:
-    """The pattern an answer to this kind of question usually contains, if any."""
-    folded = " ".join(analyzer.fold(question).lower().split())
-    noun = _TYPE_NOUN.search(folded)
-    if noun:
-        return AnswerType(_TYPE_NOUNS[noun.group(1)], noun.group(1))
-    for cue, pattern in _WH.items():
-        if re.search(rf"\b{cue}\b", folded):
-            return AnswerType(pattern, None)
-    return AnswerType(None, None)
+class SentenceTable:
+    """Sentence spans and terms per paragraph, analysed once per paragraph and kept."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self._passages = passages
+        self._cache: dict[int, tuple[Sentence, ...]] = {}
+
+    def __call__(self, i: int) -> tuple[Sentence, ...]:
+        found = self._cache.get(i)
+        if found is None:
+            text = self._passages[i].text
+            found = tuple(
+                Sentence(a, b, tuple(t := analyzer.terms(text[a:b])), frozenset(t))
+                for a, b in quote_spans(text)
+            )
+            self._cache[i] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -88,6 +71,9 @@ class Candidate:
     terms: frozenset[str]
     coverage: float
     rank: float = 0.0
+    exact: frozenset[str] = frozenset()  # question terms the paragraph matches exactly
+    holds_type: bool = False
+    attributed: bool = False
     duplicates: list[Candidate] = field(default_factory=list)
 
     @property
@@ -95,56 +81,93 @@ class Candidate:
         return self.passage.text[self.start : self.end]
 
 
-class Weights:
-    """Positive IDF per term (Robertson-Sparck Jones with +1), the weight used for coverage.
-
-    A word the corpus never uses weighs as one found in ``unseen_df`` paragraphs: it is what
-    makes off-topic questions fall short, but counting it as infinitely rare made paraphrased
-    questions fall short too (measured on the question set: 2 answers 3 more of them).
-    """
-
-    def __init__(self, index: BM25Index, unseen_df: int = 2) -> None:
-        self.index = index
-        self.n = index.n_docs
-        self.unseen_df = unseen_df
-
-    def __call__(self, term: str) -> float:
-        df = self.index.document_frequency(term) or self.unseen_df
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+def credit(query: Query, terms: frozenset[str], synonym_weight: float) -> float:
+    """The share of the question's weight a set of terms covers."""
+    got = 0.0
+    for t in query.terms:
+        if t.term in terms and t.in_corpus:
+            got += t.weight
+        elif any(all(s in terms for s in syn) for syn in t.synonyms):
+            got += synonym_weight * t.weight
+    return got / query.total
 
 
 def candidates(
-    question_terms: Sequence[str],
-    retrieved: Sequence[tuple[Passage, float]],
-    weight: Weights,
-    wanted: re.Pattern[str] | None,
+    query: Query,
+    retrieved: Sequence[tuple[int, Passage, float]],
+    sentences: SentenceTable,
+    tuning: Tuning,
 ) -> list[Candidate]:
     """Every sentence of the retrieved paragraphs, ranked best first."""
-    unique = set(question_terms)
-    total = sum(weight(t) for t in unique) or 1.0
-    best_bm25 = max((s for _, s in retrieved), default=0.0) or 1.0
+    kind = query.answer_type.kind
+    asked = {w for t in query.terms for w in (t.word, t.term)}
+    best_bm25 = max((s for _, _, s in retrieved), default=0.0) or 1.0
+    own = {t.term for t in query.terms if t.in_corpus}
     found: list[Candidate] = []
-    for passage, bm25 in retrieved:
-        spans = _quote_spans(passage.text)
-        sentence_terms = [analyzer.terms(passage.text[a:b]) for a, b in spans]
-        para_terms: set[str] = set()
-        for terms in sentence_terms:
-            para_terms.update(unique.intersection(terms))
-        para_cov = sum(weight(t) for t in para_terms) / total
-        for (a, b), terms in zip(spans, sentence_terms, strict=True):
-            matched = unique.intersection(terms)
-            cov = sum(weight(t) for t in matched) / total
-            coverage = SENTENCE_WEIGHT * cov + (1 - SENTENCE_WEIGHT) * para_cov
+    for i, passage, bm25 in retrieved:
+        table = sentences(i)
+        para_terms = frozenset().union(*(s.term_set for s in table))
+        para_cov = credit(query, para_terms, tuning.synonym_weight)
+        exact = frozenset(own & para_terms)
+        typed = [_holds_new(kind, passage.text, s, asked) for s in table]
+        for n, s in enumerate(table):
+            cov = credit(query, s.term_set, tuning.synonym_weight)
+            start, end, holds = s.start, s.end, typed[n]
+            if kind is not None and kind is not Kind.QUOTATION and not holds:
+                # The answer may sit in the neighbouring sentence: quote both.
+                if n + 1 < len(table) and typed[n + 1]:
+                    end, holds = table[n + 1].end, True
+                elif n > 0 and typed[n - 1]:
+                    start, holds = table[n - 1].start, True
+            coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             rank = (
                 coverage
-                + BM25_WEIGHT * bm25 / best_bm25
-                + PROXIMITY_WEIGHT * proximity(terms, matched)
+                + tuning.bm25_weight * bm25 / best_bm25
+                + tuning.proximity_weight * proximity(s.terms, own & s.term_set)
             )
-            if wanted is not None and wanted.search(passage.text, a, b):
-                rank += TYPE_BONUS
-            found.append(Candidate(passage, a, b, frozenset(terms), coverage, rank))
+            if holds:
+                rank += tuning.type_bonus
+            attributed = False
+            if kind is Kind.QUOTATION and tuning.speakers:
+                attributed = _attributed(query.answer_type.speaker, table, n)
+                if attributed:
+                    rank += tuning.speaker_bonus
+                elif _speaks(s):
+                    rank -= tuning.other_speaker_penalty
+            found.append(
+                Candidate(passage, start, end, s.term_set, coverage, rank, exact, holds, attributed)
+            )
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
+
+
+def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bool:
+    """Whether the sentence holds an instance of ``kind`` the question does not already name."""
+    if kind is None or kind is Kind.QUOTATION:
+        return False
+    for found in answer_types.instances(kind, text[s.start : s.end]):
+        words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
+        if not words <= asked:
+            return True
+    return False
+
+
+def _speaks(s: Sentence) -> bool:
+    return bool(s.term_set & answer_types.SPEECH_VERBS)
+
+
+def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int) -> bool:
+    """Whether sentence ``n`` gives the speaker's words: the speaker's name within a few terms
+    of a speech verb, or a speech verb in a sentence right after one naming the speaker
+    ("… Kellogg had voiced support. 'Not the other way around,' he emphasized.")."""
+    s = table[n]
+    verbs = [i for i, t in enumerate(s.terms) if t in answer_types.SPEECH_VERBS]
+    if not verbs:
+        return False
+    names = [i for i, t in enumerate(s.terms) if t in speaker]
+    if any(abs(i - v) <= SPEAKER_DISTANCE for i in names for v in verbs):
+        return True
+    return not names and n > 0 and any(t in table[n - 1].term_set for t in speaker)
 
 
 def proximity(terms: Sequence[str], matched: set[str]) -> float:
@@ -162,28 +185,52 @@ def proximity(terms: Sequence[str], matched: set[str]) -> float:
     return len(matched) / best
 
 
-def select(found: list[Candidate], min_score: float, max_quotes: int) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    answered: bool
+    reason: str | None  # why not: "not_covered", "no_salient_match", "no_value", "no_speaker"
+
+
+def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verdict:
+    """Whether the best candidates answer the question (a calibrated rule, not a ranking)."""
+    passing = [c for c in found if c.coverage >= tuning.min_score]
+    if not passing:
+        return Verdict(False, "not_covered")
+    weights = [t.weight for t in query.terms]
+    salient = {
+        t.term
+        for t in query.terms
+        if t.in_corpus and t.weight >= tuning.min_salient_share * max(weights)
+    }
+    if not any(c.exact & salient for c in passing):
+        return Verdict(False, "no_salient_match")
+    wanted = query.answer_type
+    if tuning.answer_types and wanted.required and not any(c.holds_type for c in passing):
+        return Verdict(False, "no_value")
+    return Verdict(True, None)
+
+
+def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int) -> list[Candidate]:
     """The quotes to show: the best, merged with its near-duplicates, then diverse follow-ups."""
-    if not found or found[0].coverage < min_score:
-        return []
+    passing = [c for c in found if c.coverage >= tuning.min_score]
+    if query.answer_type.required and tuning.answer_types:
+        passing = [c for c in passing if c.holds_type] or passing
     chosen: list[Candidate] = []
     used: set[int] = set()
-    for i, cand in enumerate(found):
+    for i, cand in enumerate(passing):
         if len(chosen) == max_quotes:
             break
         if i in used:
             continue
         if chosen:
-            if cand.coverage < min_score:
-                continue
             seen_articles = {c.passage.source for q in chosen for c in [q, *q.duplicates]}
-            bonus = OTHER_ARTICLE_BONUS if cand.passage.source not in seen_articles else 0.0
-            if cand.rank + bonus < FOLLOW_UP_RATIO * chosen[0].rank:
+            bonus = tuning.other_article_bonus if cand.passage.source not in seen_articles else 0.0
+            if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
-            if any(_same_claim(cand, x) for q in chosen for x in [q, *q.duplicates]):
+            if any(_same_claim(cand, x) or _overlaps(cand, x) for q in chosen for x in [q, *q.duplicates]):
                 continue
         used.add(i)
-        for j, other in enumerate(found):
+        for j, other in enumerate(passing):
             if j in used or other.passage.source == cand.passage.source:
                 continue
             if other.passage.source in {d.passage.source for d in cand.duplicates}:
@@ -192,7 +239,45 @@ def select(found: list[Candidate], min_score: float, max_quotes: int) -> list[Ca
                 cand.duplicates.append(other)
                 used.add(j)
         chosen.append(cand)
+    if tuning.standalone:
+        for c in chosen:
+            _stand_alone(c)
     return chosen
+
+
+def differ(chosen: Sequence[Candidate], query: Query) -> bool:
+    """Whether quotes from different articles give different values of the kind asked for."""
+    kind = query.answer_type.kind
+    values: dict[str, set[str]] = {}
+    for c in chosen:
+        found = set(answer_types.instances(kind, c.text))
+        if found:
+            values.setdefault(c.passage.source, set()).update(found)
+    sets = list(values.values())
+    return len(sets) > 1 and any(a.isdisjoint(b) for a in sets for b in sets if a is not b)
+
+
+def _stand_alone(c: Candidate) -> None:
+    """Widen a quote so a reader knows who speaks: take the sentence before one that opens
+    with a pronoun, and run on to where an opened quotation closes."""
+    text = c.passage.text
+    spans = quote_spans(text)
+    if _PRONOUN_START.match(text[c.start : c.end]):
+        before = [a for a, b in spans if b <= c.start]
+        if before and c.end - before[-1] <= MAX_QUOTE_CHARS:
+            c.start = before[-1]
+    opened = sum(text.count(q, c.start, c.end) for q in _OPEN_QUOTES)
+    closed = sum(text.count(q, c.start, c.end) for q in _CLOSE_QUOTES)
+    if opened > closed:
+        for a, b in spans:
+            if a >= c.end and b - c.start <= MAX_QUOTE_CHARS:
+                c.end = b
+                if any(q in text[a:b] for q in _CLOSE_QUOTES):
+                    break
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.passage is b.passage and a.start < b.end and b.start < a.end
 
 
 def _same_claim(a: Candidate, b: Candidate) -> bool:
@@ -204,7 +289,7 @@ def _same_claim(a: Candidate, b: Candidate) -> bool:
     return jaccard >= DUPLICATE_JACCARD and overlap >= 0.75 and inter >= 3
 
 
-def _quote_spans(text: str) -> list[tuple[int, int]]:
+def quote_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans, with very short sentences joined to a neighbour."""
     spans = split_sentences(text)
     merged: list[tuple[int, int]] = []

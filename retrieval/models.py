@@ -64,6 +64,7 @@ class Answer:
     latency_ms: float = 0.0
     corpus_version: str = ""
     articles_total: int = 0
+    differ: bool = False  # quotes from different articles give different versions
 
     def to_dict(self) -> dict[str, object]:
         """The documented JSON contract (without ``id``, which belongs to the caller)."""
@@ -73,6 +74,7 @@ class Answer:
             "answer": self.answer,
             "quotes": [asdict(q) for q in self.quotes],
             "reason": self.reason,
+            "differ": self.differ,
             "latency_ms": round(self.latency_ms, 3),
         }
 

@@ -39,9 +39,13 @@ def check(question: str, max_chars: int) -> Rejection | None:
     if not any(c.isalnum() for c in text):
         return Rejection("no_words", "That question has no words to look up; please ask in words.")
     if not analyzer.words(text):
-        return Rejection(
-            "only_common_words",
-            "That question has only common words (like 'what' or 'the'); "
-            "please name what you want to know about.",
-        )
+        return only_common_words()
     return None
+
+
+def only_common_words() -> Rejection:
+    return Rejection(
+        "only_common_words",
+        "That question has only common words (like 'what' or 'the'); "
+        "please name what you want to know about.",
+    )

@@ -1,0 +1,51 @@
+"""``talks-bot ask --explain``: how the engine read a question and why it answered or declined.
+
+A maintainer sees the focus kept, each term with its weight and where the weight came from,
+the answer type, the best candidates with their scores, and the verdict — without a debugger.
+"""
+
+from __future__ import annotations
+
+from retrieval.engine import Explanation
+
+TOP = 5  # candidates listed
+
+
+def _clip(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def explanation_lines(question: str, steps: Explanation) -> list[str]:
+    lines = [f"question:    {question!r}"]
+    query = steps.query
+    if query is None:
+        return [*lines, f"declined:    {steps.verdict.reason} (refused before lookup)"]
+    wanted = query.answer_type
+    kind = wanted.kind.value if wanted.kind else "none"
+    if wanted.speaker:
+        kind += f" (speaker: {' '.join(wanted.speaker)})"
+    if wanted.required:
+        kind += " (a value is required)"
+    lines += [f"focus:       {query.text!r}", f"answer type: {kind}", "terms:"]
+    for t in sorted(query.terms, key=lambda t: -t.weight):
+        share = t.weight / query.total
+        extra = f"  synonyms: {', '.join(' '.join(s) for s in t.synonyms)}" if t.synonyms else ""
+        lines.append(
+            f"  {t.word:<16} -> {t.term:<14} weight {t.weight:5.2f} ({share:4.0%})  "
+            f"{t.source:<8} zipf {t.zipf:4.2f} pos {t.pos or '-':<4}{extra}"
+        )
+    lines.append(f"candidates ({len(steps.candidates)} sentences scored), best first:")
+    for n, c in enumerate(steps.candidates[:TOP], 1):
+        flags = "".join(
+            [" type" if c.holds_type else "", " speaker" if c.attributed else ""]
+        )
+        lines.append(
+            f"  {n}. rank {c.rank:4.2f} coverage {c.coverage:4.2f}{flags}  "
+            f"{c.passage.source} ¶{c.passage.paragraph}: {_clip(c.text)!r}"
+        )
+    if steps.verdict.answered:
+        lines.append(f"answered:    {len(steps.chosen)} quote(s)")
+    else:
+        lines.append(f"declined:    {steps.verdict.reason}")
+    return lines

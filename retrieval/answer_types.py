@@ -1,0 +1,145 @@
+"""What kind of thing a question asks for, and whether a sentence holds one.
+
+"When …" wants a date, "how long …" a duration, "what did Kellogg say …" Kellogg's words. The
+kind decides three things in ``extract``: a sentence holding a new instance of it ranks higher;
+the quote takes the neighbouring sentence when that one holds it and the best one does not;
+and a count, duration or clock-time question is declined when no candidate holds one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from retrieval import analyzer
+
+
+class Kind(StrEnum):
+    PERSON = "person"
+    DATE = "date"
+    PLACE = "place"
+    NUMBER = "number"
+    DURATION = "duration"
+    TIME = "time"
+    QUOTATION = "quotation"
+
+
+# Kinds whose answer is a value the sentence must state: without one, nothing answers.
+REQUIRED = frozenset({Kind.NUMBER, Kind.DURATION, Kind.TIME})
+
+_MONTHS = "january february march april may june july august september october november december"
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty sixty seventy eighty ninety hundred thousand million billion dozen"
+)
+_NUM = rf"(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})s?|several|few|many|couple)"
+_UNITS = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?)"
+
+_PATTERNS: dict[Kind, re.Pattern[str]] = {
+    Kind.DATE: re.compile(
+        rf"\b(?:(?:{'|'.join(_MONTHS.split())})(?:\s+\d{{1,2}})?|(?:{'|'.join(_DAYS.split())})"
+        r"|(?:19|20)\d\d|today|tomorrow|yesterday|tonight|(?:last|next|this)\s+(?:week|month|"
+        r"year|weekend)|weekend|\d+\s+(?:days?|weeks?|months?|years?)\s+ago|since\s+\w+)\b",
+        re.I,
+    ),
+    Kind.NUMBER: re.compile(rf"\b{_NUM}\b(?!\s*(?:a\.?m|p\.?m)\b)", re.I),
+    Kind.DURATION: re.compile(
+        rf"\b{_NUM}[\s-]+{_UNITS}\b|\b(?:for|over)\s+(?:{_NUM}\s+)?{_UNITS}\b|"
+        rf"\b(?:hours|days|weeks|months|years|decades)[\s-]long\b",
+        re.I,
+    ),
+    Kind.TIME: re.compile(
+        r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d{2}\b|\bo'clock\b|"
+        r"\b(?:noon|midday|midnight)\b|\b(?:GMT|UTC|local\s+time)\b",
+        re.I,
+    ),
+    Kind.PLACE: re.compile(r"\b(?:in|at|to|from|near|inside)\s+(?:the\s+)?[A-Z][a-z]"),
+    Kind.PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b"),
+    Kind.QUOTATION: re.compile(r"[\"“”]"),
+}
+
+# Speech verbs, as they attribute words to a speaker in news ("Kellogg emphasized", "said Peskov").
+SPEECH_VERBS = frozenset(
+    analyzer.stem(w)
+    for w in """say said says tell told write wrote written post posted add added state stated
+    stress stressed emphasize emphasized insist insisted note noted warn warned claim claimed
+    describe described call called urge urged announce announced tweet tweeted reply replied
+    respond responded express expressed reiterate reiterated confirm confirmed vow vowed
+    pledge pledged praise praised accuse accused dismiss dismissed demand demanded argue
+    argued suggest suggested caution cautioned react reacted word words statement message
+    remark remarks comment comments""".split()
+)
+
+# Question forms, on the focused, folded, lower-case question.
+_WHO = re.compile(r"^\W*(?:who|whom)\b|\b(?:which|what)\s+(?:person|people|leader|official)")
+_QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
+    (re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b|\bat\s+what\s+time\b"), Kind.TIME),
+    (re.compile(r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|\bfor\s+how\s+many\s+"
+                r"(?:days|weeks|months|years|hours)\b"), Kind.DURATION),  # fmt: skip
+    (re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
+     Kind.NUMBER),
+    (re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
+     Kind.DATE),
+    (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|country|place|venue|location|town|"
+                r"capital)\b"), Kind.PLACE),  # fmt: skip
+    (_WHO, Kind.PERSON),
+]
+# "What did X say / write / tell …", "What were X's words", "How did X describe …".
+_QUOTATION = re.compile(
+    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+"
+    r"(?:(?:just|first|later|also|actually|really)\s+)?"
+    r"(?P<verb>say|said|write|tell|post|tweet|warn|claim|state|add|describe|call|announce|"
+    r"respond|reply|demand|stress|emphasize|insist|mean|think|threaten|promise|pledge|vow)\b"
+    r"|\bwhat\s+(?:were|are|was|is)\s+(?P<speaker2>.+?)(?:'s|s')?\s+(?:words|message|"
+    r"statement|remarks?|comments?|reply|response|post|tweet)\b"
+)
+# Nouns that name the answer type ("which city …") and are not themselves looked up.
+TYPE_NOUNS = frozenset(
+    "date day year month week time hour city country place venue location town person "
+    "people number percentage amount duration length".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerType:
+    kind: Kind | None
+    speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
+    cue: str | None = None  # the answer-type noun of "what date …", left out of the lookup
+
+    @property
+    def required(self) -> bool:
+        return self.kind in REQUIRED
+
+
+def detect(question: str) -> AnswerType:
+    """The kind of answer a (focused) question asks for."""
+    folded = " ".join(analyzer.fold(question).lower().split())
+    quoted = _QUOTATION.search(folded)
+    if quoted:
+        speaker = quoted.group("speaker") or quoted.group("speaker2") or ""
+        terms = tuple(analyzer.terms(speaker))
+        if terms:
+            return AnswerType(Kind.QUOTATION, terms)
+    for pattern, kind in _QUESTION_TYPES:
+        found = pattern.search(folded)
+        if found:
+            cue = next((w for w in found.group().split() if w in TYPE_NOUNS), None)
+            return AnswerType(kind, cue=cue)
+    return AnswerType(None)
+
+
+def holds(kind: Kind | None, text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` holds an instance of ``kind``."""
+    if kind is None or kind is Kind.QUOTATION:
+        return False
+    end = len(text) if end is None else end
+    return _PATTERNS[kind].search(text, start, end) is not None
+
+
+def instances(kind: Kind | None, text: str) -> list[str]:
+    """The instances of ``kind`` in ``text``, folded and lower-cased (for telling versions apart)."""
+    if kind is None or kind is Kind.QUOTATION:
+        return []
+    return [" ".join(analyzer.fold(m.group()).lower().split()) for m in _PATTERNS[kind].finditer(text)]

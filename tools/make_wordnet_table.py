@@ -1,0 +1,85 @@
+"""Generate ``retrieval/data/wordnet.tsv.gz`` from Princeton WordNet 3.0's database files.
+
+Run once where the files are (Debian: ``apt-get install wordnet-base``); the table ships in the
+package, so ``pip install .`` alone gives the full engine and nothing reads WordNet at run time:
+
+    python -m tools.make_wordnet_table [/usr/share/wordnet]
+
+One line per word: ``word <TAB> parts of speech <TAB> synonyms`` where the parts of speech are
+the letters ``n v a r`` the word has, and the synonyms are the other words of the word's
+**first sense** in each part of speech (WordNet lists senses by frequency), joined with ``|``;
+multi-word synonyms keep their spaces. Hypernyms are left out on purpose: a broader word
+("official" for "spokesperson") makes unrelated passages match. Lines starting with ``!`` map
+an irregular form to its base (WordNet's ``*.exc`` lists: "went" → "go"). WordNet's licence
+(``WORDNET-LICENSE`` beside the table) allows redistribution with its notice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+OUT = Path(__file__).resolve().parent.parent / "retrieval" / "data" / "wordnet.tsv.gz"
+
+
+def _clean(lemma: str) -> str:
+    if "(" in lemma:  # adjective markers: "galore(ip)"
+        lemma = lemma[: lemma.index("(")]
+    return lemma.replace("_", " ").lower()
+
+
+def _synsets(path: Path) -> dict[str, list[str]]:
+    """Synset offset → its words, from a ``data.*`` file."""
+    out: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):  # licence header
+            continue
+        fields = line.split()
+        count = int(fields[3], 16)
+        out[fields[0]] = [_clean(fields[4 + 2 * i]) for i in range(count)]
+    return out
+
+
+def build(root: Path) -> list[str]:
+    pos_of: dict[str, set[str]] = defaultdict(set)
+    synonyms: dict[str, list[str]] = defaultdict(list)
+    for pos, name in POS_FILES.items():
+        synsets = _synsets(root / f"data.{name}")
+        for line in (root / f"index.{name}").read_text(encoding="latin-1").splitlines():
+            if line.startswith(" "):
+                continue
+            fields = line.split()
+            word = _clean(fields[0])
+            pos_of[word].add(pos)
+            first = fields[-int(fields[2])]  # synset offsets close the line, most frequent first
+            for other in synsets.get(first, ()):
+                if other != word and other not in synonyms[word]:
+                    synonyms[word].append(other)
+    lines = [
+        f"{word}\t{''.join(p for p in 'nvar' if p in pos_of[word])}\t{'|'.join(synonyms[word])}"
+        for word in sorted(pos_of)
+    ]
+    for name in POS_FILES.values():
+        for line in (root / f"{name}.exc").read_text(encoding="latin-1").splitlines():
+            form, *bases = line.split()
+            if bases and form != bases[0]:
+                lines.append(f"!{_clean(form)}\t{_clean(bases[0])}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[0]) if argv else Path("/usr/share/wordnet")
+    lines = build(root)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    # mtime=0: the same WordNet gives the same bytes, so regenerating shows no diff.
+    with gzip.GzipFile(OUT, "wb", compresslevel=9, mtime=0) as f:
+        f.write(("\n".join(lines) + "\n").encode("utf-8"))
+    print(f"wrote {OUT} ({len(lines)} lines, {OUT.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
