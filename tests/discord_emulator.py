@@ -352,8 +352,8 @@ class Emulator:
             "flags": 0,
         }
 
-    def _member(self, m: Member, guild: Guild) -> dict[str, Any]:
-        roles = {rid for rid, _ in self._role_list(guild)}
+    def _member(self, m: Member, guild: Guild | None = None) -> dict[str, Any]:
+        roles = {rid for rid, _ in self._role_list(guild or self.guilds[0])}
         return {
             "user": self._user(m.id, m.name),
             "roles": [str(r) for r in m.roles if r in roles],
@@ -369,7 +369,8 @@ class Emulator:
             "communication_disabled_until": None,
         }
 
-    def _channel(self, guild: Guild) -> dict[str, Any]:
+    def _channel(self, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
         return {
             "id": str(guild.channel_id),
             "type": 0,
@@ -400,7 +401,8 @@ class Emulator:
         """(id, name) by position: @everyone has the server's id."""
         return [(guild.id, "@everyone"), (guild.moderator_role_id, "Moderators")]
 
-    def _roles(self, guild: Guild) -> list[dict[str, Any]]:
+    def _roles(self, guild: Guild | None = None) -> list[dict[str, Any]]:
+        guild = guild or self.guilds[0]
         return [
             {
                 "id": str(rid),
@@ -791,7 +793,9 @@ class Emulator:
             self._ws = None
         return ws
 
-    def _guild(self, guild: Guild) -> dict[str, Any]:
+    def _guild(self, guild: Guild | None = None) -> dict[str, Any]:
+        """GUILD_CREATE of ``guild`` (default: the first server)."""
+        guild = guild or self.guilds[0]
         bot_member = {
             **self._member(Member(self.app_id, "Talks Bot", [], MEMBER_PERMISSIONS), guild),
             "user": self.bot_user,
