@@ -42,7 +42,7 @@ def is_moderator(interaction: discord.Interaction) -> bool:
 
 
 def _guild(interaction: discord.Interaction) -> str:
-    """The server /logs was used in; the checks above guarantee there is one."""
+    """The server /logs was used in (``is_moderator`` has already required one)."""
     if interaction.guild_id is None:
         raise NotModerator()
     return str(interaction.guild_id)
