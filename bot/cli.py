@@ -20,7 +20,7 @@ from bot import __version__
 
 if TYPE_CHECKING:
     from config import Settings
-    from retrieval import Answer, Engine
+    from retrieval import Engine
 
 PROG = "talks-bot"
 
@@ -161,26 +161,26 @@ def _positive_int(text: str) -> int:
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def load_settings(args: argparse.Namespace) -> Settings:
-    from config import SettingsError
-    from config import load_settings as load
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings, with command-line overrides (``--corpus``); bad values are a usage error."""
+    from config import SettingsError, load_settings
 
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None) is not None:
         overrides["corpus_dir"] = args.corpus
     try:
-        return load(**overrides)
+        return load_settings(**overrides)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
 
 
 def load_engine(settings: Settings) -> Engine:
+    from bot.app import build_engine
     from bot.progress import terminal_bar
-    from retrieval import Engine
     from retrieval.corpus import CorpusError
 
     try:
-        return Engine.from_settings(settings, progress=terminal_bar())
+        return build_engine(settings, progress=terminal_bar())
     except CorpusError as exc:
         raise UsageError(str(exc)) from None
 
@@ -199,7 +199,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError(f'give a question, e.g. {PROG} ask "Where will the talks be held?"')
     if args.batch is not None and args.question is not None:
         raise UsageError("give either a question or --batch FILE, not both")
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     engine = load_engine(settings)
     if args.explain:
         from bot.explain import explanation_lines
@@ -209,25 +209,45 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for line in explanation_lines(args.question, engine.explain(args.question)):
             _print(line)
         return 0
-    answers: list[Answer] = []
-    if args.batch is not None:
-        for item_id, question, error in _batch_items(args.batch):
-            if error:
-                _print(json.dumps({"id": item_id, "error": error}, ensure_ascii=False))
-                continue
-            answer = engine.answer(question)
-            answers.append(answer)
-            _print(json.dumps({"id": item_id, **answer.to_dict()}, ensure_ascii=False))
-    else:
-        answer = engine.answer(args.question)
-        answers.append(answer)
-        if args.json:
-            _print(json.dumps({"id": None, **answer.to_dict()}, ensure_ascii=False))
-        else:
-            _print(answer.answer)
+    return asyncio.run(_ask(args, settings, engine))
+
+
+async def _ask(args: argparse.Namespace, settings: Settings, engine: Engine) -> int:
+    from bot.app import Asking, Where, Who
+    from bot.logs.store import LogStore, StoreError
+    from bot.present import answer_json, answer_text
+
+    store = None
     if not args.no_log:
-        asyncio.run(_record(settings, answers))
+        try:
+            store = await LogStore(settings.db_path).open()
+        except StoreError as exc:
+            _print(f"{PROG}: answers not logged: {exc}", sys.stderr)
+    asking = Asking(engine, store)
+    who, where = Who(user_name=_user_name()), Where("cli")
+    try:
+        if args.batch is not None:
+            for item_id, question, error in _batch_items(args.batch):
+                if error:
+                    _print(json.dumps({"id": item_id, "error": error}, ensure_ascii=False))
+                    continue
+                answer, _ = await asking.ask(question, who, where)
+                _print(json.dumps(answer_json(answer, item_id), ensure_ascii=False))
+        else:
+            answer, _ = await asking.ask(args.question, who, where)
+            _print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json
+                   else answer_text(answer))  # fmt: skip
+    finally:
+        if store is not None:
+            await store.close()
     return 0
+
+
+def _user_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
@@ -257,29 +277,13 @@ def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
             raise UsageError(f"batch file {name} is not UTF-8 text (offset {exc.start})") from None
 
 
-async def _record(settings: Settings, answers: list[Answer]) -> None:
-    from bot.logs.models import LogEntry
-    from bot.logs.store import LogStore, StoreError
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = None
-    try:
-        async with LogStore(settings.db_path) as store:
-            for answer in answers:
-                await store.record(LogEntry.from_answer(answer, "cli", user_name=user))
-    except StoreError as exc:
-        _print(f"{PROG}: answer not logged: {exc}", sys.stderr)
-
-
 # --- sources and eval ---------------------------------------------------------------------------
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from retrieval.corpus import CorpusError, load_corpus
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     try:
         corpus = load_corpus(settings.corpus_dir)
     except CorpusError as exc:
@@ -299,7 +303,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from retrieval.evaluate import Baseline, evaluate, load_items
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     engine = load_engine(settings)
     sets = []
     for path in args.files:
@@ -345,7 +349,7 @@ def _run_store(settings: Settings, action: Any) -> Any:
 
 
 def _time(text: str | None) -> str | None:
-    from bot.logs.review import parse_time
+    from bot.times import parse_time
 
     if text is None:
         return None
@@ -356,16 +360,16 @@ def _time(text: str | None) -> str | None:
 
 
 def cmd_logs_list(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
     from bot.logs.models import Filters
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     filters = Filters(
         limit=args.limit, since=_time(args.since), user_id=args.user, declined=args.declined,
         flagged=args.flagged, search=args.search,
     )  # fmt: skip
     entries = _run_store(settings, lambda s: s.entries(filters))
-    render = {"table": review.table, "json": review.json_lines, "csv": review.csv_text}
+    render = {"table": formats.table, "json": formats.json_lines, "csv": formats.csv_text}
     text = render[args.format](entries)
     if text:
         sys.stdout.write(text if args.format == "csv" else text + "\n")
@@ -373,22 +377,22 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_logs_show(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
-    entry = _run_store(load_settings(args), lambda s: s.get(args.id))
+    entry = _run_store(settings_from_args(args), lambda s: s.get(args.id))
     if entry is None:
         raise UsageError(f"no log entry with id {args.id}")
     _print(json.dumps(entry.to_dict(), ensure_ascii=False) if args.format == "json"
-           else review.detail(entry))  # fmt: skip
+           else formats.detail(entry))  # fmt: skip
     return 0
 
 
 def cmd_logs_stats(args: argparse.Namespace) -> int:
-    from bot.logs import review
+    from bot.logs import formats
 
     since, until = _time(args.since), _time(args.until)
-    stats = _run_store(load_settings(args), lambda s: s.stats(since, until))
-    _print(review.stats_text(stats))
+    stats = _run_store(settings_from_args(args), lambda s: s.stats(since, until))
+    _print(formats.stats_text(stats))
     return 0
 
 
@@ -396,7 +400,9 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
     if args.older_than is None and args.user is None:
         raise UsageError("say what to purge: --older-than 30d and/or --user ID")
     before = _time(args.older_than)
-    deleted = _run_store(load_settings(args), lambda s: s.purge(before=before, user_id=args.user))
+    deleted = _run_store(
+        settings_from_args(args), lambda s: s.purge(before=before, user_id=args.user)
+    )
     _print(f"Deleted {deleted} log {'entry' if deleted == 1 else 'entries'}.")
     return 0
 
@@ -404,7 +410,7 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
 def cmd_logs_serve(args: argparse.Namespace) -> int:
     from bot.logs import browse
 
-    settings = load_settings(args)
+    settings = settings_from_args(args)
     _run_store(settings, lambda s: asyncio.sleep(0))  # create and migrate the file first
     try:
         return browse.serve(settings.db_path, args.port)
@@ -418,7 +424,7 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.discord.runner import run
 
-    return run(load_settings(args))
+    return run(settings_from_args(args))
 
 
 def main(argv: list[str] | None = None) -> int:

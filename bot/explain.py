@@ -37,9 +37,7 @@ def explanation_lines(question: str, steps: Explanation) -> list[str]:
         )
     lines.append(f"candidates ({len(steps.candidates)} sentences scored), best first:")
     for n, c in enumerate(steps.candidates[:TOP], 1):
-        flags = "".join(
-            [" type" if c.holds_type else "", " speaker" if c.attributed else ""]
-        )
+        flags = "".join([" type" if c.holds_type else "", " speaker" if c.attributed else ""])
         lines.append(
             f"  {n}. rank {c.rank:4.2f} coverage {c.coverage:4.2f}{flags}  "
             f"{c.passage.source} ¶{c.passage.paragraph}: {_clip(c.text)!r}"

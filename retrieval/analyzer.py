@@ -15,6 +15,8 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 
 import Stemmer
 
@@ -235,16 +237,20 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u20
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-"})
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*")
 _MAX_PHRASE = max(len(k) for k in PHRASES)
+_SURFACE = re.compile(r"[^\W\d_]+")
 
 
 def fold(text: str) -> str:
     """NFKC, then strip combining marks so accented letters match their plain forms."""
+    if text.isascii():  # every step below leaves ASCII text as it is
+        return text
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).translate(_DASHES)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.replace("ı", "i")
 
 
+@lru_cache(maxsize=500_000)
 def _word(raw: str) -> str:
     """Case-fold one token, recognising acronyms by their capitals or dots."""
     if "." in raw:  # dotted acronym: U.S., U.N.
@@ -260,41 +266,102 @@ def _word(raw: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """Folded, aliased content words before stemming: what spelling correction works on."""
-    raw_words: list[str] = []
-    for raw in _TOKEN.findall(fold(text)):
-        if "-" in raw:
-            parts = [_word(p) for p in raw.split("-") if p]
-            if tuple(parts) in PHRASES:  # cease-fire is the phrase "cease fire": one term
-                raw_words.append(PHRASES[tuple(parts)])
-                continue
-            raw_words.extend(parts)
-            joined = "".join(parts)
-            if joined.isalpha():  # cease-fire also matches ceasefire; 30-day stays 30, day
-                raw_words.append(ALIASES.get(joined, joined))
-        else:
-            raw_words.append(_word(raw))
+@lru_cache(maxsize=500_000)
+def _token_words(raw: str) -> tuple[str, ...]:
+    """The words one token stands for, before phrases and stopwords (cached per token)."""
+    if "-" not in raw:
+        return (_word(raw),)
+    parts = tuple(_word(p) for p in raw.split("-") if p)
+    if parts in PHRASES:  # cease-fire is the phrase "cease fire": one term
+        return (PHRASES[parts],)
+    joined = "".join(parts)
+    if joined.isalpha():  # cease-fire also matches ceasefire; 30-day stays 30, day
+        return (*parts, ALIASES.get(joined, joined))
+    return parts
+
+
+_PHRASE_STARTS = frozenset(k[0] for k in PHRASES)
+
+
+def _raw_words(folded: str) -> list[str]:
+    out: list[str] = []
+    extend = out.extend
+    for raw in _TOKEN.findall(folded):
+        extend(_token_words(raw))
+    return out
+
+
+def _content_words(raw_words: list[str]) -> list[str]:
+    """Phrases joined, stopwords dropped, aliases applied."""
+    if _PHRASE_STARTS.isdisjoint(raw_words):  # the common case: no phrase can start here
+        return [ALIASES.get(w, w) for w in raw_words if w not in STOPWORDS]
     out: list[str] = []
     i, n = 0, len(raw_words)
     while i < n:
-        for size in range(min(_MAX_PHRASE, n - i), 1, -1):
-            canonical = PHRASES.get(tuple(raw_words[i : i + size]))
+        if raw_words[i] in _PHRASE_STARTS:
+            for size in range(min(_MAX_PHRASE, n - i), 1, -1):
+                canonical = PHRASES.get(tuple(raw_words[i : i + size]))
+                if canonical:
+                    out.append(canonical)
+                    i += size
+                    break
+            else:
+                canonical = None
             if canonical:
-                out.append(canonical)
-                i += size
-                break
-        else:
-            word = raw_words[i]
-            i += 1
-            if word not in STOPWORDS:
-                out.append(ALIASES.get(word, word))
+                continue
+        word = raw_words[i]
+        i += 1
+        if word not in STOPWORDS:
+            out.append(ALIASES.get(word, word))
     return out
+
+
+def words(text: str) -> list[str]:
+    """Folded, aliased content words before stemming: what spelling correction works on."""
+    return _content_words(_raw_words(fold(text)))
+
+
+def analyze(text: str) -> tuple[list[str], list[str]]:
+    """``terms(text)`` and ``surface_words(text)`` with one fold: what indexing needs.
+
+    Tokens never span whitespace, so each whitespace-separated chunk ("Putin's,") is analysed
+    once per process and reused; only a paragraph with a possible phrase start ("united",
+    "cease") goes through the word-by-word path.
+    """
+    folded = fold(text)
+    found = list(map(_chunks.get, folded.split()))  # C-level loops: this runs per paragraph
+    if None in found:
+        found = [f or _chunk(c) for f, c in zip(found, folded.split(), strict=True)]
+    if any(map(_THIRD, found)):  # a phrase may span chunks: join the words, then match
+        raw = list(chain.from_iterable(map(_FOURTH, found)))
+        terms_out = [_stem(w) for w in _content_words(raw)]
+    else:
+        terms_out = list(chain.from_iterable(map(_FIRST, found)))
+    return terms_out, list(chain.from_iterable(map(_SECOND, found)))
+
+
+_FIRST, _SECOND, _THIRD, _FOURTH = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+# chunk -> (its terms, its surface words, whether a phrase may start in it, its raw words)
+_chunks: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]] = {}
+_CHUNK_CACHE_MAX = 1_000_000  # distinct chunks kept (about 100 MB at most)
+
+
+def _chunk(chunk: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]:
+    raw = _raw_words(chunk)
+    found = (
+        tuple(_stem(w) for w in _content_words(raw)),
+        tuple(_SURFACE.findall(chunk.casefold())),
+        not _PHRASE_STARTS.isdisjoint(raw),
+        tuple(raw),
+    )
+    if len(_chunks) < _CHUNK_CACHE_MAX:
+        _chunks[chunk] = found
+    return found
 
 
 def surface_words(text: str) -> list[str]:
     """Folded letter-only words as written, before aliases and stopwords (spelling vocabulary)."""
-    return re.findall(r"[^\W\d_]+", fold(text).casefold())
+    return _SURFACE.findall(fold(text).casefold())
 
 
 def canonical(word: str) -> str:
@@ -304,10 +371,23 @@ def canonical(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of ``text``: stemmed content words, in order, repeats kept."""
-    return [stem(w) for w in words(text)]
+    return [_stem(w) for w in words(text)]
 
 
 _local = threading.local()
+
+
+_stems: dict[str, str] = {}
+_STEM_CACHE_MAX = 500_000  # distinct words kept; a news archive has far fewer
+
+
+def _stem(word: str) -> str:
+    found = _stems.get(word)
+    if found is None:
+        found = stem(word)
+        if len(_stems) < _STEM_CACHE_MAX:
+            _stems[word] = found
+    return found
 
 
 @lru_cache(maxsize=200_000)

@@ -1,18 +1,22 @@
 """The analysed index on disk, so a restart skips analysing every paragraph again.
 
-One ``.npz`` file per (corpus version, index parameters, format version). A file that does not
-load, whose checksum does not match its arrays, or whose key differs, is ignored and rebuilt:
-a cache is never trusted over the corpus. Files are written to a temporary name and renamed,
-so a crash mid-write leaves no half file behind.
+One file per (corpus version, index parameters, analyzer version, format version): a small
+JSON header, then each array's raw bytes, 64-byte aligned, so a restart memory-maps the
+arrays instead of reading and copying them. The header records the file's exact length and a
+CRC-32 of everything after it: a file that is empty, cut short, altered or written for another
+key is ignored (with a warning) and rebuilt — a cache is never trusted over the corpus. Files
+are written to a temporary name, flushed to disk (fsync) and renamed over the old one, so a
+crash mid-write leaves the previous file or none, never half of one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
-import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +27,10 @@ from retrieval.index import BM25Index, Params
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
-_ARRAYS = ("idf", "indptr", "doc_ids", "weights", "constant", "counts")
+FORMAT = 2
+MAGIC = b"TALKSIDX"
+_ALIGN = 64
+_READ = 1 << 22  # bytes per read while checking the CRC
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,14 @@ def key(corpus_version: str, params: Params, analyzer_version: str) -> str:
 
 
 def path_for(directory: Path, cache_key: str) -> Path:
-    return directory / f"index-{cache_key}.npz"
+    return directory / f"index-{cache_key}.bin"
+
+
+def evict(directory: Path, keep: Path) -> None:
+    """Remove every other index file (older corpus versions or formats) from ``directory``."""
+    for old in [*directory.glob("index-*.bin"), *directory.glob("index-*.npz")]:
+        if old != keep:
+            old.unlink(missing_ok=True)
 
 
 def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]) -> None:
@@ -50,54 +63,117 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
         "doc_ids": index.doc_ids,
         "weights": index.weights,
         "constant": index.constant,
+        "head_ptr": index.head_ptr,
+        "head_ids": index.head_ids,
+        "bound": index.bound,
         "counts": np.fromiter(word_counts.values(), dtype=np.int64, count=len(word_counts)),
-    }
-    blobs = {
         "terms": _blob(index.vocabulary),
         "words": _blob(word_counts),
-        "meta": np.frombuffer(f"{cache_key}|{index.n_docs}".encode(), dtype=np.uint8),
     }
-    checksum = _checksum({**arrays, **blobs})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".npz")
+    layout, offset = {}, 0
+    for name, array in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        layout[name] = [offset, array.dtype.str, len(array)]
+        offset += array.nbytes
+    body_len = offset
+    crc = 0
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, checksum=np.frombuffer(checksum, dtype=np.uint8), **arrays, **blobs)
+            # The header is written last, once the CRC of the body is known.
+            start = _ALIGN * 64  # room for the header
+            f.seek(start)
+            at = 0
+            for name, array in arrays.items():
+                pad = layout[name][0] - at
+                chunk = b"\0" * pad
+                f.write(chunk)
+                crc = zlib.crc32(chunk, crc)
+                data = memoryview(np.ascontiguousarray(array)).cast("B")
+                for i in range(0, len(data), _READ):
+                    crc = zlib.crc32(data[i : i + _READ], crc)
+                f.write(data)
+                at = layout[name][0] + array.nbytes
+            header = json.dumps(
+                {
+                    "key": cache_key,
+                    "n_docs": index.n_docs,
+                    "body": start,
+                    "length": start + body_len,
+                    "crc32": crc,
+                    "arrays": layout,
+                }
+            ).encode()
+            if len(header) + len(MAGIC) + 8 > start:
+                raise OSError("index cache header too large")
+            f.seek(0)
+            f.write(MAGIC + len(header).to_bytes(8, "little") + header)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def load(path: Path, cache_key: str) -> Cached | None:
-    """The cached index, or None when there is none or it cannot be trusted."""
+    """The cached index (arrays memory-mapped), or None when absent or not to be trusted."""
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            loaded = {name: data[name] for name in data.files}
-        stored = loaded.pop("checksum").tobytes()
-        if _checksum(loaded) != stored:
-            raise ValueError("checksum mismatch")
-        meta_key, n_docs = loaded["meta"].tobytes().decode().split("|")
-        if meta_key != cache_key:
-            raise ValueError("written for another corpus or settings")
-        terms = _unblob(loaded["terms"])
-        words = _unblob(loaded["words"])
-        index = BM25Index(
-            vocabulary={t: i for i, t in enumerate(terms)},
-            idf=loaded["idf"],
-            indptr=loaded["indptr"],
-            doc_ids=loaded["doc_ids"],
-            weights=loaded["weights"],
-            n_docs=int(n_docs),
-            constant=loaded["constant"],
-        )
-        if len(terms) + 1 != len(index.indptr) or len(words) != len(loaded["counts"]):
+        with open(path, "rb") as f:
+            if f.read(len(MAGIC)) != MAGIC:
+                raise ValueError("not an index cache file (empty or cut short?)")
+            header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+            if header["key"] != cache_key:
+                raise ValueError("written for another corpus or settings")
+            size = os.fstat(f.fileno()).st_size
+            if size != header["length"]:
+                raise ValueError(f"{size} bytes where {header['length']} were written")
+            f.seek(header["body"])
+            crc = 0
+            buffer = bytearray(_READ)
+            view = memoryview(buffer)
+            while n := f.readinto(buffer):
+                crc = zlib.crc32(view[:n], crc)
+            if crc != header["crc32"]:
+                raise ValueError("checksum mismatch")
+        arrays = {
+            name: _map(path, header["body"] + offset, dtype, count)
+            for name, (offset, dtype, count) in header["arrays"].items()
+        }
+        terms = _unblob(arrays.pop("terms"))
+        words = _unblob(arrays.pop("words"))
+        counts = arrays.pop("counts")
+        if len(terms) + 1 != len(arrays["indptr"]) or len(words) != len(counts):
             raise ValueError("inconsistent arrays")
-        return Cached(index, Counter(dict(zip(words, loaded["counts"].tolist(), strict=True))))
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        index = BM25Index(
+            vocabulary=dict(zip(terms, range(len(terms)), strict=True)),
+            n_docs=int(header["n_docs"]),
+            **arrays,
+        )
+        return Cached(index, Counter(dict(zip(words, counts.tolist(), strict=True))))
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         log.warning("ignoring index cache %s (%s); rebuilding it", path, exc)
         return None
+
+
+def _map(path: Path, offset: int, dtype: str, count: int) -> np.ndarray:
+    if count == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(count,))
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform; the rename itself is still atomic
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _blob(items: object) -> np.ndarray:
@@ -105,13 +181,5 @@ def _blob(items: object) -> np.ndarray:
 
 
 def _unblob(array: np.ndarray) -> list[str]:
-    text = array.tobytes().decode("utf-8")
+    text = bytes(array).decode("utf-8")
     return text.split("\n") if text else []
-
-
-def _checksum(arrays: dict[str, np.ndarray]) -> bytes:
-    digest = hashlib.sha256()
-    for name in sorted(arrays):
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
-    return digest.digest()

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 
 METADATA_FILE = "articles.json"
 TITLE_MAX_CHARS = 90
+# A label names an article in a citation line; 40 characters keeps "[1] label, outlet, date"
+# on one 80-column terminal line and still reads as a headline ("Russian President Vladimir…").
+LABEL_MAX_CHARS = 40
+_MIN_LABEL_WORD = 4  # a distinguishing word this long is a content word, not "be" or "in"
 
 # A sentence ends in . ! ? or … optionally followed by closing quotes or brackets.
 _SENTENCE_END = frozenset(".!?…")
@@ -108,12 +112,13 @@ def load_corpus(directory: Path | None = None) -> Corpus:
                 outlet=meta.get("outlet"),
                 date=meta.get("date"),
                 url=meta.get("url"),
+                label=str(meta.get("label") or ""),
             )
         )
         passages.extend(paragraphs)
     if not articles:
         raise CorpusError(f"every .txt article in {directory} is empty")
-    return Corpus(tuple(articles), tuple(passages), digest.hexdigest()[:16])
+    return Corpus(tuple(with_labels(articles)), tuple(passages), digest.hexdigest()[:16])
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -146,6 +151,43 @@ def derive_title(paragraphs: list[Passage]) -> str:
     spans = split_sentences(first.text)
     sentence = first.text[spans[0][0] : spans[0][1]] if spans else first.text
     return shorten(sentence, TITLE_MAX_CHARS)
+
+
+def with_labels(articles: list[Article]) -> list[Article]:
+    """Give every article a short label that tells it apart from the others.
+
+    A label from ``articles.json`` is kept as given. Otherwise the title is cut at a word
+    boundary; when several cut titles read the same, each gets the first word of its own title
+    that the others in the group lack, else its number in the group.
+    """
+    labels = [a.label or shorten(a.title, LABEL_MAX_CHARS) for a in articles]
+    groups: dict[str, list[int]] = {}
+    for i, (article, label) in enumerate(zip(articles, labels, strict=True)):
+        if not article.label:
+            groups.setdefault(label, []).append(i)
+    taken = set(labels)
+    for label, members in groups.items():
+        if len(members) < 2 and labels.count(label) < 2:
+            continue
+        words = [_title_words(articles[i].title) for i in members]
+        for n, (i, own) in enumerate(zip(members, words, strict=True), 1):
+            others = {w.lower() for j, ws in enumerate(words) if j != n - 1 for w in ws}
+            unique = [w for w in own if w.lower() not in others]
+            # A content word says more than "be" or "in"; fall back to any distinct word.
+            distinct = next((w for w in unique if len(w) >= _MIN_LABEL_WORD), None) or next(
+                iter(unique), None
+            )
+            candidate = f"{label} ({distinct})" if distinct else ""
+            if not candidate or candidate in taken:
+                candidate = f"{label} ({n})"
+            labels[i] = candidate
+            taken.add(candidate)
+    return [replace(a, label=label) for a, label in zip(articles, labels, strict=True)]
+
+
+def _title_words(title: str) -> list[str]:
+    words = (w.strip(".,;:!?…\"“”‘’'()[]") for w in title.split())
+    return [w for w in words if w]
 
 
 def shorten(text: str, limit: int) -> str:

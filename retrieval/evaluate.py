@@ -228,6 +228,6 @@ class Baseline:
         scores = self.model.get_scores(self._tokens(question))
         best = self.passages[int(scores.argmax())]
         article = self.corpus.article(best.source)
-        citation = Citation(best.source, article.file, article.title, best.paragraph)
+        citation = Citation.of(article, best.paragraph)
         quote = Quote(best.text, float(scores.max()), [citation])
-        return Answer(question, True, best.text, [quote])
+        return Answer(question, True, [quote])

@@ -1,14 +1,30 @@
-"""The values that cross the retrieval boundary: articles, passages, quotes and answers."""
+"""The values that cross the retrieval boundary: articles, passages, quotes and answers.
+
+Values only: no sentence here is meant for people. How an answer or a decline reads is the
+business of each surface (``bot/present.py``, ``bot/discord/render.py``, the JSON contract).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
+# Why a question was declined: stable codes, stored in the answer log and in the JSON contract.
+NOT_COVERED = "not_covered"
+EMPTY = "empty"
+TOO_LONG = "too_long"
+NO_WORDS = "no_words"
+ONLY_COMMON_WORDS = "only_common_words"
+CONTROL_CHARACTERS = "control_characters"
+REASONS = (NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS)
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One source file; ``source`` is the file stem, the stable id used in citations."""
+    """One source file; ``source`` is the file stem, the stable id used in citations.
+
+    ``label`` is a short name that tells this article apart from the others at a glance.
+    """
 
     source: str
     file: str
@@ -18,6 +34,7 @@ class Article:
     outlet: str | None = None
     date: str | None = None
     url: str | None = None
+    label: str = ""
 
 
 class Passage(NamedTuple):
@@ -37,10 +54,23 @@ class Passage(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """Where a quote comes from, with what a reader needs to find and check the article."""
+
     source: str
     file: str
     title: str
     paragraph: int
+    label: str = ""
+    outlet: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, article: Article, paragraph: int) -> Citation:
+        return cls(
+            article.source, article.file, article.title, paragraph,
+            article.label or article.title, article.outlet, article.date, article.url,
+        )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -51,31 +81,42 @@ class Quote:
     score: float
     citations: list[Citation] = field(default_factory=list)
 
+    @property
+    def articles(self) -> int:
+        """How many distinct articles report this quote ("reported by N of M articles")."""
+        return len({c.source for c in self.citations})
+
 
 @dataclass(slots=True)
 class Answer:
-    """What the engine says to one question: quotes, or a decline with its reason."""
+    """What the engine found for one question: quotes, or a decline with its reason code.
+
+    ``details`` holds the values a decline's wording needs (for ``too_long``: ``length`` and
+    ``limit``), so each surface can say it in its own words.
+    """
 
     question: str
     answered: bool
-    answer: str
     quotes: list[Quote] = field(default_factory=list)
     reason: str | None = None
     latency_ms: float = 0.0
     corpus_version: str = ""
     articles_total: int = 0
+    details: dict[str, int] = field(default_factory=dict)
     differ: bool = False  # quotes from different articles give different versions
 
     def to_dict(self) -> dict[str, object]:
-        """The documented JSON contract (without ``id``, which belongs to the caller)."""
+        """The answer's values as JSON-ready data (the surfaces add their own fields)."""
         return {
             "question": self.question,
             "answered": self.answered,
-            "answer": self.answer,
             "quotes": [asdict(q) for q in self.quotes],
             "reason": self.reason,
+            "details": dict(self.details),
             "differ": self.differ,
             "latency_ms": round(self.latency_ms, 3),
+            "corpus_version": self.corpus_version,
+            "articles_total": self.articles_total,
         }
 
     def sources(self) -> list[Citation]:

@@ -1,17 +1,22 @@
-"""Input rules for questions: what is refused before retrieval, with a reason code and a message."""
+"""Input rules for questions: what is refused before retrieval, with a reason code.
+
+A rejection carries a code and the values a message needs, never the message itself: each
+surface words it for its readers.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from retrieval import analyzer
+from retrieval.models import CONTROL_CHARACTERS, EMPTY, NO_WORDS, ONLY_COMMON_WORDS, TOO_LONG
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
     reason: str  # stable code, stored in the answer log
-    message: str  # shown to the person who asked
+    details: dict[str, int] = field(default_factory=dict)  # values the surface's message needs
 
 
 def clean(question: str) -> str:
@@ -22,30 +27,18 @@ def clean(question: str) -> str:
 def check(question: str, max_chars: int) -> Rejection | None:
     """Why ``question`` cannot be looked up, or None when it can."""
     if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in question):
-        return Rejection(
-            "control_characters", "The question contains control characters; please retype it."
-        )
+        return Rejection(CONTROL_CHARACTERS)
     text = clean(question)
     if not text:
-        return Rejection(
-            "empty", "Please ask a question, for example: Where will the talks be held?"
-        )
+        return Rejection(EMPTY)
     if len(text) > max_chars:
-        return Rejection(
-            "too_long",
-            f"That question is {len(text)} characters long; the limit is {max_chars}. "
-            "Please ask something shorter.",
-        )
+        return Rejection(TOO_LONG, {"length": len(text), "limit": max_chars})
     if not any(c.isalnum() for c in text):
-        return Rejection("no_words", "That question has no words to look up; please ask in words.")
+        return Rejection(NO_WORDS)
     if not analyzer.words(text):
         return only_common_words()
     return None
 
 
 def only_common_words() -> Rejection:
-    return Rejection(
-        "only_common_words",
-        "That question has only common words (like 'what' or 'the'); "
-        "please name what you want to know about.",
-    )
+    return Rejection(ONLY_COMMON_WORDS)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    return Engine(load_corpus())
+    return Engine.build(load_corpus())
 
 
 @pytest.fixture
@@ -63,3 +65,40 @@ def run_cli(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,
         cwd=cwd, input=stdin, timeout=timeout,
     )  # fmt: skip
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run ``talks-bot`` in this process (``main(argv)``), in a fresh folder with a clean
+    TALKS_* environment; returns the exit code and what it printed."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("TALKS_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> CliResult:
+        with monkeypatch.context() as m:
+            for name, value in (env or {}).items():
+                m.setenv(name, value)
+            if stdin is not None:
+                m.setattr(sys, "stdin", io.StringIO(stdin))
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version, bad options
+                code = exc.code if isinstance(exc.code, int) else 2
+            out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run

@@ -1,4 +1,5 @@
-"""The bot: owns the engine and the answer log, loads one cog per feature, syncs commands once.
+"""The bot: owns the engine, the answer log and the asking path (``bot.app.Asking``) on its
+one answering thread; loads one cog per feature; syncs commands once.
 
 Commands are synced in ``setup_hook`` (once per start) to the test guild when one is set and
 globally otherwise, never both and never in ``on_ready``, which fires on every reconnect.
@@ -8,23 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
+from bot.app import Asking
 from bot.discord import errors
 from bot.discord.render import NO_MENTIONS
 from bot.logs.store import LogStore
+from bot.times import ago
 from config import Settings
 from retrieval import Answer, Engine
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.review")
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.logs")
 SHUTDOWN_GRACE_S = 10.0
 
 
@@ -41,6 +44,7 @@ class TalksBot(commands.Bot):
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            tree_cls=errors.Tree,
         )
         self.settings = settings
         self.engine = engine
@@ -49,9 +53,9 @@ class TalksBot(commands.Bot):
         self._background: set[asyncio.Task[Any]] = set()
         self._answer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
         self._closing = False
+        self.asking = Asking(engine, store, run=self._on_answer_thread, spawn=self.spawn)
 
     async def setup_hook(self) -> None:
-        errors.install(self.tree)
         for name in COGS:
             await self.load_extension(name)
         await self._sync()
@@ -62,7 +66,7 @@ class TalksBot(commands.Bot):
     async def purge_old_entries(self) -> None:
         """Apply TALKS_LOG_RETENTION_DAYS once a day."""
         days = self.settings.log_retention_days or 0
-        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        cutoff = ago(timedelta(days=days))
         deleted = await self.store.purge(before=cutoff)
         log.info("retention: deleted %d log entries older than %d days", deleted, days)
 
@@ -89,7 +93,7 @@ class TalksBot(commands.Bot):
         log.info("connected as %s (%s) in %d guilds", self.user, self.user and self.user.id,
                  len(self.guilds))  # fmt: skip
 
-    async def answer(self, question: str) -> Answer:
+    async def _on_answer_thread(self, answer: Callable[[str], Answer], question: str) -> Answer:
         """Answer on the one answering thread, off the event loop.
 
         One thread, not a pool: answers are CPU-bound Python sharing the GIL, so more threads
@@ -97,7 +101,7 @@ class TalksBot(commands.Bot):
         default pool, 0.78 s on one thread).
         """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._answer_thread, self.engine.answer, question)
+        return await loop.run_in_executor(self._answer_thread, answer, question)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run work that must finish before shutdown (log writes) in the background."""
@@ -109,10 +113,6 @@ class TalksBot(commands.Bot):
     def track(self) -> _Tracked:
         """Mark the current command as in flight, so shutdown waits for its answer."""
         return _Tracked(self._background)
-
-    @property
-    def closing(self) -> bool:
-        return self._closing
 
     async def close(self) -> None:
         """Finish answers in flight and pending log writes, then disconnect and close the log."""

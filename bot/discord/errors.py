@@ -58,5 +58,10 @@ async def on_app_command_error(
         )
 
 
-def install(tree: app_commands.CommandTree) -> None:
-    tree.on_error = on_app_command_error  # type: ignore[method-assign]
+class Tree(app_commands.CommandTree):
+    """The bot's command tree: every slash command's errors go to ``on_app_command_error``."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        await on_app_command_error(interaction, error)

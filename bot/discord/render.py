@@ -11,14 +11,15 @@ import re
 
 import discord
 
+from bot import wording
 from bot.logs.models import LogEntry, Stats
-from retrieval.models import Answer, Article
+from bot.times import minute
+from retrieval.models import Answer, Article, Citation
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELD_NAME_MAX = 256
 FIELD_MAX = 1024
-FOOTER_MAX = 2048
 TOTAL_MAX = 6000
 FIELDS_MAX = 25
 
@@ -28,6 +29,8 @@ REVIEW_COLOUR = discord.Colour.blurple()
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+LIST_SOURCES = "try /sources"
+_LINKABLE = re.compile(r"^https?://[^\s<>()]+$")  # a URL that cannot break out of the link
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s")
 
 
@@ -55,7 +58,7 @@ def cut(text: str, limit: int) -> str:
 def answer_embed(answer: Answer, question: str) -> discord.Embed:
     asked = safe(" ".join(question.split()))
     if not answer.answered:
-        message = answer.answer.replace("Run `sources`", "Try /sources")
+        message = wording.decline_message(answer, LIST_SOURCES)
         embed = discord.Embed(
             title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
             description=cut(message, DESCRIPTION_MAX),
@@ -63,23 +66,27 @@ def answer_embed(answer: Answer, question: str) -> discord.Embed:
         )
         embed.set_footer(text="Talks Bot only answers from its articles.")
         return _fit(embed)
-    lines = []
+    lines = [f"*{wording.DIFFER}*"] if answer.differ else []
     for quote in answer.quotes:
         markers = "".join(f"[{n}]" for n in answer.markers(quote))
         lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
     embed = discord.Embed(title=cut("Q: " + asked, TITLE_MAX), colour=ANSWER_COLOUR)
     embed.description = _join_fitting(lines, DESCRIPTION_MAX, sep="\n\n")
-    sources = [
-        f"**[{n}]** {safe(c.title)} — `{c.source}` ¶{c.paragraph}"
-        for n, c in enumerate(answer.sources(), 1)
-    ]
+    sources = [f"**[{n}]** {source_line(c)}" for n, c in enumerate(answer.sources(), 1)]
     embed.add_field(name="Sources", value=_join_fitting(sources, FIELD_MAX), inline=False)
-    agreeing = len({c.source for c in answer.quotes[0].citations})
-    embed.set_footer(
-        text=f"First quote reported by {agreeing} of {answer.articles_total} "
-        f"article{'s' if answer.articles_total != 1 else ''} · quotes are verbatim"
-    )
+    agreeing = wording.reported_by(answer.quotes[0], answer.articles_total)
+    footer = f"First quote {agreeing} · " if agreeing else ""
+    embed.set_footer(text=footer + "quotes are verbatim")
     return _fit(embed)
+
+
+def source_line(c: Citation) -> str:
+    """Label (a link when the article has a URL), outlet and date, file and paragraph."""
+    label = safe(c.label or c.title)
+    if c.url and _LINKABLE.match(c.url):
+        label = f"[{label}](<{c.url}>)"
+    extra = ", ".join(safe(x) for x in (c.outlet, c.date) if x)
+    return f"{label}{', ' + extra if extra else ''} — `{c.source}` ¶{c.paragraph}"
 
 
 def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
@@ -89,7 +96,7 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
         colour=REVIEW_COLOUR,
     )
     lines = [
-        f"`{a.source}` — {safe(a.title)} ({a.paragraphs} paragraphs)"
+        f"`{a.source}` — {safe(a.label or a.title)} ({a.paragraphs} paragraphs)"
         + (f", {safe(a.outlet)}" if a.outlet else "")
         for a in articles
     ]
@@ -124,7 +131,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         votes = " 👎" * bool(e.feedback.get("not_helpful"))
         who = safe(e.user_name or e.user_id or "-")
         lines.append(
-            f"`{e.id}` {e.created_at[:16].replace('T', ' ')} · {who} · {result}{votes}\n"
+            f"`{e.id}` {minute(e.created_at)} · {who} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
         )
     embed.description = _join_fitting(lines, DESCRIPTION_MAX)
@@ -153,7 +160,9 @@ def entry_embed(e: LogEntry) -> discord.Embed:
     )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
     for n, q in enumerate(e.quotes, 1):
-        cites = ", ".join(f"{c['source']} ¶{c['paragraph']}" for c in q["citations"])
+        cites = ", ".join(
+            f"{c.get('label') or c['source']} ¶{c['paragraph']}" for c in q["citations"]
+        )
         embed.add_field(
             name=cut(f"Quote {n} (score {q['score']:.2f}) — {cites}", FIELD_NAME_MAX),
             value=cut(safe(q["text"]), FIELD_MAX),

@@ -14,12 +14,12 @@ import sys
 import discord
 import yarl
 
+from bot.app import build_engine
 from bot.discord.client import SyncError, TalksBot
 from bot.discord.loopwatch import LoopWatch
 from bot.logs.store import LogStore, StoreError
 from bot.progress import log_lines
 from config import Settings
-from retrieval import Engine
 from retrieval.corpus import CorpusError
 
 log = logging.getLogger("bot")
@@ -59,7 +59,7 @@ def _fail(message: str) -> int:
 
 async def _main(settings: Settings) -> int:
     try:
-        engine = await asyncio.to_thread(Engine.from_settings, settings, progress=log_lines(log))
+        engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
     except CorpusError as exc:
         return _fail(str(exc))
     try:

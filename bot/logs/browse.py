@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,16 +20,53 @@ class BrowseError(Exception):
     pass
 
 
-CANNED_QUERIES: dict[str, dict[str, str]] = {
+# Ids are 53-bit numbers; shown as text they are not summed, formatted or rounded by a browser.
+_ID = "CAST(e.id AS TEXT) AS id"
+_VOTES = (
+    "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful, "
+    "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful"
+)
+_RESULT = "CASE WHEN e.answered THEN 'answered' ELSE 'declined: ' || e.reason END AS result"
+_LIST = (
+    f"SELECT {_ID}, e.created_at, e.surface, CAST(e.guild_id AS TEXT) AS server, e.user_name, "
+    f"e.question, {_RESULT}, round(e.top_score, 2) AS top_score, {_VOTES} FROM entries e"
+)
+
+CANNED_QUERIES: dict[str, dict[str, object]] = {
+    "recent": {
+        "title": "Recent questions",
+        "description": "Newest first, one line each. Open one with the answer query.",
+        "sql": f"{_LIST} ORDER BY e.created_at DESC, e.id DESC LIMIT 500",
+    },
+    "answer": {
+        "title": "One answer, readable",
+        "description": "The question, each quote with its citations, and the votes, built "
+        "from the citations and feedback tables. Give the entry id.",
+        "sql": "SELECT c.quote + 1 AS quote, "
+        "json_extract(e.quotes, '$[' || c.quote || '].text') AS text, "
+        "group_concat(coalesce(json_extract(e.quotes, '$[' || c.quote || '].citations[' "
+        "|| (c.rowid - (SELECT min(rowid) FROM citations x WHERE x.entry_id = c.entry_id "
+        "AND x.quote = c.quote)) || '].label'), c.source) || ' ¶' || c.paragraph, '; ') "
+        "AS citations, e.question, "
+        f"{_RESULT}, {_VOTES} "
+        "FROM entries e JOIN citations c ON c.entry_id = e.id WHERE e.id = CAST(:id AS INTEGER) "
+        "GROUP BY c.quote ORDER BY c.quote",
+    },
+    "server": {
+        "title": "Questions in one server",
+        "description": "Newest first. Give the server (guild) id.",
+        "sql": f"{_LIST} WHERE e.guild_id = :server ORDER BY e.created_at DESC LIMIT 500",
+    },
     "declined": {
         "title": "Declined questions",
-        "sql": "SELECT id, created_at, surface, user_name, question, reason FROM entries "
-        "WHERE answered = 0 ORDER BY created_at DESC LIMIT 500",
+        "sql": f"SELECT {_ID}, e.created_at, e.surface, CAST(e.guild_id AS TEXT) AS server, "
+        "e.user_name, e.question, e.reason FROM entries e "
+        "WHERE e.answered = 0 ORDER BY e.created_at DESC LIMIT 500",
     },
     "not_helpful": {
         "title": "Answers voted not helpful",
-        "sql": "SELECT e.id, e.created_at, e.question, e.answer, count(*) AS not_helpful, "
-        "group_concat(f.reason, ' | ') AS reasons FROM entries e "
+        "sql": f"SELECT {_ID}, e.created_at, CAST(e.guild_id AS TEXT) AS server, e.question, "
+        "count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons FROM entries e "
         "JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
         "GROUP BY e.id ORDER BY not_helpful DESC, e.created_at DESC LIMIT 500",
     },
@@ -40,12 +78,52 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
 }
 
+TABLES: dict[str, dict[str, object]] = {
+    "entries": {
+        "description": "One row per question. The readable view of an answer is the "
+        "'answer' query; quotes are also in the citations table.",
+        "sort_desc": "created_at",
+        "facets": ["answered", "reason", "surface", "guild_id"],
+        "label_column": "question",
+        "size": 50,
+    },
+    "citations": {"description": "One row per quoted article paragraph.", "facets": ["source"]},
+    "feedback": {"sort_desc": "created_at", "facets": ["helpful"]},
+}
 
-def metadata(db_path: Path) -> dict[str, object]:
+
+def server_queries(guild_ids: list[str]) -> dict[str, dict[str, object]]:
+    """One canned query per server in the log, so a moderator opens theirs in one click."""
+    return {
+        f"server_{gid}": {
+            "title": f"Server {gid}: questions",
+            "sql": f"{_LIST} WHERE e.guild_id = '{gid}' ORDER BY e.created_at DESC LIMIT 500",
+        }
+        for gid in guild_ids
+        if gid.isdigit()  # ids are Discord snowflakes; anything else is not put into SQL
+    }
+
+
+def guild_ids(db_path: Path) -> list[str]:
+    """The servers that have entries in the log, read without changing the file."""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT DISTINCT guild_id FROM entries WHERE guild_id IS NOT NULL ORDER BY guild_id"
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+    return [str(r[0]) for r in rows]
+
+
+def metadata(db_path: Path, guilds: list[str] | None = None) -> dict[str, object]:
+    queries = {**CANNED_QUERIES, **server_queries(guilds or [])}
     return {
         "title": "Talks Bot answer log",
         "description": "Every question asked and what the bot quoted. Read-only.",
-        "databases": {db_path.stem: {"queries": CANNED_QUERIES}},
+        "databases": {db_path.stem: {"tables": TABLES, "queries": queries}},
     }
 
 
@@ -62,7 +140,7 @@ def serve(db_path: Path, port: int) -> int:
         raise BrowseError("Datasette is not installed: pip install 'talks-bot[review]'")
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata(db_path)), encoding="utf-8")
+        meta.write_text(json.dumps(metadata(db_path, guild_ids(db_path))), encoding="utf-8")
         print(f"Serving {db_path} read-only at http://127.0.0.1:{port}/ (Ctrl+C stops)")
         try:
             return subprocess.call(command(db_path, port, meta))

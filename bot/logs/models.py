@@ -7,9 +7,10 @@ import random
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.times import utc_now
+from bot.wording import plain_text
 from retrieval.models import Answer
 
 Surface = Literal["discord", "cli"]
@@ -31,10 +32,6 @@ def new_entry_id() -> int:
     with _sequence_lock:
         _sequence = (_sequence + 1) % 4096
         return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(slots=True)
@@ -70,16 +67,18 @@ class LogEntry:
         channel_id: int | str | None = None,
         user_id: int | str | None = None,
         user_name: str | None = None,
+        created_at: str | None = None,
     ) -> LogEntry:
+        """The record of one answer; ``created_at`` is when it was asked (default: now)."""
         data = answer.to_dict()
         return cls(
             id=entry_id if entry_id is not None else new_entry_id(),
-            created_at=utc_now(),
+            created_at=created_at or utc_now(),
             surface=surface,
             question=answer.question,
             answered=answer.answered,
             reason=answer.reason,
-            answer=answer.answer,
+            answer=plain_text(answer),
             quotes=data["quotes"],  # type: ignore[arg-type]
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),

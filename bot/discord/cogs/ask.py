@@ -1,4 +1,4 @@
-"""/ask: acknowledge at once, answer from a worker thread, then log; vote buttons under answers.
+"""/ask: acknowledge at once, ask through the application layer; vote buttons under answers.
 
 Both /ask and a vote defer before touching the engine or the log, and finish by editing the
 deferred response (``respond.finish``), Discord's documented path.
@@ -14,9 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import Where, Who
 from bot.discord import respond
 from bot.discord.render import answer_embed
-from bot.logs.models import LogEntry, new_entry_id
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -51,11 +51,12 @@ class VoteButton(
     ) -> VoteButton:
         return cls(int(match["entry"]), match["helpful"] == "1")
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        bot: TalksBot = interaction.client  # type: ignore[assignment]
+    async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
         await respond.defer(interaction, ephemeral=True)
         try:
-            stored = await bot.store.vote(self.entry_id, interaction.user.id, self.helpful)
+            stored = await interaction.client.store.vote(
+                self.entry_id, interaction.user.id, self.helpful
+            )
         except Exception:
             log.exception("could not store a vote on entry %s", self.entry_id)
             await respond.finish(
@@ -81,8 +82,8 @@ def vote_view(entry_id: int) -> discord.ui.View:
     return view
 
 
-def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    settings = interaction.client.settings  # type: ignore[attr-defined]
+def _cooldown(interaction: discord.Interaction[TalksBot]) -> app_commands.Cooldown | None:
+    settings = interaction.client.settings
     if settings.ask_cooldown_seconds <= 0:
         return None
     return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
@@ -105,23 +106,19 @@ class Ask(commands.Cog):
     @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
     async def ask(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
         private: bool = False,
     ) -> None:
         with self.bot.track():
             await respond.defer(interaction, ephemeral=private)
-            answer = await self.bot.answer(question)
-            entry = LogEntry.from_answer(
-                answer, "discord", entry_id=new_entry_id(),
-                guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-                user_id=interaction.user.id, user_name=interaction.user.display_name,
-            )  # fmt: skip
-            view = vote_view(entry.id) if answer.answered else discord.utils.MISSING
-            try:
-                await respond.finish(interaction, embed=answer_embed(answer, question), view=view)
-            finally:
-                self.bot.spawn(self.bot.store.record(entry))  # written after the answer is shown
+            answer, entry_id = await self.bot.asking.ask(
+                question,
+                Who(interaction.user.id, interaction.user.display_name),
+                Where("discord", interaction.guild_id, interaction.channel_id),
+            )  # the log record is written in the background, not before the answer is shown
+            view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
+            await respond.finish(interaction, embed=answer_embed(answer, question), view=view)
 
 
 async def setup(bot: TalksBot) -> None:

@@ -22,7 +22,7 @@ class Info(commands.Cog):
     @app_commands.command(name="sources", description="List the articles the bot quotes.")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
-    async def sources(self, interaction: discord.Interaction) -> None:
+    async def sources(self, interaction: discord.Interaction[TalksBot]) -> None:
         await respond.defer(interaction, ephemeral=True)  # the engine first, like every command
         corpus = self.bot.engine.corpus
         await respond.finish(interaction, embed=sources_embed(corpus.articles, corpus.version))
@@ -30,7 +30,7 @@ class Info(commands.Cog):
     @app_commands.command(name="help", description="What Talks Bot does and does not do.")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction[TalksBot]) -> None:
         await interaction.response.send_message(
             embed=help_embed(), ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -22,8 +22,9 @@ from discord.ext import commands
 from bot.discord import respond
 from bot.discord.errors import NotModerator
 from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
-from bot.logs import review
+from bot.logs import formats
 from bot.logs.models import Filters
+from bot.times import ago
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -31,24 +32,24 @@ if TYPE_CHECKING:
 EXPORT_MAX = 5000
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
+def is_moderator(interaction: discord.Interaction[TalksBot]) -> bool:
     """Manage Messages in this channel, or the configured moderator role."""
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
         return False
     if interaction.permissions.manage_messages:
         return True
-    role_id = interaction.client.settings.moderator_role_id  # type: ignore[attr-defined]
+    role_id = interaction.client.settings.moderator_role_id
     return role_id is not None and any(r.id == role_id for r in interaction.user.roles)
 
 
-def _guild(interaction: discord.Interaction) -> str:
+def _guild(interaction: discord.Interaction[TalksBot]) -> str:
     """The server /logs was used in (``is_moderator`` has already required one)."""
     if interaction.guild_id is None:
         raise NotModerator()
     return str(interaction.guild_id)
 
 
-def _check(interaction: discord.Interaction) -> bool:
+def _check(interaction: discord.Interaction[TalksBot]) -> bool:
     if not is_moderator(interaction):
         raise NotModerator()
     return True
@@ -67,27 +68,29 @@ class Logs(
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction[TalksBot]) -> bool:  # type: ignore[override]
         return _check(interaction)
 
-    async def _list(self, interaction: discord.Interaction, title: str, filters: Filters) -> None:
+    async def _list(
+        self, interaction: discord.Interaction[TalksBot], title: str, filters: Filters
+    ) -> None:
         await respond.defer(interaction, ephemeral=True)
         entries = await self.bot.store.entries(replace(filters, guild_id=_guild(interaction)))
         await respond.finish(interaction, embed=entries_embed(title, entries))
 
     @app_commands.command(name="recent", description="The latest questions.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def recent(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def recent(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(interaction, "Recent questions", Filters(limit=limit))
 
     @app_commands.command(name="declined", description="Questions the bot declined.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def declined(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def declined(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(interaction, "Declined questions", Filters(limit=limit, declined=True))
 
     @app_commands.command(name="flagged", description="Answers voted not helpful.")
     @app_commands.describe(limit="How many (1-25, default 10)")
-    async def flagged(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
+    async def flagged(self, interaction: discord.Interaction[TalksBot], limit: Limit = 10) -> None:
         await self._list(
             interaction, "Answers voted not helpful", Filters(limit=limit, flagged=True)
         )
@@ -96,7 +99,7 @@ class Logs(
     @app_commands.describe(text="Text to look for", limit="How many (1-25, default 10)")
     async def search(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         text: app_commands.Range[str, 1, 200],
         limit: Limit = 10,
     ) -> None:
@@ -105,7 +108,7 @@ class Logs(
 
     @app_commands.command(name="show", description="One entry in full.")
     @app_commands.describe(id="The entry id, as listed")
-    async def show(self, interaction: discord.Interaction, id: str) -> None:
+    async def show(self, interaction: discord.Interaction[TalksBot], id: str) -> None:
         await respond.defer(interaction, ephemeral=True)
         entry, text = None, id.strip()
         if text.isascii() and text.isdigit() and len(text) <= 18:  # fits SQLite's 64 bits
@@ -118,10 +121,10 @@ class Logs(
     @app_commands.command(name="stats", description="Totals over the last days.")
     @app_commands.describe(days="Period in days (default 7)")
     async def stats(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 7
+        self, interaction: discord.Interaction[TalksBot], days: app_commands.Range[int, 1, 3650] = 7
     ) -> None:
         await respond.defer(interaction, ephemeral=True)
-        since = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        since = ago(timedelta(days=days))
         s = await self.bot.store.stats(since, guild_id=_guild(interaction))
         await respond.finish(interaction, embed=stats_embed(s, f"last {days} days"))
 
@@ -129,18 +132,18 @@ class Logs(
     @app_commands.describe(which="Which entries (default: all)", days="Period in days (default 30)")
     async def export(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[TalksBot],
         which: Literal["all", "declined", "flagged"] = "all",
         days: app_commands.Range[int, 1, 3650] = 30,
     ) -> None:
         await respond.defer(interaction, ephemeral=True)
-        since = (datetime.now(UTC) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        since = ago(timedelta(days=days))
         filters = Filters(
             limit=EXPORT_MAX, since=since, declined=which == "declined",
             flagged=which == "flagged", guild_id=_guild(interaction),
         )  # fmt: skip
         entries = await self.bot.store.entries(filters)
-        data = review.csv_text(entries).encode("utf-8")
+        data = formats.csv_text(entries).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"talks-log-{which}-{days}d.csv")
         await respond.finish(
             interaction,

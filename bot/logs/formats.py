@@ -1,17 +1,14 @@
-"""Log entries as moderators read them: a terminal table, JSON Lines, CSV, one entry in full."""
+"""Log entries as moderators read them in a terminal: table, JSON Lines, CSV, one in full."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import re
-from datetime import UTC, datetime, timedelta
 
 from bot.logs.models import LogEntry, Stats
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+from bot.present import clip, printable
+from bot.times import second
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_id", "channel_id", "user_id", "user_name", "question",
@@ -20,33 +17,10 @@ CSV_FIELDS = (
 )  # fmt: skip
 
 
-def parse_time(text: str) -> str:
-    """An ISO UTC time from '30d' / '12h' (that long ago), '2025-05-11' or a full ISO time."""
-    match = _DURATION.match(text)
-    if match:
-        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        when = datetime.now(UTC) - delta
-    else:
-        try:
-            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(
-                f"not a time: {text!r} (use e.g. 30d, 12h, 2025-05-11 or 2025-05-11T08:00)"
-            ) from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def citations_text(entry: LogEntry) -> str:
     return "; ".join(
         f"{c['source']} ¶{c['paragraph']}" for q in entry.quotes for c in q["citations"]
     )
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def table(entries: list[LogEntry]) -> str:
@@ -58,9 +32,9 @@ def table(entries: list[LogEntry]) -> str:
         result = "answered" if e.answered else (e.reason or "declined")
         flags = " ✗" if e.feedback.get("not_helpful") else ""
         lines.append(
-            f"{e.id:>16}  {e.created_at[:19].replace('T', ' '):19}  {e.surface:7}  "
-            f"{_clip(e.user_name or e.user_id or '-', 14):14}  {_clip(result, 12):12}  "
-            f"{_clip(e.question, 60)}{flags}"
+            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:7}  "
+            f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
+            f"{clip(e.question, 60)}{flags}"
         )
     return "\n".join(lines)
 
@@ -91,7 +65,7 @@ def csv_text(entries: list[LogEntry]) -> str:
 
 
 def detail(entry: LogEntry) -> str:
-    who = entry.user_name or entry.user_id or "-"
+    who = printable(entry.user_name or entry.user_id or "-")
     where = f"guild {entry.guild_id}, channel {entry.channel_id}" if entry.guild_id else "-"
     lines = [
         f"Entry {entry.id}",
@@ -99,7 +73,7 @@ def detail(entry: LogEntry) -> str:
         f"  via       {entry.surface}",
         f"  user      {who}" + (f" ({entry.user_id})" if entry.user_id and entry.user_name else ""),
         f"  where     {where}",
-        f"  question  {entry.question}",
+        f"  question  {printable(entry.question)}",
         f"  result    {'answered' if entry.answered else 'declined: ' + (entry.reason or '?')}",
         f"  latency   {entry.latency_ms:.1f} ms",
         f"  corpus    {entry.corpus_version}",
@@ -107,11 +81,19 @@ def detail(entry: LogEntry) -> str:
         f"{entry.feedback['not_helpful']} not helpful",
     ]
     for n, q in enumerate(entry.quotes, 1):
-        cites = ", ".join(f"{c['file']} ¶{c['paragraph']}" for c in q["citations"])
-        lines += ["", f"  quote {n} (score {q['score']:.2f}; {cites})", f"    {q['text']}"]
+        cites = ", ".join(_cite(c) for c in q["citations"])
+        text = printable(q["text"])
+        lines += ["", f"  quote {n} (score {q['score']:.2f}; {cites})", f"    {text}"]
     if not entry.answered:
         lines += ["", f"  message   {entry.answer}"]
     return "\n".join(lines)
+
+
+def _cite(c: dict[str, object]) -> str:
+    """A stored citation as "label (file ¶n)"; entries logged before labels show the file."""
+    label = c.get("label")
+    where = f"{c['file']} ¶{c['paragraph']}"
+    return f"{printable(str(label))} ({where})" if label else where
 
 
 def stats_text(s: Stats) -> str:
@@ -125,5 +107,5 @@ def stats_text(s: Stats) -> str:
         lines += [f"  {reason:20} {n}" for reason, n in s.declined_reasons.items()]
     if s.top_questions:
         lines.append("Most asked:")
-        lines += [f"  {n:4}  {_clip(q, 70)}" for q, n in s.top_questions]
+        lines += [f"  {n:4}  {clip(q, 70)}" for q, n in s.top_questions]
     return "\n".join(lines)

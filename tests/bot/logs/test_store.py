@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from bot.logs import review, schema
+from bot.logs import formats, schema
 from bot.logs.models import Filters, LogEntry, new_entry_id
 from bot.logs.store import LogStore, StoreError
 from retrieval import Engine
@@ -125,8 +125,8 @@ async def test_hostile_and_long_text_is_stored_and_shown_intact(store, engine) -
     await store.record(e)
     got = await store.get(e.id)
     assert got.question == question
-    assert json.loads(review.json_lines([got]))["question"] == question
-    rows = list(csv.DictReader(io.StringIO(review.csv_text([got]).lstrip("\ufeff"))))
+    assert json.loads(formats.json_lines([got]))["question"] == question
+    rows = list(csv.DictReader(io.StringIO(formats.csv_text([got]).lstrip("\ufeff"))))
     assert rows[0]["question"] == question
 
 
@@ -158,15 +158,15 @@ async def test_stats(store, engine) -> None:
     assert (s.entries, s.answered) == (3, 2)
     assert s.declined_reasons == {"not_covered": 1}
     assert s.top_questions[0][1] == 2
-    assert "Answered: 2 (67%)" in review.stats_text(s)
+    assert "Answered: 2 (67%)" in formats.stats_text(s)
 
 
 def test_table_and_detail_render(engine) -> None:
     e = entry(engine, "Where will the talks be held?", user_id=1, user_name="ann")
-    assert "Where will the talks be held?" in review.table([e])
-    detail = review.detail(e)
+    assert "Where will the talks be held?" in formats.table([e])
+    detail = formats.detail(e)
     assert "quote 1" in detail and "paragraph" not in detail.split("quote 1")[0]
-    assert review.table([]) == "No log entries match."
+    assert formats.table([]) == "No log entries match."
 
 
 async def test_guild_filter_keeps_other_servers_and_dms_out(store, engine) -> None:

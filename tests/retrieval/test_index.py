@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -53,3 +54,38 @@ def test_okapi_floors_common_terms_to_epsilon_times_mean_idf() -> None:
 def test_unknown_terms_match_nothing() -> None:
     index = BM25Index.build([["a", "b"], ["c"]])
     assert index.top(["zzz"], 3) == []
+
+
+def reference_top(scores: np.ndarray, matched: set[int], k: int) -> list[tuple[int, float]]:
+    order = sorted(matched, key=lambda d: (-round(scores[d], 9), d))[:k]
+    return [(d, round(scores[d], 9)) for d in order]
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+@pytest.mark.parametrize("dense", [False, True])
+def test_max_score_cut_off_and_dense_path_give_rank_bm25s_top_k(
+    variant: str, dense: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Common words take the long-postings paths; the top-k must not change."""
+    from retrieval import index as index_module
+
+    monkeypatch.setattr(index_module, "LONG_POSTINGS", 15)  # most words count as long here
+    monkeypatch.setattr(index_module, "HEAD", 3)
+    monkeypatch.setattr(index_module, "_SEARCH_COST", 10**9 if dense else 0)
+    corpus = random_corpus(7, docs=600, vocab=60)  # small vocabulary: many ties
+    reference = CLASSES[variant](corpus, k1=1.2, b=0.75)
+    index = BM25Index.build(corpus, Params(variant=variant, k1=1.2, b=0.75))  # type: ignore[arg-type]
+    assert (index.bound > 0).sum() > 20  # the cut-off is really exercised
+    rng = random.Random(11)
+    for _ in range(200):
+        query = rng.sample([f"w{i}" for i in range(65)], k=rng.randint(1, 4))
+        query += rng.sample(query, k=rng.randint(0, 1))
+        k = rng.choice([1, 3, 5, 8, 40])
+        scores = reference.get_scores(query)
+        matched = {d for d, doc in enumerate(corpus) if set(doc) & set(query)}
+        expected = reference_top(scores, matched, k)
+        got = [(d, round(s, 9)) for d, s in index.top(query, k)]
+        assert [s for _, s in got] == [s for _, s in expected], query
+        counts = Counter(np.round(scores, 9).tolist())
+        unique = {s for s, n in counts.items() if n == 1}
+        assert [d for d, s in got if s in unique] == [d for d, s in expected if s in unique]

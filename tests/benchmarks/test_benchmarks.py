@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def run(*args: str) -> str:
@@ -18,14 +21,10 @@ def run(*args: str) -> str:
 
 def test_retrieval_benchmark_prints_every_engine_with_ratios() -> None:
     out = run("benchmarks.retrieval", "--sizes", "300", "--queries", "10")
-    for name in (
-        "| Talks Bot |",
-        "| rank-bm25 |",
-        "| SQLite FTS5 |",
-        "restart from the index cache",
-    ):
+    for name in ("| Talks Bot |", "| rank-bm25 |", "| SQLite FTS5 bm25() |"):
         assert name in out
-    assert "| 10/10 |" in out  # Talks Bot's top-5 equals rank-bm25's on every timed query
+    ours = next(line for line in out.splitlines() if line.startswith("| Talks Bot |"))
+    assert ours.endswith("| 25/25 |")  # our top-5 equals rank-bm25's on every checked query
 
 
 def test_bot_benchmark_answers_and_logs_everything() -> None:
@@ -33,3 +32,10 @@ def test_bot_benchmark_answers_and_logs_everything() -> None:
     assert "| 1 |" in out and "| 2/2 | 2/2 |" in out
     assert "| 5 |" in out and "| 5/5 | 5/5 |" in out
     assert "Largest event-loop stall in the bot:" in out and "exit code 0" in out
+
+
+def test_logs_benchmark_acknowledges_every_view_and_nothing_is_refused() -> None:
+    out = run("benchmarks.logs", "--entries", "3000", "--runs", "1")
+    for sub in ("stats", "search", "recent", "export"):
+        assert f"| {sub} |" in out
+    assert "requests Discord would refuse: 0" in out

@@ -12,11 +12,11 @@ ARTICLE = "Negotiators met in Geneva on Monday to discuss a truce between the tw
 
 def test_restart_uses_the_cache_and_answers_the_same(tmp_path, engine) -> None:
     cache_dir = tmp_path / "cache"
-    first = Engine(load_corpus(), cache_dir=cache_dir)
-    files = list(cache_dir.glob("index-*.npz"))
+    first = Engine.build(load_corpus(), cache_dir=cache_dir)
+    files = list(cache_dir.glob("index-*.bin"))
     assert len(files) == 1
     calls = []
-    second = Engine(load_corpus(), cache_dir=cache_dir, progress=lambda d, t: calls.append(d))
+    second = Engine.build(load_corpus(), cache_dir=cache_dir, progress=lambda d, t: calls.append(d))
     assert calls == []  # nothing analysed again
     for q in ("Where will the talks be held?", "Who is the Kremln spokesperson?"):
         assert second.answer(q).quotes == first.answer(q).quotes == engine.answer(q).quotes
@@ -24,16 +24,16 @@ def test_restart_uses_the_cache_and_answers_the_same(tmp_path, engine) -> None:
 
 def test_a_corrupt_cache_is_detected_and_rebuilt(tmp_path, caplog) -> None:
     cache_dir = tmp_path / "cache"
-    Engine(load_corpus(), cache_dir=cache_dir)
-    (path,) = cache_dir.glob("index-*.npz")
+    Engine.build(load_corpus(), cache_dir=cache_dir)
+    (path,) = cache_dir.glob("index-*.bin")
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING):
-        rebuilt = Engine(load_corpus(), cache_dir=cache_dir)
+        rebuilt = Engine.build(load_corpus(), cache_dir=cache_dir)
     assert "ignoring index cache" in caplog.text
     assert "Istanbul" in rebuilt.answer("Where will the talks be held?").quotes[0].text
-    Engine(load_corpus(), cache_dir=cache_dir)  # and the rewritten file loads cleanly
+    Engine.build(load_corpus(), cache_dir=cache_dir)  # and the rewritten file loads cleanly
     assert caplog.text.count("ignoring index cache") == 1
 
 
@@ -41,11 +41,27 @@ def test_a_changed_corpus_gets_a_new_index(tmp_path, write_corpus) -> None:
     cache_dir = tmp_path / "cache"
     folder = write_corpus({"a.txt": ARTICLE})
     assert (
-        not Engine(load_corpus(folder), cache_dir=cache_dir)
+        not Engine.build(load_corpus(folder), cache_dir=cache_dir)
         .answer("Where did Zelensky wait?")
         .answered
     )
     (folder / "b.txt").write_text("Zelensky said he would wait for Putin in Turkiye on Thursday.")
-    answer = Engine(load_corpus(folder), cache_dir=cache_dir).answer("Where did Zelensky wait?")
+    answer = Engine.build(load_corpus(folder), cache_dir=cache_dir).answer(
+        "Where did Zelensky wait?"
+    )
     assert answer.answered and answer.quotes[0].citations[0].source == "b"
-    assert len(list(cache_dir.glob("index-*.npz"))) == 1
+    assert len(list(cache_dir.glob("index-*.bin"))) == 1
+
+
+def test_an_empty_or_cut_short_cache_is_rebuilt(tmp_path, caplog) -> None:
+    cache_dir = tmp_path / "cache"
+    Engine.build(load_corpus(), cache_dir=cache_dir)
+    (path,) = cache_dir.glob("index-*.bin")
+    whole = path.read_bytes()
+    for damaged in (b"", whole[: len(whole) // 3]):  # a crash or a full disk mid-copy
+        path.write_bytes(damaged)
+        with caplog.at_level(logging.WARNING):
+            engine = Engine.build(load_corpus(), cache_dir=cache_dir)
+        assert "Istanbul" in engine.answer("Where will the talks be held?").quotes[0].text
+        assert path.read_bytes() == whole  # rewritten in full
+    assert caplog.text.count("ignoring index cache") == 2

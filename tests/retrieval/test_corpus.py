@@ -83,3 +83,28 @@ def test_empty_file_is_skipped_with_a_warning(write_corpus, caplog) -> None:
         corpus = load_corpus(folder)
     assert [a.source for a in corpus.articles] == ["ok"]
     assert "empty.txt" in caplog.text
+
+
+def test_every_article_gets_a_short_distinct_label() -> None:
+    from retrieval.corpus import LABEL_MAX_CHARS
+
+    labels = [a.label for a in load_corpus().articles]
+    assert len(set(labels)) == len(labels)
+    assert all(len(label) <= LABEL_MAX_CHARS + 20 for label in labels)
+
+
+def test_labels_from_articles_json_or_told_apart_by_a_word(write_corpus) -> None:
+    same = "Officials from both governments said on Monday that the talks"
+    folder = write_corpus(
+        {
+            "a.txt": f"{same} would start in Istanbul this week.\n",
+            "b.txt": f"{same} would be delayed until further notice.\n",
+            "c.txt": "Another article about the negotiations opens here today.\n",
+            "articles.json": '{"c.txt": {"label": "Reuters, 11 May"}}',
+        }
+    )
+    by_file = {a.file: a.label for a in load_corpus(folder).articles}
+    assert by_file["c.txt"] == "Reuters, 11 May"
+    assert by_file["a.txt"] != by_file["b.txt"]
+    assert by_file["a.txt"].startswith("Officials from both governments")
+    assert "(start)" in by_file["a.txt"] and "(delayed)" in by_file["b.txt"]

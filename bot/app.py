@@ -1,0 +1,103 @@
+"""The application layer every surface shares: the engine built from settings, and ``ask``.
+
+Retrieval never reads settings and never logs; this is where settings, the engine and the
+answer log meet. The CLI and the Discord cogs both ask through ``Asking.ask``, so a question
+is answered and recorded the same way whichever surface it came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.logs.models import LogEntry, Surface, new_entry_id
+from bot.logs.store import LogStore
+from bot.times import utc_now
+from config import Settings
+from retrieval.corpus import load_corpus
+from retrieval.engine import Engine, ProgressFn
+from retrieval.index import Params
+from retrieval.models import Answer
+
+
+def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> Engine:
+    """The engine for these settings; the analysed index is cached next to the answer log
+    when ``index_cache`` is on, so a restart skips the build."""
+    cache_dir = Path(settings.db_path).parent / "index-cache" if settings.index_cache else None
+    return Engine.build(
+        load_corpus(settings.corpus_dir),
+        params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
+        top_k=settings.top_k,
+        max_quotes=settings.max_quotes,
+        min_score=settings.min_score,
+        max_question_chars=settings.max_question_chars,
+        cache_dir=cache_dir,
+        progress=progress,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The person asking, as the surface knows them (nothing for an anonymous terminal)."""
+
+    user_id: int | str | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The surface a question came from and, in Discord, the server and channel."""
+
+    surface: Surface
+    guild_id: int | str | None = None
+    channel_id: int | str | None = None
+
+
+Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
+Spawn = Callable[[Coroutine[Any, Any, Any]], object]
+
+
+async def _in_thread(fn: Callable[[str], Answer], question: str) -> Answer:
+    return await asyncio.to_thread(fn, question)
+
+
+class Asking:
+    """Answer a question and log it: the one path every surface takes.
+
+    ``run`` says where answering happens (the Discord bot passes its one answering thread);
+    ``spawn``, when given, writes the record in the background so the answer is shown without
+    waiting for the log (the bot's spawn also makes shutdown wait for it). Without a store
+    nothing is logged (``talks-bot ask --no-log``).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: LogStore | None,
+        *,
+        run: Run = _in_thread,
+        spawn: Spawn | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self._run = run
+        self._spawn = spawn
+
+    async def ask(self, question: str, who: Who, where: Where) -> tuple[Answer, int]:
+        """The answer and the id of its log entry; the entry's time is the time of asking."""
+        asked_at = utc_now()
+        answer = await self._run(self.engine.answer, question)
+        entry = LogEntry.from_answer(
+            answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
+            guild_id=where.guild_id, channel_id=where.channel_id,
+            user_id=who.user_id, user_name=who.user_name,
+        )  # fmt: skip
+        if self.store is not None:
+            if self._spawn is not None:
+                self._spawn(self.store.record(entry))
+            else:
+                await self.store.record(entry)
+        return answer, entry.id

@@ -1,0 +1,84 @@
+"""The terminal's presentation of an answer: plain text wrapped to the terminal, no Markdown.
+
+Quotes are separated by a blank line; each source line gives the article's label, outlet and
+date, then the file and paragraph to check it in. Text from articles is stripped of control
+characters so a file cannot move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+import unicodedata
+
+from bot import wording
+from retrieval.corpus import shorten
+from retrieval.models import Answer, Citation
+
+LIST_SOURCES = "run talks-bot sources"
+MAX_WIDTH = 100  # long lines read badly even on a wide terminal
+MIN_WIDTH = 40  # below this, wrapping makes every line a word
+
+
+def terminal_width() -> int:
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return max(MIN_WIDTH, min(columns, MAX_WIDTH))
+
+
+def printable(text: str) -> str:
+    """Drop control and format characters (escape sequences, bidi overrides) from text."""
+    return "".join(
+        " " if c in "\t\n\r" else c
+        for c in text
+        if c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf")
+    )
+
+
+def clip(text: str, width: int) -> str:
+    """Text on one terminal line of at most ``width`` characters: white space collapsed,
+    control characters dropped, cut at a word boundary with "…" (the terminal's one
+    shortening helper)."""
+    return shorten(" ".join(printable(text).split()), width)
+
+
+def answer_text(answer: Answer, width: int | None = None) -> str:
+    """What ``talks-bot ask`` prints: wrapped quotes with [n] markers, then the sources."""
+    width = width or terminal_width()
+    if not answer.answered:
+        return textwrap.fill(wording.decline_message(answer, LIST_SOURCES), width)
+    blocks = [wording.DIFFER] if answer.differ else []
+    for q in answer.quotes:
+        line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
+        agreeing = wording.reported_by(q, answer.articles_total)
+        blocks.append(textwrap.fill(line + (f" ({agreeing})" if agreeing else ""), width))
+    sources = [_source(n, c, width) for n, c in enumerate(answer.sources(), 1)]
+    return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(sources)
+
+
+def _source(n: int, c: Citation, width: int) -> str:
+    """``[n] label, outlet, date``, then where to check it (file, paragraph, URL) indented."""
+    head = ", ".join(printable(x) for x in (c.label or c.title, c.outlet, c.date) if x)
+    where = f"{c.file}, paragraph {c.paragraph}" + (f" · {printable(c.url)}" if c.url else "")
+    indent = " " * (len(str(n)) + 3)
+    return "\n".join(
+        [
+            textwrap.fill(f"[{n}] {head}", width, subsequent_indent=indent),
+            textwrap.fill(where, width, initial_indent=indent, subsequent_indent=indent,
+                          break_long_words=False, break_on_hyphens=False),
+        ]
+    )  # fmt: skip
+
+
+def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
+    """The documented JSON contract (README, "JSON contract"): values plus the neutral text."""
+    data = answer.to_dict()
+    return {
+        "id": item_id,
+        "question": data["question"],
+        "answered": data["answered"],
+        "answer": wording.plain_text(answer),
+        "quotes": data["quotes"],
+        "reason": data["reason"],
+        "differ": data["differ"],
+        "latency_ms": data["latency_ms"],
+    }

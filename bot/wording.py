@@ -1,0 +1,81 @@
+"""Words for an answer's values that every surface shares: declines, "reported by", citations.
+
+Retrieval returns codes and numbers; this module turns them into sentences. Surfaces pass how
+their readers list the articles (``talks-bot sources`` in a terminal, ``/sources`` in
+Discord), so a decline never tells someone to type a command their surface does not have.
+The neutral rendering (``plain_text``) is what the answer log stores: no surface's wording.
+"""
+
+from __future__ import annotations
+
+from retrieval.models import (
+    CONTROL_CHARACTERS,
+    EMPTY,
+    NO_WORDS,
+    NOT_COVERED,
+    ONLY_COMMON_WORDS,
+    TOO_LONG,
+    Answer,
+    Citation,
+    Quote,
+)
+
+_DECLINES = {
+    NOT_COVERED: "The articles don't cover that, so I have nothing to quote.",
+    EMPTY: "Please ask a question, for example: Where will the talks be held?",
+    TOO_LONG: "That question is {length} characters long; the limit is {limit}. "
+    "Please ask something shorter.",
+    NO_WORDS: "That question has no words to look up; please ask in words.",
+    ONLY_COMMON_WORDS: "That question has only common words (like 'what' or 'the'); "
+    "please name what you want to know about.",
+    CONTROL_CHARACTERS: "The question contains control characters; please retype it.",
+}
+DIFFER = "The articles differ:"  # said before quotes that give different versions
+_TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
+_UNKNOWN = "I can't answer that question."
+
+
+def decline_message(answer: Answer, list_sources: str | None = None) -> str:
+    """Why the question was not answered; for ``not_covered``, how to see the articles.
+
+    ``list_sources`` is the surface's way to list the articles, e.g. "run talks-bot sources".
+    """
+    template = _DECLINES.get(answer.reason or "", _UNKNOWN)
+    try:
+        message = template.format(**answer.details)
+    except KeyError:  # an entry logged without its values
+        message = _TOO_LONG_PLAIN if answer.reason == TOO_LONG else _UNKNOWN
+    if answer.reason == NOT_COVERED and list_sources:
+        hint = list_sources[0].upper() + list_sources[1:]
+        message += f" {hint} to see which articles I can answer from."
+    return message
+
+
+def reported_by(quote: Quote, articles_total: int) -> str | None:
+    """ "reported by N of M articles", only when more than one article reports the quote."""
+    n = quote.articles
+    if n < 2:
+        return None
+    return f"reported by {n} of {articles_total} articles"
+
+
+def citation_line(c: Citation) -> str:
+    """Label, then outlet and date when known, then where in the file: the same on every
+    surface, so a reader can match a terminal citation to a Discord one."""
+    extra = ", ".join(x for x in (c.outlet, c.date) if x)
+    where = f"({c.file}, paragraph {c.paragraph})"
+    return f"{c.label or c.title}, {extra} {where}" if extra else f"{c.label or c.title} {where}"
+
+
+def plain_text(answer: Answer) -> str:
+    """The neutral rendering the answer log keeps: quotes with [n] markers, then the sources."""
+    if not answer.answered:
+        return decline_message(answer)
+    lines = [DIFFER] if answer.differ else []
+    for q in answer.quotes:
+        line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
+        agreeing = reported_by(q, answer.articles_total)
+        lines.append(line + (f" ({agreeing})" if agreeing else ""))
+    lines.append("")
+    lines += [f"[{n}] {citation_line(c)}" for n, c in enumerate(answer.sources(), 1)]
+    return "\n".join(lines)

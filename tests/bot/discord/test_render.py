@@ -1,0 +1,77 @@
+"""Embeds at Discord's limits, escaped, with citations a reader can follow."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.discord import render
+from bot.logs.models import LogEntry
+from retrieval.models import NOT_COVERED, TOO_LONG, Answer, Citation, Quote
+
+
+def citation(n: int, **extra: str) -> Citation:
+    return Citation(f"00{n}_abc", f"00{n}_abc.txt", f"Title {n}", n, f"Label {n}", **extra)
+
+
+def answer(quotes: list[Quote], question: str = "Where?") -> Answer:
+    return Answer(question, True, quotes, articles_total=5)
+
+
+def within_limits(embed: discord.Embed) -> None:
+    assert len(embed) <= render.TOTAL_MAX
+    assert len(embed.title or "") <= render.TITLE_MAX
+    assert len(embed.description or "") <= render.DESCRIPTION_MAX
+    assert len(embed.fields) <= render.FIELDS_MAX
+    for f in embed.fields:
+        assert len(f.name) <= render.FIELD_NAME_MAX and len(f.value) <= render.FIELD_MAX
+
+
+def test_huge_answer_is_cut_to_discords_limits_at_a_boundary() -> None:
+    words = "The delegations met in Istanbul on Thursday. " * 300
+    quotes = [Quote(words, 1.0, [citation(n) for n in range(1, 40)]) for _ in range(3)]
+    embed = render.answer_embed(answer(quotes, "Where " * 400), "Where " * 400)
+    within_limits(embed)
+    assert embed.description.endswith((".", "…", "**"))
+
+
+def test_log_entry_with_many_long_quotes_fits() -> None:
+    quote = Quote("Peskov said so. " * 200, 0.9, [citation(1)])
+    entry = LogEntry.from_answer(answer([quote] * 40, "q" * 3000), "discord", user_name="x" * 500)
+    within_limits(render.entry_embed(entry))
+    within_limits(render.entries_embed("Recent", [entry] * 60))
+
+
+def test_reported_by_is_shown_only_when_several_articles_agree() -> None:
+    single = render.answer_embed(answer([Quote("One source.", 1.0, [citation(1)])]), "Where?")
+    assert "reported by" not in single.footer.text
+    shared = Quote("Two sources.", 1.0, [citation(1), citation(2)])
+    assert "reported by 2 of 5 articles" in render.answer_embed(answer([shared]), "?").footer.text
+
+
+def test_sources_link_to_the_article_and_show_outlet_and_date() -> None:
+    linked = citation(1, outlet="Example News", date="2025-05-11", url="https://example.org/a")
+    line = render.source_line(linked)
+    assert line.startswith("[Label 1](<https://example.org/a>)")
+    assert "Example News, 2025-05-11" in line
+    hostile = citation(2, url="javascript:alert(1)")
+    assert "](" not in render.source_line(hostile)
+    marked = Citation("s", "s.txt", "t", 1, "**bold** @everyone")
+    assert "**bold**" not in render.source_line(marked)
+
+
+def test_declines_are_worded_for_discord() -> None:
+    not_covered = render.answer_embed(Answer("Who won?", False, reason=NOT_COVERED), "Who won?")
+    assert "/sources" in not_covered.description and "talks-bot" not in not_covered.description
+    long = Answer("x", False, reason=TOO_LONG, details={"length": 400, "limit": 300})
+    assert "400 characters" in render.answer_embed(long, "x").description
+
+
+def test_differing_articles_are_announced_before_the_quotes() -> None:
+    quotes = [
+        Quote("Former president.", 1.0, [citation(1)]),
+        Quote("President.", 0.9, [citation(2)]),
+    ]
+    differ = answer(quotes)
+    differ.differ = True
+    assert render.answer_embed(differ, "?").description.startswith("*The articles differ:*")
+    assert "differ" not in render.answer_embed(answer(quotes), "?").description

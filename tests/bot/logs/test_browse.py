@@ -1,0 +1,122 @@
+"""The answer log in Datasette: what a moderator reads in each view, and `logs serve` itself.
+
+The views are fetched in-process through Datasette's own client (marked ``datasette``); the
+real ``talks-bot logs serve`` subprocess is a ``slow`` test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import run_cli
+
+pytest.importorskip("datasette")
+
+from bot.logs import browse
+from bot.logs.models import LogEntry
+from bot.logs.store import LogStore
+
+GUILD = 111222333444555666
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _log(path, engine) -> dict[str, int]:
+    """Three entries: answered in a server (voted down), declined in a server, from the CLI."""
+    ids = {}
+    async with LogStore(path) as store:
+        for key, question, where in [
+            ("answered", "Where will the talks be held?", {"guild_id": GUILD, "user_id": 1}),
+            ("declined", "Who won the 2018 World Cup?", {"guild_id": GUILD, "user_id": 2}),
+            ("cli", "Who is the Kremlin spokesperson?", {}),
+        ]:
+            entry = LogEntry.from_answer(engine.answer(question), "discord" if where else "cli",
+                                         **where)  # fmt: skip
+            await store.record(entry)
+            ids[key] = entry.id
+        await store.vote(ids["answered"], 9, helpful=False)
+    return ids
+
+
+@pytest.mark.datasette
+async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
+    from datasette.app import Datasette
+
+    path = tmp_path / "talks.db"
+    ids = await _log(path, engine)
+    ds = Datasette([str(path)], metadata=browse.metadata(path, browse.guild_ids(path)))
+
+    async def rows(view: str, **params: str) -> list[dict]:
+        query = "".join(f"&{k}={v}" for k, v in params.items())
+        response = await ds.client.get(f"/talks/{view}.json?_shape=array{query}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    data = (await ds.client.get("/talks/entries.json")).json()
+    assert data["rows"][0][0] == ids["cli"]  # newest first
+    assert {"answered", "reason", "surface", "guild_id"} <= set(data["facet_results"])
+
+    recent = await rows("recent")
+    assert [r["id"] for r in recent] == [str(ids[k]) for k in ("cli", "declined", "answered")]
+    assert recent[2]["result"] == "answered" and recent[2]["not_helpful"] == 1
+    assert recent[1]["result"] == "declined: not_covered"
+    assert "quotes" not in recent[0] and "answer" not in recent[0]  # one line per entry
+
+    answer = await rows("answer", id=str(ids["answered"]))
+    assert [r["quote"] for r in answer] == list(range(1, len(answer) + 1))
+    assert "Istanbul" in answer[0]["text"] and answer[0]["not_helpful"] == 1
+    assert "¶" in answer[0]["citations"] and ".txt" not in answer[0]["citations"]  # labels
+
+    server = await rows(f"server_{GUILD}")
+    assert {r["id"] for r in server} == {str(ids["answered"]), str(ids["declined"])}
+    assert await rows("server", server=str(GUILD)) == server
+    assert [r["id"] for r in await rows("declined")] == [str(ids["declined"])]
+    assert [r["id"] for r in await rows("not_helpful")] == [str(ids["answered"])]
+    assert {r["question"] for r in await rows("most_asked")} == {
+        "Where will the talks be held?", "Who won the 2018 World Cup?",
+        "Who is the Kremlin spokesperson?",
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
+    run_cli("ask", "Who won the 2018 World Cup?", cwd=tmp_path)
+    run_cli("ask", "Where will the talks be held?", cwd=tmp_path)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/talks/declined.json?_shape=array"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    rows = json.load(resp)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert [r["question"] for r in rows] == ["Who won the 2018 World Cup?"]
+        assert rows[0]["reason"] == "not_covered"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()

@@ -1,0 +1,221 @@
+"""The command line as a newcomer uses it: output a person or a script reads.
+
+Most tests call ``main(argv)`` in this process (fast); a few smoke tests run the real
+``python -m bot`` subprocess, as a user's shell does.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import QUESTIONS, run_cli
+
+from bot.cli import build_parser
+
+WHERE = "Where will the talks be held?"
+OFF_TOPIC = "Who won the 2018 World Cup?"
+
+
+# --- subprocess smoke tests ---------------------------------------------------------------------
+
+
+def test_smoke_ask_prints_quotes_with_markers_and_sources(tmp_path) -> None:
+    result = run_cli("ask", WHERE, "--no-log", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Istanbul" in result.stdout
+    assert "[1]" in result.stdout and ".txt, paragraph" in result.stdout
+    assert not (tmp_path / "data" / "talks.db").exists()
+
+
+def test_smoke_user_error_is_one_line_and_exit_2(tmp_path) -> None:
+    result = run_cli("ask", "x", env={"TALKS_TOP_K": "lots"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TALKS_TOP_K" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_smoke_version_and_help(tmp_path) -> None:
+    assert run_cli("--version", cwd=tmp_path).stdout.startswith("talks-bot ")
+    assert "ask" in run_cli("--help", cwd=tmp_path).stdout
+
+
+# --- ask ----------------------------------------------------------------------------------------
+
+
+def test_terminal_answer_is_plain_text_with_a_blank_line_between_quotes(cli, tmp_path) -> None:
+    result = cli("ask", WHERE, "--no-log")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "`" not in text and "**" not in text and "> " not in text  # no Markdown
+    blocks = text.split("\n\n")
+    assert len(blocks) >= 3 and blocks[-1].startswith("Sources:")
+    assert "[1] " in blocks[-1] and ".txt, paragraph" in blocks[-1]
+    assert not (tmp_path / "data" / "talks.db").exists()
+
+
+def test_terminal_decline_names_the_command_that_lists_articles(cli) -> None:
+    result = cli("ask", OFF_TOPIC, "--no-log")
+    assert "talks-bot sources" in result.stdout
+    assert "`" not in result.stdout
+
+
+def test_terminal_says_how_many_articles_report_a_quote_only_when_several(cli) -> None:
+    shared = cli("ask", "What did Zelensky say about prolonging the killings?", "--no-log")
+    assert "reported by 2 of 5" in " ".join(shared.stdout.split())
+    single = cli("ask", "Who is the Kremlin spokesperson?", "--no-log")
+    assert "reported by 1 " not in " ".join(single.stdout.split())
+
+
+def test_ask_json_follows_the_contract(cli) -> None:
+    data = json.loads(cli("ask", "--json", "--no-log", WHERE).stdout)
+    assert set(data) == {
+        "id", "question", "answered", "answer", "quotes", "reason", "differ", "latency_ms"
+    }  # fmt: skip
+    assert data["answered"] is True and data["reason"] is None
+    citation = data["quotes"][0]["citations"][0]
+    assert set(citation) == {
+        "source", "file", "title", "paragraph", "label", "outlet", "date", "url"
+    }  # fmt: skip
+    assert citation["file"].endswith(".txt") and isinstance(citation["paragraph"], int)
+    assert citation["label"] and len(citation["label"]) < len(citation["title"]) + 20
+
+
+def test_citations_show_outlet_date_and_url_from_articles_json(cli, write_corpus) -> None:
+    text = (
+        "Negotiators will meet in Istanbul on Thursday to discuss a ceasefire.\n"
+        "The talks are the first direct meeting since 2022, officials said today.\n"
+    )
+    folder = write_corpus(
+        {
+            "a.txt": text,
+            "b.txt": "Officials said the delegations would arrive on Wednesday evening.\n",
+            "articles.json": json.dumps(
+                {
+                    "a.txt": {
+                        "title": "Talks set for Istanbul",
+                        "outlet": "Example News",
+                        "date": "2025-05-11",
+                        "url": "https://example.org/talks",
+                    }
+                }
+            ),
+        }
+    )
+    question = "Where will negotiators meet?"
+    shown = cli("ask", question, "--no-log", "--corpus", str(folder)).stdout
+    assert "Talks set for Istanbul, Example News, 2025-05-11" in shown
+    assert "https://example.org/talks" in shown
+    data = json.loads(cli("ask", "--json", question, "--no-log", "--corpus", str(folder)).stdout)
+    citation = data["quotes"][0]["citations"][0]
+    assert (citation["outlet"], citation["date"], citation["url"]) == (
+        "Example News", "2025-05-11", "https://example.org/talks"
+    )  # fmt: skip
+
+
+def test_batch_answers_every_line_in_order_echoing_ids(cli) -> None:
+    lines = [
+        {"id": "a", "question": WHERE},
+        {"id": 2, "question": OFF_TOPIC},
+        "not json",
+        {"id": "c", "question": ""},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    result = cli("ask", "--batch", "-", "--json", "--no-log", stdin=stdin)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", 2, None, "c"]
+    assert out[0]["answered"] and not out[1]["answered"]
+    assert "not JSON" in out[2]["error"]
+    assert out[3]["reason"] == "empty"
+
+
+def test_ask_logs_values_and_neutral_text_by_default(cli) -> None:
+    cli("ask", WHERE)
+    cli("ask", OFF_TOPIC)
+    entries = [json.loads(x) for x in cli("logs", "--format", "json").stdout.splitlines()]
+    assert [e["question"] for e in entries] == [OFF_TOPIC, WHERE]
+    assert all(e["surface"] == "cli" for e in entries)
+    assert entries[1]["quotes"][0]["citations"][0]["label"]
+    assert entries[0]["reason"] == "not_covered"
+    assert "talks-bot" not in entries[0]["answer"] and "/sources" not in entries[0]["answer"]
+
+
+# --- sources and eval -----------------------------------------------------------------------------
+
+
+def test_sources_lists_every_article(cli) -> None:
+    result = cli("sources")
+    assert result.returncode == 0
+    assert "5 articles" in result.stdout and "paragraphs" in result.stdout
+
+
+def test_sources_json_is_one_object_per_article_with_its_label(cli) -> None:
+    rows = [json.loads(line) for line in cli("sources", "--json").stdout.splitlines()]
+    assert len(rows) == 5
+    assert {"source", "file", "title", "paragraphs", "outlet", "date", "url"} <= set(rows[0])
+    assert all(r["file"].endswith(".txt") and r["paragraphs"] > 0 for r in rows)
+
+
+def test_eval_prints_the_figures(cli) -> None:
+    result = cli("eval", str(QUESTIONS), "--baseline")
+    assert result.returncode == 0, result.stderr
+    for figure in ("first-quote accuracy", "abstention", "quote fidelity", "Baseline"):
+        assert figure in result.stdout
+
+
+# --- logs -----------------------------------------------------------------------------------------
+
+
+def test_logs_show_stats_and_purge_succeed(cli) -> None:
+    cli("ask", WHERE)
+    cli("ask", OFF_TOPIC)
+    entries = [json.loads(x) for x in cli("logs", "--format", "json").stdout.splitlines()]
+    shown = cli("logs", "show", str(entries[1]["id"]))
+    assert shown.returncode == 0
+    assert WHERE in shown.stdout and "quote 1" in shown.stdout
+    as_json = json.loads(cli("logs", "show", str(entries[0]["id"]), "--format", "json").stdout)
+    assert as_json["reason"] == "not_covered"
+    stats = cli("logs", "stats").stdout
+    assert "Answered: 1 (50%)" in stats and "not_covered" in stats
+    purged = cli("logs", "purge", "--older-than", "0s")
+    assert purged.stdout.strip() == "Deleted 2 log entries."
+    assert cli("logs").stdout.strip() == "No log entries match."
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["ask"], {}, "give a question"),
+        (["ask", "x", "--corpus", "/nonexistent/folder"], {}, "corpus folder not found"),
+        (["ask", "x"], {"TALKS_TOP_K": "lots"}, "TALKS_TOP_K"),
+        (["ask", "x"], {"TALKS_MIN_SCORE": "7"}, "TALKS_MIN_SCORE"),
+        (["logs", "--since", "last tuesday"], {}, "not a time"),
+        (["logs", "show", "12345"], {}, "no log entry"),
+        (["logs", "purge"], {}, "say what to purge"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(cli, args, env, message) -> None:
+    result = cli(*args, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _commands(parser, path=()):
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield (*path, name), helps.get(name), sub
+                yield from _commands(sub, (*path, name))
+
+
+def test_every_command_and_option_has_help_text() -> None:
+    commands = list(_commands(build_parser()))
+    assert len(commands) >= 9
+    for path, help_text, parser in commands:
+        assert help_text, f"{' '.join(path)} has no help"
+        for action in parser._actions:
+            if action.__class__.__name__ != "_SubParsersAction":
+                assert action.help, f"{' '.join(path)} {action.dest} has no help"

@@ -1,0 +1,59 @@
+"""One answer, worded per surface: the terminal, the JSON contract and the log's neutral text."""
+
+from __future__ import annotations
+
+import json
+
+from bot import present, wording
+from retrieval.models import EMPTY, NOT_COVERED, TOO_LONG, Answer, Citation, Quote
+
+
+def test_terminal_text_wraps_to_the_width_and_strips_control_characters() -> None:
+    cite = Citation(
+        "a", "a.txt", "A title", 3, "A label", "Outlet", "2025-05-11", "https://x.org/a"
+    )
+    text = "The talks \x1b[31mwill\x1b[0m be held in Istanbul on Thursday, officials said. " * 3
+    shown = present.answer_text(Answer("q", True, [Quote(text, 1.0, [cite])]), width=50)
+    assert all(len(line) <= 50 for line in shown.splitlines() if "https" not in line)
+    assert "\x1b" not in shown
+    assert "[1] A label, Outlet, 2025-05-11" in shown
+    assert "a.txt, paragraph 3" in shown and "https://x.org/a" in shown
+
+
+def test_each_decline_reads_as_a_sentence_on_every_surface() -> None:
+    for reason, details in [(NOT_COVERED, {}), (EMPTY, {}), (TOO_LONG, {"length": 9, "limit": 5})]:
+        answer = Answer("q", False, reason=reason, details=details)
+        for text in (present.answer_text(answer), wording.plain_text(answer)):
+            assert text.endswith((".", "?")) and "{" not in text and "`" not in text
+    logged_long = Answer("q", False, reason=TOO_LONG)  # an old entry without its values
+    assert "too long" in wording.decline_message(logged_long)
+
+
+def test_json_contract_carries_citation_metadata() -> None:
+    cite = Citation("a", "a.txt", "Title", 1, "Label", "Outlet", "2025-05-11", "https://x.org")
+    data = present.answer_json(Answer("q", True, [Quote("Text.", 0.5, [cite])]), "id-1")
+    assert json.loads(json.dumps(data))["quotes"][0]["citations"][0] == {
+        "source": "a", "file": "a.txt", "title": "Title", "paragraph": 1, "label": "Label",
+        "outlet": "Outlet", "date": "2025-05-11", "url": "https://x.org",
+    }  # fmt: skip
+    assert data["id"] == "id-1" and "[1]" in data["answer"]
+
+
+def test_clip_fits_one_line_at_a_word_boundary() -> None:
+    assert present.clip("one two\nthree four five", 12) == "one two…"
+    assert present.clip("short", 12) == "short"
+
+
+def test_one_timestamp_format_that_compares_correctly_as_text() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot import times
+
+    base = datetime(2025, 5, 11, 8, 0, 0, 999_999, tzinfo=UTC)
+    earlier, later = times.timestamp(base), times.timestamp(base + timedelta(microseconds=1))
+    assert earlier == "2025-05-11T08:00:00.999Z" and later == "2025-05-11T08:00:01.000Z"
+    assert earlier < later
+    assert times.parse_time("2025-05-11") == "2025-05-11T00:00:00.000Z"
+    assert times.parse_time("2025-05-11T10:00+02:00") == "2025-05-11T08:00:00.000Z"
+    assert len(times.parse_time("7d")) == len(earlier)
+    assert times.minute(earlier) == "2025-05-11 08:00"
