@@ -301,6 +301,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from retrieval.evaluate import Baseline, evaluate, load_items
 
     settings = settings_from_args(args)
@@ -316,6 +318,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.misses and report.misses:
             _print(f"Missed on {path}:")
             for miss in report.misses:
+                if miss.problem == "declined":  # the engine's own reason, finer than the code
+                    miss = replace(miss, reason=engine.explain(miss.question).verdict.reason)
                 _print("  " + miss.line())
         _print("By kind:")
         for line in report.kind_lines():

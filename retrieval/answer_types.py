@@ -34,7 +34,8 @@ _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
     "fifty sixty seventy eighty ninety hundred thousand million billion dozen"
 )
-_NUM = rf"(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})s?|several|few|many|couple)"
+_COUNT = rf"(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})s?)"  # a stated number
+_NUM = rf"(?:{_COUNT}|several|few|many|couple)"  # periods may be vague: "for several days"
 _UNITS = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?)"
 
 _PATTERNS: dict[Kind, re.Pattern[str]] = {
@@ -44,7 +45,10 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
         r"year|weekend)|weekend|\d+\s+(?:days?|weeks?|months?|years?)\s+ago|since\s+\w+)\b",
         re.I,
     ),
-    Kind.NUMBER: re.compile(rf"\b{_NUM}\b(?!\s*(?:a\.?m|p\.?m)\b)", re.I),
+    # A count: not a year, a clock time or the length of a period ("three-day" is a duration).
+    Kind.NUMBER: re.compile(
+        rf"(?<!:)\b(?!(?:19|20)\d\d\b){_COUNT}\b(?!\s*(?:a\.?m|p\.?m)\b|[\s-]+{_UNITS}\b|:\d)", re.I
+    ),
     Kind.DURATION: re.compile(
         rf"\b{_NUM}[\s-]+{_UNITS}\b|\b(?:for|over)\s+(?:{_NUM}\s+)?{_UNITS}\b|"
         rf"\b(?:hours|days|weeks|months|years|decades)[\s-]long\b",
@@ -60,6 +64,8 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.QUOTATION: re.compile(r"[\"“”]"),
 }
 
+QUOTE_MARKS = re.compile(r"[\"“”]")
+
 # Speech verbs, as they attribute words to a speaker in news ("Kellogg emphasized", "said Peskov").
 SPEECH_VERBS = frozenset(
     analyzer.stem(w)
@@ -73,7 +79,9 @@ SPEECH_VERBS = frozenset(
 )
 
 # Question forms, on the focused, folded, lower-case question.
-_WHO = re.compile(r"^\W*(?:who|whom)\b|\b(?:which|what)\s+(?:person|people|leader|official)")
+_WHO = re.compile(
+    r"^\W*(?:who|whom)\b|\b(?:which|what)\s+(?:persons?|people|leaders?|officials?|men|women)\b"
+)
 _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b|\bat\s+what\s+time\b"), Kind.TIME),
     (re.compile(r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|\bfor\s+how\s+many\s+"
@@ -82,8 +90,8 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
      Kind.NUMBER),
     (re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
      Kind.DATE),
-    (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|country|place|venue|location|town|"
-                r"capital)\b"), Kind.PLACE),  # fmt: skip
+    (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|cities|country|countries|places?|venues?|"
+                r"locations?|towns?|capitals?)\b"), Kind.PLACE),  # fmt: skip
     (_WHO, Kind.PERSON),
 ]
 # "What did X say / write / tell …", "What were X's words", "How did X describe …".
@@ -92,13 +100,13 @@ _QUOTATION = re.compile(
     r"(?:(?:just|first|later|also|actually|really)\s+)?"
     r"(?P<verb>say|said|write|tell|post|tweet|warn|claim|state|add|describe|call|announce|"
     r"respond|reply|demand|stress|emphasize|insist|mean|think|threaten|promise|pledge|vow)\b"
-    r"|\bwhat\s+(?:were|are|was|is)\s+(?P<speaker2>.+?)(?:'s|s')?\s+(?:words|message|"
+    r"|\bwhat\s+(?:were|are|was|is)\s+(?P<speaker2>.+?)(?:'s|s')?\s+(?P<noun>words|message|"
     r"statement|remarks?|comments?|reply|response|post|tweet)\b"
 )
 # Nouns that name the answer type ("which city …") and are not themselves looked up.
 TYPE_NOUNS = frozenset(
-    "date day year month week time hour city country place venue location town person "
-    "people number percentage amount duration length".split()
+    "date day year month week time hour city cities country countries place venue location "
+    "town person people number percentage amount duration length long".split()
 )
 
 
@@ -106,7 +114,7 @@ TYPE_NOUNS = frozenset(
 class AnswerType:
     kind: Kind | None
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
-    cue: str | None = None  # the answer-type noun of "what date …", left out of the lookup
+    cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
 
     @property
     def required(self) -> bool:
@@ -121,7 +129,7 @@ def detect(question: str) -> AnswerType:
         speaker = quoted.group("speaker") or quoted.group("speaker2") or ""
         terms = tuple(analyzer.terms(speaker))
         if terms:
-            return AnswerType(Kind.QUOTATION, terms)
+            return AnswerType(Kind.QUOTATION, terms, cue=quoted.group("verb") or quoted.group("noun"))
     for pattern, kind in _QUESTION_TYPES:
         found = pattern.search(folded)
         if found:

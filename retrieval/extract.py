@@ -74,6 +74,11 @@ class Candidate:
     exact: frozenset[str] = frozenset()  # question terms the paragraph matches exactly
     holds_type: bool = False
     attributed: bool = False
+    sentence_coverage: float = 0.0  # inputs of ``rank``, kept for the learned re-ranker
+    paragraph_coverage: float = 0.0
+    bm25: float = 0.0  # the paragraph's BM25 score over the best retrieved paragraph's
+    proximity: float = 0.0
+    order: int = 0  # the sentence's place in its paragraph
     duplicates: list[Candidate] = field(default_factory=list)
 
     @property
@@ -120,10 +125,11 @@ def candidates(
                 elif n > 0 and typed[n - 1]:
                     start, holds = table[n - 1].start, True
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
+            near = proximity(s.terms, own & s.term_set)
             rank = (
                 coverage
                 + tuning.bm25_weight * bm25 / best_bm25
-                + tuning.proximity_weight * proximity(s.terms, own & s.term_set)
+                + tuning.proximity_weight * near
             )
             if holds:
                 rank += tuning.type_bonus
@@ -135,16 +141,22 @@ def candidates(
                 elif _speaks(s):
                     rank -= tuning.other_speaker_penalty
             found.append(
-                Candidate(passage, start, end, s.term_set, coverage, rank, exact, holds, attributed)
+                Candidate(
+                    passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
+                    cov, para_cov, bm25 / best_bm25, near, n,
+                )  # fmt: skip
             )
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
 
 
 def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bool:
-    """Whether the sentence holds an instance of ``kind`` the question does not already name."""
-    if kind is None or kind is Kind.QUOTATION:
+    """Whether the sentence holds an instance of ``kind`` the question does not already name
+    (for "what did X say": words in quotation marks)."""
+    if kind is None:
         return False
+    if kind is Kind.QUOTATION:
+        return answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None
     for found in answer_types.instances(kind, text[s.start : s.end]):
         words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
         if not words <= asked:
@@ -207,6 +219,8 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
     wanted = query.answer_type
     if tuning.answer_types and wanted.required and not any(c.holds_type for c in passing):
         return Verdict(False, "no_value")
+    if wanted.kind is Kind.QUOTATION and tuning.speakers and not any(c.attributed for c in passing):
+        return Verdict(False, "no_speaker")  # "what did X say" where X is never quoted
     return Verdict(True, None)
 
 

@@ -48,8 +48,8 @@ _SOURCE = re.compile("|".join(_SOURCE_PHRASES), re.I)
 # --- Chat spellings and forms, to plain English (general chat usage, not corpus words) ----------
 CHAT_FORMS = {
     "u": "you", "ya": "you", "yu": "you", "ur": "your", "r": "are", "y": "why", "n": "and",
-    "rn": "now", "pls": "please", "plz": "please", "plez": "please", "gonna": "going to",
-    "wanna": "want to", "gotta": "got to", "gimme": "give me", "lemme": "let me",
+    "rn": "now", "pls": "please", "plz": "please", "plez": "please", "gonna": "will",
+    "wanna": "want to", "gotta": "must", "gimme": "give me", "lemme": "let me",
     "wat": "what", "wut": "what", "wht": "what", "whut": "what", "wen": "when", "whn": "when",
     "wher": "where", "whr": "where", "hw": "how", "hou": "how", "whos": "who is",
     "whats": "what is", "wheres": "where is", "whens": "when is", "hows": "how is",

@@ -99,9 +99,12 @@ class Lexicon:
         return "".join(sorted({p for _, pos in self._bases(word) for p in pos}))
 
     def synonyms(self, word: str) -> list[str]:
-        """First-sense synonyms of the word's base forms (no hypernyms, no later senses)."""
+        """First-sense synonyms (no hypernyms, no later senses): of the word's own entry when
+        WordNet has one ("meeting", the gathering), else of its base forms ("breaches")."""
+        own = self.entry(word)
+        bases = [word] if own is not None else self.base_forms(word)
         out: list[str] = []
-        for base in self.base_forms(word):
+        for base in bases:
             entry = self.entry(base)
             for syn in entry.synonyms if entry else ():
                 if syn != word and syn not in out:

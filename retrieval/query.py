@@ -78,7 +78,7 @@ class QueryAnalyzer:
         for word in analyzer.words(text):
             if tuning.focus and word in focus.CHATTER:
                 continue
-            if wanted.cue and word == wanted.cue:
+            if wanted.cue and analyzer.stem(word) == analyzer.stem(wanted.cue):
                 continue
             term = self._term(word)
             if term is not None and term.term not in seen and term.weight > 0:

@@ -23,6 +23,7 @@ class Tuning:
     speakers: bool = True  # "what did X say" needs X as the speaker
     standalone: bool = True  # quotes opening with a pronoun take the sentence before
     all_sentences: bool = True  # score every sentence when the corpus is small
+    reranker: bool = True  # reorder the best candidates by the shipped LambdaMART model
 
     # --- term weights --------------------------------------------------------------------------
     # General-English rarity on the Zipf scale: at or above COMMON a word says little

@@ -7,8 +7,9 @@ package, so ``pip install .`` alone gives the full engine and nothing reads Word
 
 One line per word: ``word <TAB> parts of speech <TAB> synonyms`` where the parts of speech are
 the letters ``n v a r`` the word has, and the synonyms are the other words of the word's
-**first sense** in each part of speech (WordNet lists senses by frequency), joined with ``|``;
-multi-word synonyms keep their spaces. Hypernyms are left out on purpose: a broader word
+**first sense** in each part of speech (WordNet lists senses by frequency), and the words
+whose first sense lists this word (synonymy is symmetric), joined with ``|``; multi-word
+synonyms keep their spaces. Hypernyms are left out on purpose: a broader word
 ("official" for "spokesperson") makes unrelated passages match. Lines starting with ``!`` map
 an irregular form to its base (WordNet's ``*.exc`` lists: "went" → "go"). WordNet's licence
 (``WORDNET-LICENSE`` beside the table) allows redistribution with its notice.
@@ -58,6 +59,11 @@ def build(root: Path) -> list[str]:
             for other in synsets.get(first, ()):
                 if other != word and other not in synonyms[word]:
                     synonyms[word].append(other)
+    # Synonymy is symmetric: "premier" lists "pm" in its first sense, so "pm" gets "premier".
+    for word, syns in list(synonyms.items()):
+        for other in syns:
+            if other in pos_of and word not in synonyms[other]:
+                synonyms[other].append(word)
     lines = [
         f"{word}\t{''.join(p for p in 'nvar' if p in pos_of[word])}\t{'|'.join(synonyms[word])}"
         for word in sorted(pos_of)

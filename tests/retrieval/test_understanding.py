@@ -1,0 +1,105 @@
+"""How the engine reads a question: answer types, speakers, salience, synonyms, spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import Engine
+from retrieval.answer_types import Kind, detect, holds, instances
+from retrieval.lexicon import shared, zipf
+from retrieval.query import GENERAL
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who leads the council?", Kind.PERSON),
+        ("When does the strike end?", Kind.DATE),
+        ("What day is the vote?", Kind.DATE),
+        ("Which city hosts the summit?", Kind.PLACE),
+        ("How many people marched?", Kind.NUMBER),
+        ("How long will the truce last?", Kind.DURATION),
+        ("At what time does the meeting start?", Kind.TIME),
+        ("What did the mayor say about the budget?", Kind.QUOTATION),
+        ("What were the minister's words on trade?", Kind.QUOTATION),
+        ("Is the bridge open?", None),
+    ],
+)
+def test_answer_type_of_a_question(question: str, kind: Kind | None) -> None:
+    assert detect(question).kind == kind
+
+
+def test_quotation_questions_name_their_speaker_and_drop_the_speech_verb() -> None:
+    wanted = detect("What did Mayor Smith tell reporters?")
+    assert wanted.speaker == ("mayor", "smith")
+    assert wanted.cue == "tell"
+
+
+def test_a_count_is_not_a_year_a_clock_time_or_a_period() -> None:
+    text = "In 2022, a three-day truce began at 10:30; more than 700 breaches were reported."
+    assert instances(Kind.NUMBER, text) == ["700"]
+    assert holds(Kind.DURATION, text) and holds(Kind.TIME, text) and holds(Kind.DATE, text)
+    assert not holds(Kind.TIME, "The talks begin on Thursday.")
+
+
+def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
+    assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
+
+
+def test_clock_time_question_is_declined_when_no_article_gives_a_time(engine: Engine) -> None:
+    assert not engine.answer("At what time will the talks begin on Thursday?").answered
+
+
+def test_what_did_x_say_needs_x_as_the_speaker(engine: Engine) -> None:
+    # Merz is named in the articles but never quoted.
+    steps = engine.explain("What did Merz say to the BBC?")
+    assert not steps.verdict.answered
+    assert steps.verdict.reason == "no_speaker"
+    said = engine.answer("What did Kellogg say about the order of ceasefire and negotiations?")
+    assert "Not the other way around" in said.quotes[0].text
+
+
+def test_a_quote_opening_with_a_pronoun_takes_the_sentence_naming_the_speaker(
+    engine: Engine,
+) -> None:
+    answer = engine.answer("What did Putin say could happen in these discussions?")
+    first = answer.quotes[0].text
+    assert not first.startswith(("He ", "She ", "They "))
+
+
+def test_synonyms_from_wordnet_match_at_reduced_weight(engine: Engine) -> None:
+    query = engine.analyse("how many breaches did kyiv accuse moscow of")
+    breaches = next(t for t in query.terms if t.word == "breaches")
+    assert any("violat" in syn for syn in breaches.synonyms)
+    answer = engine.answer("how long would the proposed truce last")
+    assert answer.answered and "30-day" in answer.quotes[0].text
+
+
+def test_general_english_words_are_never_spell_corrected(engine: Engine) -> None:
+    query = engine.analyse("When is the landing of the convoy in Istanbul?")
+    terms = {t.word: t for t in query.terms}
+    assert terms["landing"].term == "land"  # never "corrected" to a corpus word like "lending"
+    assert terms["convoy"].source == GENERAL  # unknown to the corpus, known to English: kept
+    query = engine.analyse("zelenksy chief of staff name?")
+    assert "zelenski" in {t.term for t in query.terms}
+
+
+def test_unseen_rare_nouns_weigh_more_than_unseen_adverbs(engine: Engine) -> None:
+    query = engine.analyse("Which hotel will honestly host the delegations?")
+    weights = {t.word: t.weight for t in query.terms if t.source == GENERAL}
+    assert weights["hotel"] > 3 * weights.get("honestly", 0.0)
+
+
+def test_lexicon_knows_parts_of_speech_and_first_sense_synonyms() -> None:
+    lexicon = shared()
+    assert lexicon.parts_of_speech("hosting") == "v"
+    assert "n" in lexicon.parts_of_speech("hotel")
+    assert "armistice" in lexicon.synonyms("truce")
+    assert "prime minister" in lexicon.synonyms("premier")
+    assert zipf("the") > 7 > zipf("ceasefire") > 0 == zipf("qzxv")
+
+
+def test_disagreeing_versions_are_both_quoted_and_flagged(engine: Engine) -> None:
+    answer = engine.answer("How many ceasefire violations did each side report?")
+    joined = " ".join(q.text for q in answer.quotes)
+    assert "700" in joined and "500" in joined
