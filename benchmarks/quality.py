@@ -33,7 +33,8 @@ class Bench:
 
     def reports(self, tuning: Tuning) -> dict[str, Report]:
         engine = self.engine(tuning)
-        return {name: evaluate(engine.answer, items, self.corpus) for name, items in self.sets.items()}
+        sets = self.sets.items()
+        return {name: evaluate(engine.answer, items, self.corpus) for name, items in sets}
 
 
 def objective(reports: dict[str, Report]) -> float:

@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser(
         "sources", parents=[corpus], help="list the articles the bot answers from",
-        description="List the articles with their ids, titles and paragraph counts.",
+        description="List the articles with their ids, sizes, labels, outlets and dates.",
     )  # fmt: skip
     sources.add_argument("--json", action="store_true", help="print JSON")
     sources.set_defaults(handler=cmd_sources)
@@ -281,6 +281,7 @@ def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from bot.present import sources_text
     from retrieval.corpus import CorpusError, load_corpus
 
     settings = settings_from_args(args)
@@ -291,12 +292,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if args.json:
         for a in corpus.articles:
             _print(json.dumps({"source": a.source, "file": a.file, "title": a.title,
-                               "paragraphs": a.paragraphs, "outlet": a.outlet, "date": a.date,
-                               "url": a.url}, ensure_ascii=False))  # fmt: skip
+                               "label": a.label, "paragraphs": a.paragraphs, "outlet": a.outlet,
+                               "date": a.date, "url": a.url}, ensure_ascii=False))  # fmt: skip
         return 0
-    _print(f"{len(corpus.articles)} articles (corpus version {corpus.version}):")
-    for a in corpus.articles:
-        _print(f"  {a.source}  {a.paragraphs:3} paragraphs  {a.title}")
+    _print(sources_text(corpus.articles, corpus.version))
     return 0
 
 

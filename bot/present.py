@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 
 from bot import wording
 from retrieval.corpus import shorten
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Article, Citation
 
 LIST_SOURCES = "run talks-bot sources"
 MAX_WIDTH = 100  # long lines read badly even on a wide terminal
@@ -67,6 +68,15 @@ def _source(n: int, c: Citation, width: int) -> str:
                           break_long_words=False, break_on_hyphens=False),
         ]
     )  # fmt: skip
+
+
+def sources_text(articles: Sequence[Article], version: str) -> str:
+    """What ``talks-bot sources`` prints: each article's id, size, label, outlet and date."""
+    lines = [f"{len(articles)} articles (corpus version {version}):"]
+    for a in articles:
+        about = ", ".join(printable(x) for x in (a.label or a.title, a.outlet, a.date) if x)
+        lines.append(f"  {a.source}  {a.paragraphs:3} paragraphs  {about}")
+    return "\n".join(lines)
 
 
 def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:

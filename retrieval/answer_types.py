@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from retrieval import analyzer
 
@@ -84,14 +85,24 @@ _WHO = re.compile(
 )
 _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"\bwhat\s+time\b|\bwhat\s+hour\b|\bat\s+what\s+time\b"), Kind.TIME),
-    (re.compile(r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|\bfor\s+how\s+many\s+"
-                r"(?:days|weeks|months|years|hours)\b"), Kind.DURATION),  # fmt: skip
+    (
+        re.compile(
+            r"\bhow\s+long\b|\bwhat\s+(?:duration|length)\b|"
+            r"\bfor\s+how\s+many\s+(?:days|weeks|months|years|hours)\b"
+        ),
+        Kind.DURATION,
+    ),
     (re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
      Kind.NUMBER),
     (re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
      Kind.DATE),
-    (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|cities|country|countries|places?|venues?|"
-                r"locations?|towns?|capitals?)\b"), Kind.PLACE),  # fmt: skip
+    (
+        re.compile(
+            r"\bwhere\b|\b(?:what|which)\s+(?:city|cities|country|countries|places?|venues?|"
+            r"locations?|towns?|capitals?)\b"
+        ),
+        Kind.PLACE,
+    ),
     (_WHO, Kind.PERSON),
 ]
 # "What did X say / write / tell …", "What were X's words", "How did X describe …".
@@ -115,6 +126,7 @@ class AnswerType:
     kind: Kind | None
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
     cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
+    counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
 
     @property
     def required(self) -> bool:
@@ -129,12 +141,17 @@ def detect(question: str) -> AnswerType:
         speaker = quoted.group("speaker") or quoted.group("speaker2") or ""
         terms = tuple(analyzer.terms(speaker))
         if terms:
-            return AnswerType(Kind.QUOTATION, terms, cue=quoted.group("verb") or quoted.group("noun"))
+            cue = quoted.group("verb") or quoted.group("noun")
+            return AnswerType(Kind.QUOTATION, terms, cue=cue)
     for pattern, kind in _QUESTION_TYPES:
         found = pattern.search(folded)
         if found:
             cue = next((w for w in found.group().split() if w in TYPE_NOUNS), None)
-            return AnswerType(kind, cue=cue)
+            counted = None
+            if kind is Kind.NUMBER:
+                after = analyzer.terms(folded[found.end() :])
+                counted = after[0] if after else None
+            return AnswerType(kind, cue=cue, counted=counted)
     return AnswerType(None)
 
 
@@ -146,8 +163,10 @@ def holds(kind: Kind | None, text: str, start: int = 0, end: int | None = None) 
     return _PATTERNS[kind].search(text, start, end) is not None
 
 
-def instances(kind: Kind | None, text: str) -> list[str]:
-    """The instances of ``kind`` in ``text``, folded and lower-cased (for telling versions apart)."""
+@lru_cache(maxsize=65_536)  # sentences recur across questions: find their values once
+def instances(kind: Kind | None, text: str) -> tuple[str, ...]:
+    """The instances of ``kind`` in ``text``, folded and lower-cased (to tell versions apart)."""
     if kind is None or kind is Kind.QUOTATION:
-        return []
-    return [" ".join(analyzer.fold(m.group()).lower().split()) for m in _PATTERNS[kind].finditer(text)]
+        return ()
+    found = _PATTERNS[kind].finditer(text)
+    return tuple(" ".join(analyzer.fold(m.group()).lower().split()) for m in found)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +15,6 @@ from retrieval.extract import Candidate, Verdict
 from retrieval.index import BM25Index, Params
 from retrieval.models import NOT_COVERED, Answer, Citation, Quote
 from retrieval.query import Query, QueryAnalyzer
-from retrieval.rerank import Reranker
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
 
@@ -26,12 +24,6 @@ DECLINE_NOT_COVERED = NOT_COVERED
 
 
 ProgressFn = Callable[[int, int], None]
-
-
-@functools.cache
-def shipped_reranker() -> Reranker | None:
-    """The packaged re-ranker, read once per process."""
-    return Reranker.shipped()
 
 
 class Engine:
@@ -68,7 +60,6 @@ class Engine:
         self.speller = speller
         self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
         self.sentences = extract.SentenceTable(self.prose)
-        self.reranker = shipped_reranker() if tuning.reranker else None
 
     @classmethod
     def build(
@@ -112,11 +103,11 @@ class Engine:
         return Explanation(query, found, verdict, chosen)
 
     def _candidates(self, query: Query) -> list[Candidate]:
-        small = self.tuning.all_sentences and self.index.n_docs <= self.tuning.all_sentences_max_docs
+        tuning = self.tuning
+        small = tuning.all_sentences and self.index.n_docs <= tuning.all_sentences_max_docs
         k = self.index.n_docs if small else self.top_k
         retrieved = [(i, self.prose[i], s) for i, s in self.index.top(query.lookup(), k)]
-        found = extract.candidates(query, retrieved, self.sentences, self.tuning)
-        return self.reranker.rerank(query, found) if self.reranker else found
+        return extract.candidates(query, retrieved, self.sentences, self.tuning)
 
     def _answer(self, question: str) -> Answer:
         rejection = questions.check(question, self.max_question_chars)

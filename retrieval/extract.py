@@ -30,8 +30,10 @@ MAX_QUOTE_CHARS = 450
 DUPLICATE_JACCARD = 0.5
 SPEAKER_DISTANCE = 4  # terms between a speaker and a speech verb that attributes words to them
 
-_PRONOUN_START = re.compile(r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|"
-                            r"Those|Such|The\s+(?:move|remarks?|statement|comments?))\b")  # fmt: skip
+_PRONOUN_START = re.compile(
+    r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|Those|Such|"
+    r"The\s+(?:move|remarks?|statement|comments?))\b"
+)
 _OPEN_QUOTES = "“"
 _CLOSE_QUOTES = "”"
 
@@ -49,17 +51,18 @@ class SentenceTable:
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self._passages = passages
-        self._cache: dict[int, tuple[Sentence, ...]] = {}
+        self._cache: dict[int, tuple[tuple[Sentence, ...], frozenset[str]]] = {}
 
-    def __call__(self, i: int) -> tuple[Sentence, ...]:
+    def __call__(self, i: int) -> tuple[tuple[Sentence, ...], frozenset[str]]:
+        """The paragraph's sentences, and the terms of the whole paragraph."""
         found = self._cache.get(i)
         if found is None:
             text = self._passages[i].text
-            found = tuple(
+            table = tuple(
                 Sentence(a, b, tuple(t := analyzer.terms(text[a:b])), frozenset(t))
                 for a, b in quote_spans(text)
             )
-            self._cache[i] = found
+            found = self._cache[i] = (table, frozenset().union(*(s.term_set for s in table)))
         return found
 
 
@@ -90,9 +93,9 @@ def credit(query: Query, terms: frozenset[str], synonym_weight: float) -> float:
     """The share of the question's weight a set of terms covers."""
     got = 0.0
     for t in query.terms:
-        if t.term in terms and t.in_corpus:
+        if t.in_corpus and t.term in terms:
             got += t.weight
-        elif any(all(s in terms for s in syn) for syn in t.synonyms):
+        elif t.synonyms and any(terms.issuperset(syn) for syn in t.synonyms):
             got += synonym_weight * t.weight
     return got / query.total
 
@@ -103,18 +106,25 @@ def candidates(
     sentences: SentenceTable,
     tuning: Tuning,
 ) -> list[Candidate]:
-    """Every sentence of the retrieved paragraphs, ranked best first."""
+    """Every sentence of the retrieved paragraphs that could answer, ranked best first."""
     kind = query.answer_type.kind
     asked = {w for t in query.terms for w in (t.word, t.term)}
     best_bm25 = max((s for _, _, s in retrieved), default=0.0) or 1.0
     own = {t.term for t in query.terms if t.in_corpus}
     found: list[Candidate] = []
     for i, passage, bm25 in retrieved:
-        table = sentences(i)
-        para_terms = frozenset().union(*(s.term_set for s in table))
+        table, para_terms = sentences(i)
         para_cov = credit(query, para_terms, tuning.synonym_weight)
+        if para_cov < tuning.min_score:
+            # A sentence covers no more than its paragraph, so none here can reach the
+            # threshold: skipping them changes no answer and bounds the work per question.
+            continue
         exact = frozenset(own & para_terms)
-        typed = [_holds_new(kind, passage.text, s, asked) for s in table]
+        typed = [
+            _holds_new(kind, passage.text, s, asked)
+            and _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
+            for n, s in enumerate(table)
+        ]
         for n, s in enumerate(table):
             cov = credit(query, s.term_set, tuning.synonym_weight)
             start, end, holds = s.start, s.end, typed[n]
@@ -140,12 +150,11 @@ def candidates(
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
                     rank -= tuning.other_speaker_penalty
-            found.append(
-                Candidate(
-                    passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
-                    cov, para_cov, bm25 / best_bm25, near, n,
-                )  # fmt: skip
-            )
+            candidate = Candidate(
+                passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
+                cov, para_cov, bm25 / best_bm25, near, n,
+            )  # fmt: skip
+            found.append(candidate)
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
 
@@ -157,11 +166,24 @@ def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bo
         return False
     if kind is Kind.QUOTATION:
         return answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None
-    for found in answer_types.instances(kind, text[s.start : s.end]):
+    for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
         words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
         if not words <= asked:
             return True
     return False
+
+
+def _counts_it(query: Query, terms: frozenset[str]) -> bool:
+    """For "how many X": a count holds the answer only in a sentence about X (or a synonym),
+    or right after one ("… accused each other of violations. Ukraine claimed more than 700"),
+    so "how many soldiers" is not answered by "the two sides"."""
+    counted = query.answer_type.counted
+    if counted is None:
+        return True
+    for t in query.terms:
+        if t.term == counted:
+            return counted in terms or any(terms.issuperset(syn) for syn in t.synonyms)
+    return True  # the counted word is not looked up (chatter, a type noun): no constraint
 
 
 def _speaks(s: Sentence) -> bool:
@@ -224,7 +246,9 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
     return Verdict(True, None)
 
 
-def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int) -> list[Candidate]:
+def select(
+    found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
+) -> list[Candidate]:
     """The quotes to show: the best, merged with its near-duplicates, then diverse follow-ups."""
     passing = [c for c in found if c.coverage >= tuning.min_score]
     if query.answer_type.required and tuning.answer_types:
@@ -241,7 +265,8 @@ def select(found: list[Candidate], query: Query, tuning: Tuning, max_quotes: int
             bonus = tuning.other_article_bonus if cand.passage.source not in seen_articles else 0.0
             if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
-            if any(_same_claim(cand, x) or _overlaps(cand, x) for q in chosen for x in [q, *q.duplicates]):
+            shown = [x for q in chosen for x in [q, *q.duplicates]]
+            if any(_same_claim(cand, x) or _overlaps(cand, x) for x in shown):
                 continue
         used.add(i)
         for j, other in enumerate(passing):

@@ -23,33 +23,32 @@ class Tuning:
     speakers: bool = True  # "what did X say" needs X as the speaker
     standalone: bool = True  # quotes opening with a pronoun take the sentence before
     all_sentences: bool = True  # score every sentence when the corpus is small
-    reranker: bool = True  # reorder the best candidates by the shipped LambdaMART model
 
     # --- term weights --------------------------------------------------------------------------
     # General-English rarity on the Zipf scale: at or above COMMON a word says little
     # ("say", "people"); at or below RARE it counts fully (names, "ceasefire").
     zipf_common: float = 6.0
-    zipf_rare: float = 3.5
-    general_floor: float = 0.25  # the least a corpus word's weight is scaled by
+    zipf_rare: float = 4.0
+    general_floor: float = 0.1  # the least a corpus word's weight is scaled by
     general_power: float = 0.5  # how strongly rarity scales corpus words (0 = IDF alone)
     # A word the corpus never uses weighs like a term in UNSEEN_DF paragraphs times its rarity
     # and part-of-speech factor: unseen rare nouns and names decide declines; unseen everyday
     # adverbs ("honestly") barely count.
     unseen_df: int = 1
     pos_noun: float = 1.0
-    pos_verb: float = 0.5
+    pos_verb: float = 0.2
     pos_adjective: float = 0.5
-    pos_adverb: float = 0.1
-    synonym_weight: float = 0.6  # a match through a synonym earns this share of the word
+    pos_adverb: float = 0.25
+    synonym_weight: float = 0.3  # a match through a synonym earns this share of the word
     spelling_max_zipf: float = 1.0  # only words rarer than this in English are corrected
 
     # --- sentence ranking ----------------------------------------------------------------------
-    sentence_weight: float = 0.6  # sentence coverage vs. its paragraph's, for the threshold
+    sentence_weight: float = 0.7  # sentence coverage vs. its paragraph's, for the threshold
     bm25_weight: float = 0.3
     proximity_weight: float = 0.1
-    type_bonus: float = 0.15  # a sentence holding a new instance of the asked kind
-    speaker_bonus: float = 0.25  # the asked-about speaker is quoted in the sentence
-    other_speaker_penalty: float = 0.2  # someone else is quoted
+    type_bonus: float = 0.25  # a sentence holding a new instance of the asked kind
+    speaker_bonus: float = 0.4  # the asked-about speaker is quoted in the sentence
+    other_speaker_penalty: float = 0.0  # someone else is quoted
     other_article_bonus: float = 0.08
     follow_up_ratio: float = 0.8  # a further quote must rank within this share of the best
     all_sentences_max_docs: int = 3000  # corpora up to this size skip the top-k cut

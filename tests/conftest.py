@@ -18,6 +18,8 @@ from retrieval.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
+# Written independently of the engine (../shared/eval), copied unedited: calibrate, never edit.
+DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 
 
 @pytest.fixture(scope="session")

@@ -82,11 +82,16 @@ def answer_embed(answer: Answer, question: str) -> discord.Embed:
 
 def source_line(c: Citation) -> str:
     """Label (a link when the article has a URL), outlet and date, file and paragraph."""
-    label = safe(c.label or c.title)
-    if c.url and _LINKABLE.match(c.url):
-        label = f"[{label}](<{c.url}>)"
-    extra = ", ".join(safe(x) for x in (c.outlet, c.date) if x)
-    return f"{label}{', ' + extra if extra else ''} — `{c.source}` ¶{c.paragraph}"
+    return f"{_about(c)} — `{c.source}` ¶{c.paragraph}"
+
+
+def _about(a: Article | Citation) -> str:
+    """An article as every Discord list names it: label (linked when it has a URL), outlet,
+    date; the same words the terminal and JSON use."""
+    label = safe(a.label or a.title)
+    if a.url and _LINKABLE.match(a.url):
+        label = f"[{label}](<{a.url}>)"
+    return ", ".join([label, *(safe(x) for x in (a.outlet, a.date) if x)])
 
 
 def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
@@ -95,11 +100,7 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
         description=f"{len(articles)} articles (corpus version `{version}`). Ask with /ask.",
         colour=REVIEW_COLOUR,
     )
-    lines = [
-        f"`{a.source}` — {safe(a.label or a.title)} ({a.paragraphs} paragraphs)"
-        + (f", {safe(a.outlet)}" if a.outlet else "")
-        for a in articles
-    ]
+    lines = [f"`{a.source}` — {_about(a)} ({a.paragraphs} paragraphs)" for a in articles]
     embed.description = _join_fitting([embed.description or "", *lines], DESCRIPTION_MAX)
     return _fit(embed)
 

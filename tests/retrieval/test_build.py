@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retrieval import build
 from retrieval.corpus import load_corpus
 
 
+@pytest.mark.slow  # starts a process pool (about 2 s); CI runs it (pytest -m "")
 def test_process_pool_build_is_identical_to_one_process(monkeypatch) -> None:
     texts = [p.text for p in load_corpus().prose]
     monkeypatch.setattr(build, "CHUNK", 37)  # many chunks, so the merge really happens
