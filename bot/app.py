@@ -24,9 +24,9 @@ from retrieval.models import Answer
 
 
 def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> Engine:
-    """The engine for these settings; the analysed index is cached next to the answer log
-    when ``index_cache`` is on, so a restart skips the build."""
-    cache_dir = Path(settings.db_path).parent / "index-cache" if settings.index_cache else None
+    """The engine for these settings; the analysed index is cached in ``index_cache_dir`` (the
+    user's cache folder by default) when ``index_cache`` is on, so a restart skips the build."""
+    cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     return Engine.build(
         load_corpus(settings.corpus_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),

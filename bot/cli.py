@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import io
 import json
 import logging
+import math
+import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
+from bot.text import repair
 
 if TYPE_CHECKING:
+    from bot.logs.store import LogStore
     from config import Settings
     from retrieval import Engine
 
 PROG = "talks-bot"
+DB_HELP = "the answer log file (default: TALKS_DB_PATH, else the user's data folder)"
 
 
 class UsageError(Exception):
@@ -40,9 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f'Start with: {PROG} ask "Where will the talks be held?"',
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--db", type=Path, metavar="PATH", help=DB_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     corpus = argparse.ArgumentParser(add_help=False)
+    # --db is global; accepted after the command too (the value given last wins).
+    corpus.add_argument("--db", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=DB_HELP)
     corpus.add_argument(
         "--corpus", type=Path, metavar="DIR",
         help="folder of .txt articles (default: TALKS_CORPUS_DIR or the shipped seeds)",
@@ -101,10 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
-    filters = argparse.ArgumentParser(add_help=False)
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=DB_HELP)
+    filters = argparse.ArgumentParser(add_help=False, parents=[db])
     filters.add_argument("--limit", type=_positive_int, default=20, help="at most N entries")
     filters.add_argument("--since", help="entries since a time: 7d, 12h, 2025-05-11, ISO time")
-    filters.add_argument("--user", help="entries of one user id")
+    filters.add_argument(
+        "--user", help="entries of one user: an id, or a name (Discord display name, OS user)"
+    )
     filters.add_argument("--declined", action="store_true", help="only declined questions")
     filters.add_argument("--flagged", action="store_true", help="only entries voted not helpful")
     filters.add_argument("--search", metavar="TEXT", help="text in the question or answer")
@@ -116,18 +131,20 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     logs = commands.add_parser(
         "logs", parents=[filters], help="review the answer log",
         description="List recent answer-log entries (newest first), or use a subcommand. "
-        "The log file is TALKS_DB_PATH (default data/talks.db).",
+        "The log file is --db, else TALKS_DB_PATH, else talks.db in the user's data folder.",
     )  # fmt: skip
     logs.set_defaults(handler=cmd_logs_list)
     sub = logs.add_subparsers(dest="logs_command", metavar="SUBCOMMAND")
 
-    show = sub.add_parser("show", help="one entry in full", description="Show one entry in full.")
+    show = sub.add_parser(
+        "show", parents=[db], help="one entry in full", description="Show one entry in full."
+    )
     show.add_argument("id", type=int, help="entry id, as listed")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
     show.set_defaults(handler=cmd_logs_show)
 
     stats = sub.add_parser(
-        "stats", help="totals over a period",
+        "stats", parents=[db], help="totals over a period",
         description="Entries, answered rate, declined reasons, most asked questions, feedback.",
     )  # fmt: skip
     stats.add_argument("--since", help="from this time: 7d, 2025-05-11, ...")
@@ -135,15 +152,19 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     stats.set_defaults(handler=cmd_logs_stats)
 
     purge = sub.add_parser(
-        "purge", help="delete old entries or one user's entries",
-        description="Delete entries (with their feedback) older than a period, or of one user.",
+        "purge", parents=[db], help="delete old entries or one user's entries",
+        description="Delete entries (with their feedback) older than a period, or of one user. "
+        "On a terminal it says how many and asks first; the text is overwritten, not just "
+        "unlinked.",
     )  # fmt: skip
     purge.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h")
-    purge.add_argument("--user", help="delete every entry and vote of this user id")
+    purge.add_argument("--user", help="delete every entry and vote of this user (an id, or a name)")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.add_argument("--dry-run", action="store_true", help="only say how many would go")
     purge.set_defaults(handler=cmd_logs_purge)
 
     serve = sub.add_parser(
-        "serve", help="browse the log in Datasette (read-only)",
+        "serve", parents=[db], help="browse the log in Datasette (read-only)",
         description="Open the log read-only in Datasette on 127.0.0.1, with canned queries. "
         "Needs: pip install 'talks-bot[review]'.",
     )  # fmt: skip
@@ -168,6 +189,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None) is not None:
         overrides["corpus_dir"] = args.corpus
+    if getattr(args, "db", None) is not None:
+        overrides["db_path"] = args.db
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
@@ -191,6 +214,11 @@ def _print(text: str, out: TextIO | None = None) -> None:
     out.flush()
 
 
+def _json(obj: object) -> str:
+    """Strict JSON (no NaN/Infinity), one line."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False)
+
+
 # --- ask ----------------------------------------------------------------------------------------
 
 
@@ -209,72 +237,117 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for line in explanation_lines(args.question, engine.explain(args.question)):
             _print(line)
         return 0
-    return asyncio.run(_ask(args, settings, engine))
+    items = (
+        _batch_items(args.batch)
+        if args.batch is not None
+        else iter([(None, repair(args.question), None)])
+    )
+    try:
+        return asyncio.run(_ask(args, settings, engine, items))
+    except asyncio.CancelledError:  # SIGTERM: what was answered is logged, then stop
+        return 128 + signal.SIGTERM
 
 
-async def _ask(args: argparse.Namespace, settings: Settings, engine: Engine) -> int:
+async def _ask(
+    args: argparse.Namespace,
+    settings: Settings,
+    engine: Engine,
+    items: Iterator[tuple[Any, str, str | None]],
+) -> int:
+    """Answer each item and log it before printing it, so an interrupted batch keeps the
+    record of everything it printed. Reading and answering run off the loop, so SIGINT and
+    SIGTERM act at once."""
     from bot.app import Asking, Where, Who
-    from bot.logs.store import LogStore, StoreError
     from bot.present import answer_json, answer_text
 
-    store = None
-    if not args.no_log:
-        try:
-            store = await LogStore(settings.db_path).open()
-        except StoreError as exc:
-            _print(f"{PROG}: answers not logged: {exc}", sys.stderr)
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    store = None if args.no_log else await _open_log(settings)
     asking = Asking(engine, store)
-    who, where = Who(user_name=_user_name()), Where("cli")
+    user = _user_name()
+    who, where = Who(user_id=user, user_name=user), Where("cli")
     try:
-        if args.batch is not None:
-            for item_id, question, error in _batch_items(args.batch):
-                if error:
-                    _print(json.dumps({"id": item_id, "error": error}, ensure_ascii=False))
-                    continue
-                answer, _ = await asking.ask(question, who, where)
-                _print(json.dumps(answer_json(answer, item_id), ensure_ascii=False))
-        else:
-            answer, _ = await asking.ask(args.question, who, where)
-            _print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json
-                   else answer_text(answer))  # fmt: skip
+        while True:
+            item = await asyncio.to_thread(next, items, None)
+            if item is None:
+                break
+            item_id, question, error = item
+            if error:
+                _print(_json({"id": item_id, "error": error}))
+                continue
+            answer, _ = await asking.ask(question, who, where)
+            if args.batch is not None or args.json:
+                _print(_json(answer_json(answer, item_id)))
+            else:
+                _print(answer_text(answer))
     finally:
         if store is not None:
             await store.close()
     return 0
 
 
-def _user_name() -> str | None:
+async def _open_log(settings: Settings) -> LogStore:
+    from bot.logs.store import LogStore, StoreError
+
     try:
-        return getpass.getuser()
+        return await LogStore(settings.db_path).open()
+    except StoreError as exc:
+        raise UsageError(f"{exc} (or ask with --no-log)") from None
+
+
+def _user_name() -> str | None:
+    """The operating-system user: CLI entries record it, so --user and purge --user find them."""
+    try:
+        return repair(getpass.getuser())
     except (KeyError, OSError):
         return None
 
 
+def _strict_float(text: str) -> float | str:
+    """JSON numbers too large for a float stay text, so they echo back as valid JSON."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def _batch_items(name: str) -> Iterator[tuple[Any, str, str | None]]:
+    """Batch lines as (id, question, error). Invalid UTF-8 and lone surrogates become U+FFFD;
+    NaN/Infinity ids are echoed as strings, so every output line is strict JSON."""
     try:
-        stream = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+        if name == "-" and hasattr(sys.stdin, "buffer"):
+            stream: TextIO = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        elif name == "-":
+            stream = sys.stdin  # already text (a test's StringIO)
+        else:
+            stream = open(name, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:
         raise UsageError(f"cannot read batch file {name}: {exc.strerror}") from None
     with stream:
-        try:
-            for n, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield None, "", f"line {n}: not JSON ({exc.msg})"
-                    continue
-                if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                    yield (
-                        item.get("id") if isinstance(item, dict) else None,
-                        "",
-                        f'line {n}: expected {{"id": ..., "question": "..."}}',
-                    )
-                    continue
-                yield item.get("id"), item["question"], None
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"batch file {name} is not UTF-8 text (offset {exc.start})") from None
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line, parse_constant=str, parse_float=_strict_float)
+            except json.JSONDecodeError as exc:
+                yield None, "", f"line {n}: not JSON ({exc.msg})"
+                continue
+            item_id = repair_json(item.get("id")) if isinstance(item, dict) else None
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                yield item_id, "", f'line {n}: expected {{"id": ..., "question": "..."}}'
+                continue
+            yield item_id, repair(item["question"]), None
+
+
+def repair_json(value: Any) -> Any:
+    """A JSON value with every string in it repaired (an id may be any JSON value)."""
+    if isinstance(value, str):
+        return repair(value)
+    if isinstance(value, list):
+        return [repair_json(v) for v in value]
+    if isinstance(value, dict):
+        return {repair(str(k)): repair_json(v) for k, v in value.items()}
+    return value
 
 
 # --- sources and eval ---------------------------------------------------------------------------
@@ -338,17 +411,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
 # --- logs ---------------------------------------------------------------------------------------
 
 
-def _run_store(settings: Settings, action: Any) -> Any:
-    from bot.logs.store import LogStore, StoreError
+def _run_store(settings: Settings, action: Any, *, create: bool = False) -> Any:
+    """Run ``action(store)`` on the log; reading commands never create an empty log."""
+    from bot.logs.store import LogStore, StoreError, check_path
+
+    path = Path(settings.db_path)
+    try:
+        check_path(path)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if not create and not path.exists():
+        raise UsageError(
+            f"no answer log at {path} yet (nothing has been logged there); --db PATH or "
+            "TALKS_DB_PATH choose another file"
+        )
 
     async def go() -> Any:
-        async with LogStore(settings.db_path) as store:
+        async with LogStore(path) as store:
             return await action(store)
 
     try:
         return asyncio.run(go())
     except StoreError as exc:
         raise UsageError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot use the answer log {path}: {exc}") from None
+
+
+def _say_log(settings: Settings, out: TextIO) -> None:
+    _print(f"Answer log: {settings.db_path}", out)
 
 
 def _time(text: str | None) -> str | None:
@@ -358,7 +449,7 @@ def _time(text: str | None) -> str | None:
         return None
     try:
         return parse_time(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -372,6 +463,10 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
         flagged=args.flagged, search=args.search,
     )  # fmt: skip
     entries = _run_store(settings, lambda s: s.entries(filters))
+    if args.format == "table":
+        _say_log(settings, sys.stdout)
+    elif sys.stderr.isatty():
+        _say_log(settings, sys.stderr)
     render = {"table": formats.table, "json": formats.json_lines, "csv": formats.csv_text}
     text = render[args.format](entries)
     if text:
@@ -382,11 +477,15 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
 def cmd_logs_show(args: argparse.Namespace) -> int:
     from bot.logs import formats
 
-    entry = _run_store(settings_from_args(args), lambda s: s.get(args.id))
+    settings = settings_from_args(args)
+    entry = _run_store(settings, lambda s: s.get(args.id))
     if entry is None:
-        raise UsageError(f"no log entry with id {args.id}")
-    _print(json.dumps(entry.to_dict(), ensure_ascii=False) if args.format == "json"
-           else formats.detail(entry))  # fmt: skip
+        raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
+    if args.format == "json":
+        _print(formats.json_lines([entry]))
+    else:
+        _say_log(settings, sys.stdout)
+        _print(formats.detail(entry))
     return 0
 
 
@@ -394,7 +493,9 @@ def cmd_logs_stats(args: argparse.Namespace) -> int:
     from bot.logs import formats
 
     since, until = _time(args.since), _time(args.until)
-    stats = _run_store(settings_from_args(args), lambda s: s.stats(since, until))
+    settings = settings_from_args(args)
+    stats = _run_store(settings, lambda s: s.stats(since, until))
+    _say_log(settings, sys.stdout)
     _print(formats.stats_text(stats))
     return 0
 
@@ -403,9 +504,22 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
     if args.older_than is None and args.user is None:
         raise UsageError("say what to purge: --older-than 30d and/or --user ID")
     before = _time(args.older_than)
-    deleted = _run_store(
-        settings_from_args(args), lambda s: s.purge(before=before, user_id=args.user)
-    )
+    settings = settings_from_args(args)
+    user = None if args.user is None else repair(args.user)
+    count = _run_store(settings, lambda s: s.count(before=before, user=user))
+    what = f"{count} log {'entry' if count == 1 else 'entries'} from {settings.db_path}"
+    if args.dry_run or count == 0:
+        _print(f"Would delete {what}." if args.dry_run else f"Nothing to delete in {what[2:]}.")
+        return 0
+    if not args.yes and sys.stdin.isatty():
+        try:
+            reply = input(f"Delete {what}? This cannot be undone. [y/N] ")
+        except EOFError:
+            reply = ""
+        if reply.strip().lower() not in ("y", "yes"):
+            _print("Nothing deleted.")
+            return 1
+    deleted = _run_store(settings, lambda s: s.purge(before=before, user_id=user))
     _print(f"Deleted {deleted} log {'entry' if deleted == 1 else 'entries'}.")
     return 0
 
@@ -414,7 +528,7 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
     from bot.logs import browse
 
     settings = settings_from_args(args)
-    _run_store(settings, lambda s: asyncio.sleep(0))  # create and migrate the file first
+    _run_store(settings, lambda s: asyncio.sleep(0), create=True)  # create and migrate first
     try:
         return browse.serve(settings.db_path, args.port)
     except browse.BrowseError as exc:
@@ -432,6 +546,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal gets escapes, not a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

@@ -36,7 +36,12 @@ def parse_time(text: str) -> str:
     """A timestamp from '30d' / '12h' (that long ago), '2025-05-11' or a full ISO time."""
     match = _DURATION.match(text)
     if match:
-        return ago(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
+        try:
+            return ago(timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
+        except OverflowError:
+            raise ValueError(
+                f"{text.strip()} reaches back before the year 1: give a shorter period"
+            ) from None
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

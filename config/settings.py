@@ -9,10 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "TALKS_"
+APP_NAME = "talks-bot"
+
+
+def default_db_path() -> Path:
+    """The user's data folder (``~/.local/share/talks-bot/talks.db`` on Linux), so the log is
+    the same file whatever folder a command runs from, and never lands in a system folder."""
+    return platformdirs.user_data_path(APP_NAME) / "talks.db"
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder (``~/.cache/talks-bot`` on Linux): safe to delete any time."""
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 class SettingsError(Exception):
@@ -46,9 +59,12 @@ class Settings(BaseSettings):
     bm25_k1: float = Field(default=1.2, gt=0)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
     index_cache: bool = Field(default=True, description="Cache the analysed index on disk.")
+    index_cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="Folder for the analysed index cache."
+    )
 
     # --- answer log -------------------------------------------------------------------------
-    db_path: Path = Path("data/talks.db")
+    db_path: Path = Field(default_factory=default_db_path, description="The answer log file.")
     log_retention_days: int | None = Field(
         default=None, ge=1, description="Delete log entries older than this, daily; none keeps all."
     )
@@ -65,6 +81,23 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
 
+    @field_validator("db_path", "index_cache_dir", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; give a path, or unset the variable for the default")
+        return value
+
+    @field_validator("discord_token", mode="after")
+    @classmethod
+    def _one_line_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if any(c.isspace() for c in token):
+            raise ValueError("contains a line break or space: copy the token again, as one line")
+        return SecretStr(token)
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning a validation error into one line per bad variable."""
@@ -72,12 +105,21 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_error(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f".env in {Path.cwd()} is not UTF-8 text (byte offset {exc.start}): save it as "
+            "UTF-8 or remove it"
+        ) from None
 
 
 def describe_error(exc: ValidationError) -> str:
     """Name each bad variable and what is wrong, leaving out the input (it may be a secret)."""
     lines = []
     for err in exc.errors(include_input=False, include_url=False):
-        field = str(err["loc"][0]) if err["loc"] else "?"
-        lines.append(f"invalid setting {ENV_PREFIX}{field.upper()}: {err['msg']}")
+        field = str(err["loc"][0]).upper() if err["loc"] else "?"
+        name = field if field.startswith(ENV_PREFIX) or field == "DISCORD_TOKEN" else (
+            ENV_PREFIX + field
+        )  # fmt: skip
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"invalid setting {name}: {message}")
     return "; ".join(lines)

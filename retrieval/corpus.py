@@ -2,7 +2,9 @@
 
 A paragraph is a non-empty line, so one-line-per-paragraph and blank-line-separated files read
 the same. Lines that are not article prose (headlines, "Read: …" link lines) are kept for
-paragraph numbering but marked so they are never indexed or quoted.
+paragraph numbering but marked so they are never indexed or quoted. A very long line (a file
+with no line breaks) is split at sentence boundaries into passages of bounded size that keep
+its paragraph number, so one paragraph cannot make every answer slow.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ _CLOSERS = "\"”’')]"
 # A label glued to its text, as page cruft has it: "Read:49 Afrikaners …", "Watch:Video …".
 _GLUED_LABEL = re.compile(r"^[A-Za-z]{2,12}:\S")
 _MIN_PROSE_WORDS = 6
+# Paragraphs longer than this are split into passages. Sentence choice looks at every sentence
+# of a retrieved passage, so a passage's size bounds the cost of an answer; news paragraphs
+# are far shorter (the seeds' longest line is 536 characters), so real articles are unchanged.
+MAX_PASSAGE_CHARS = 2000
+# Passages cut from a long line aim at this size: a few sentences, like a news paragraph.
+PASSAGE_TARGET_CHARS = 800
 
 
 class CorpusError(Exception):
@@ -94,7 +102,12 @@ def load_corpus(directory: Path | None = None) -> Corpus:
     articles: list[Article] = []
     passages: list[Passage] = []
     for path in files:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CorpusError(
+                f"{path}: cannot read it ({exc.strerror or exc}); check its permissions"
+            ) from None
         text = _decode(path, raw)
         paragraphs = list(_paragraphs(path.stem, text))
         if not paragraphs:
@@ -108,7 +121,7 @@ def load_corpus(directory: Path | None = None) -> Corpus:
                 file=path.name,
                 title=str(meta.get("title") or derive_title(paragraphs)),
                 text=text,
-                paragraphs=len(paragraphs),
+                paragraphs=paragraphs[-1].paragraph,
                 outlet=meta.get("outlet"),
                 date=meta.get("date"),
                 url=meta.get("url"),
@@ -142,7 +155,51 @@ def _paragraphs(source: str, text: str) -> Iterable[Passage]:
             continue
         number += 1
         start = line_start + len(line) - len(line.lstrip())
-        yield Passage(source, number, start, start + len(stripped), stripped, is_prose(stripped))
+        if len(stripped) <= MAX_PASSAGE_CHARS:
+            end = start + len(stripped)
+            yield Passage(source, number, start, end, stripped, is_prose(stripped))
+            continue
+        for a, b in split_long(stripped):
+            piece = stripped[a:b]
+            yield Passage(source, number, start + a, start + b, piece, is_prose(piece))
+
+
+def split_long(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` in passages of whole sentences of about ``PASSAGE_TARGET_CHARS``, none
+    longer than ``MAX_PASSAGE_CHARS``: a sentence longer than that is cut at spaces (or, with
+    no space, anywhere). Linear in the length of ``text``."""
+    spans: list[tuple[int, int]] = []
+    first = last = -1
+    for a, b in split_sentences(text):
+        if b - a > MAX_PASSAGE_CHARS:
+            if first >= 0:
+                spans.append((first, last))
+                first = -1
+            spans.extend(_cut_words(text, a, b))
+            continue
+        if first >= 0 and b - first > PASSAGE_TARGET_CHARS:
+            spans.append((first, last))
+            first = -1
+        if first < 0:
+            first = a
+        last = b
+    if first >= 0:
+        spans.append((first, last))
+    return spans
+
+
+def _cut_words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    while end - start > MAX_PASSAGE_CHARS:
+        cut = text.rfind(" ", start + 1, start + PASSAGE_TARGET_CHARS)
+        if cut < 0:
+            cut = start + PASSAGE_TARGET_CHARS
+        spans.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    spans.append((start, end))
+    return spans
 
 
 def derive_title(paragraphs: list[Passage]) -> str:

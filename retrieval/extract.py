@@ -112,6 +112,7 @@ def candidates(
     best_bm25 = max((s for _, _, s in retrieved), default=0.0) or 1.0
     own = {t.term for t in query.terms if t.in_corpus}
     found: list[Candidate] = []
+    scored = 0
     for i, passage, bm25 in retrieved:
         table, para_terms = sentences(i)
         para_cov = credit(query, para_terms, tuning.synonym_weight)
@@ -119,6 +120,9 @@ def candidates(
             # A sentence covers no more than its paragraph, so none here can reach the
             # threshold: skipping them changes no answer and bounds the work per question.
             continue
+        scored += 1
+        if scored > tuning.max_scored_paragraphs:
+            break
         exact = frozenset(own & para_terms)
         typed = [
             _holds_new(kind, passage.text, s, asked)

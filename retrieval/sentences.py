@@ -72,8 +72,10 @@ ABBREVIATIONS = frozenset(
     ]
 )
 
-_CANDIDATE = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+# Possessive runs, tried only at the start of a run of punctuation: every character is looked
+# at a bounded number of times, so splitting is linear even in a megabyte-long line.
+_CANDIDATE = re.compile(r"(?<![.!?])[.!?]++[\"”’')\]]*+(?=\s++[\"“‘(\[]?[A-Z0-9])")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
 
 
@@ -93,10 +95,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    found = _WORD_BEFORE.search(text, 0, dot + 1)
-    if not found:
+    # The run of letters and dots ending at the dot, starting at a letter: scanned backwards,
+    # so the cost is the word's length, not the text's.
+    start = dot
+    while start > 0 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    while start < dot and text[start] == ".":
+        start += 1
+    if start == dot:
         return False
-    word = found.group(1)
+    word = text[start : dot + 1]
     if _DOTTED_ACRONYM.match(word):
         return True
     bare = word.rstrip(".").lower()

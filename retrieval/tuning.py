@@ -52,6 +52,11 @@ class Tuning:
     other_article_bonus: float = 0.08
     follow_up_ratio: float = 0.8  # a further quote must rank within this share of the best
     all_sentences_max_docs: int = 3000  # corpora up to this size skip the top-k cut
+    # ... but at most this many paragraphs (best BM25 first, among those that can reach the
+    # threshold) have their sentences scored: it bounds one question's cost (a 1 MB one-line
+    # article is 1,400 passages of near-identical text; benchmarks.long_paragraphs) and is
+    # above what the shipped articles ever need (80 paragraphs in all).
+    max_scored_paragraphs: int = 100
 
     # --- answer or decline ---------------------------------------------------------------------
     min_score: float = 0.5  # share of the question's weight the best quote must cover

@@ -22,6 +22,15 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point the user's data and cache folders (the log and index cache defaults) at a
+    temporary folder, so no test, or bot or CLI subprocess, writes into the real home."""
+    home = tmp_path_factory.mktemp("xdg")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.build(load_corpus())
@@ -58,10 +67,14 @@ def run_cli(
     stdin: str | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot`` as a user would, with a clean TALKS_* environment."""
+    """Run ``python -m bot`` as a user would, with a clean TALKS_* environment; with ``cwd``,
+    the user's data and cache folders are under it, so each test has its own default log."""
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
     }
+    if cwd is not None:
+        clean["XDG_DATA_HOME"] = str(Path(cwd) / ".xdg-data")
+        clean["XDG_CACHE_HOME"] = str(Path(cwd) / ".xdg-cache")
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,
@@ -86,6 +99,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     from bot.cli import main
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / ".xdg-data"))  # this test's own log
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".xdg-cache"))
     for name in list(os.environ):
         if name.startswith("TALKS_") or name == "DISCORD_TOKEN":
             monkeypatch.delenv(name)
@@ -104,3 +119,10 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
         return CliResult(code, out.out, out.err)
 
     return run
+
+
+def assert_none_lost(fault: str, kept: int, recorded: int) -> None:
+    """Assert every kept record is on file, and print the count for the issue-9 table
+    (``pytest -s ... | grep LOST-RECORDS`` lists them)."""
+    print(f"\nLOST-RECORDS {fault}: answered {kept}, on record {recorded}, lost {kept - recorded}")
+    assert recorded == kept, f"{fault}: {kept - recorded} records lost"

@@ -20,7 +20,7 @@ from discord.ext import commands, tasks
 from bot.app import Asking
 from bot.discord import errors
 from bot.discord.render import NO_MENTIONS
-from bot.logs.store import LogStore
+from bot.logs.store import RETRY_BUDGET_S, LogStore
 from bot.times import ago
 from config import Settings
 from retrieval import Answer, Engine
@@ -28,7 +28,9 @@ from retrieval import Answer, Engine
 log = logging.getLogger(__name__)
 
 COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.logs")
-SHUTDOWN_GRACE_S = 10.0
+# Longer than one record's whole retry budget, so a record that is still retrying when the
+# bot is told to stop ends in the database or the fallback file, never cut off.
+SHUTDOWN_GRACE_S = RETRY_BUDGET_S + 5.0
 
 
 class SyncError(Exception):
@@ -115,18 +117,35 @@ class TalksBot(commands.Bot):
         return _Tracked(self._background)
 
     async def close(self) -> None:
-        """Finish answers in flight and pending log writes, then disconnect and close the log."""
+        """Finish answers in flight and the log writes they start, then disconnect and close
+        the log. Work that starts while waiting (an answer spawning its record) is waited for
+        too, until nothing is left or the grace period ends."""
         if self._closing:
             return
         self._closing = True
         if self.purge_old_entries.is_running():
             self.purge_old_entries.cancel()
-        if self._background:
-            log.info("finishing %d answers and log writes in flight", len(self._background))
-            await asyncio.wait(set(self._background), timeout=SHUTDOWN_GRACE_S)
+        deadline = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        await self._drain(deadline)
         await super().close()
+        await self._drain(deadline)  # records spawned by answers that ended with the connection
         self._answer_thread.shutdown(wait=True)
-        await self.store.close()
+        await self.store.close()  # whatever is still retrying goes to the fallback file
+
+    async def _drain(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        announced = False
+        while self._background and (left := deadline - loop.time()) > 0:
+            if not announced:
+                log.info("finishing %d answers and log writes in flight", len(self._background))
+                announced = True
+            await asyncio.wait(set(self._background), timeout=left)
+        if self._background:
+            log.error(
+                "%d answers or log writes still running after %.0f s; stopping anyway",
+                len(self._background),
+                SHUTDOWN_GRACE_S,
+            )
 
 
 class _Tracked:

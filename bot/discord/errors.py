@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.discord import respond
+from bot.logs.store import StoreBusy
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ async def on_app_command_error(
         await reply(interaction, "This command works in a server, not in direct messages.")
     elif isinstance(error, app_commands.CheckFailure):
         await reply(interaction, "Sorry, you can't use this command here.")
+    elif isinstance(getattr(error, "original", None), StoreBusy):
+        log.warning("/%s: %s", interaction.command and interaction.command.name, error.original)  # type: ignore[attr-defined]
+        await reply(interaction, "The answer log is busy right now; please try again in a minute.")
     else:
         error_id = secrets.token_hex(4)
         original = getattr(error, "original", error)

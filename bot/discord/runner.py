@@ -1,7 +1,8 @@
 """``talks-bot run``: check settings, point discord.py at the configured URLs, run until stopped.
 
-A missing or rejected token ends in one line and exit code 2; SIGINT and SIGTERM finish the
-answers in flight, flush the log and close cleanly.
+A missing or rejected token, or Discord unreachable after a few tries with back-off, ends in
+one line and exit code 2; SIGINT and SIGTERM finish the answers in flight, flush the log and
+close cleanly.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 import yarl
 
 from bot.app import build_engine
 from bot.discord.client import SyncError, TalksBot
 from bot.discord.loopwatch import LoopWatch
-from bot.logs.store import LogStore, StoreError
+from bot.logs.store import INTERACTION_WAIT_S, LogStore, StoreError
 from bot.progress import log_lines
 from config import Settings
 from retrieval.corpus import CorpusError
@@ -28,6 +30,12 @@ NO_TOKEN = (
     "talks-bot: no Discord token: set TALKS_DISCORD_TOKEN (or DISCORD_TOKEN) in the "
     "environment or in .env (see README, 'Running the Discord bot')"
 )
+
+
+# A network that comes up a few seconds after the bot (a boot, a container start) is waited
+# for; one that stays down is reported after about 7 s instead of leaving the operator guessing.
+CONNECT_RETRY_DELAYS_S = (1.0, 2.0, 4.0)
+CONNECT_TIMEOUT_S = 10.0
 
 
 def point_at(api_url: str, gateway_url: str) -> None:
@@ -62,8 +70,11 @@ async def _main(settings: Settings) -> int:
         engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
     except CorpusError as exc:
         return _fail(str(exc))
+    unreachable = await _wait_for_discord(settings.discord_api_url)
+    if unreachable:
+        return _fail(unreachable)
     try:
-        store = await LogStore(settings.db_path).open()
+        store = await LogStore(settings.db_path, wait_timeout=INTERACTION_WAIT_S).open()
     except StoreError as exc:
         return _fail(str(exc))
     bot = TalksBot(settings, engine, store)
@@ -88,6 +99,8 @@ async def _main(settings: Settings) -> int:
                 return _fail(str(exc))
             if isinstance(exc, discord.PrivilegedIntentsRequired):
                 return _fail("Discord refused the gateway intents; the bot needs none privileged")
+            if isinstance(exc, aiohttp.ClientConnectionError | OSError):
+                return _fail(f"lost the connection to Discord while starting ({exc})")
             if exc is not None:
                 log.error("the bot stopped on an error", exc_info=exc)
                 return 1
@@ -101,3 +114,27 @@ async def _main(settings: Settings) -> int:
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
         await watch.stop()
+
+
+async def _wait_for_discord(api_url: str) -> str | None:
+    """None once Discord's API answers at all (any HTTP status); else the line to print."""
+    url = api_url.rstrip("/") + "/gateway"
+    timeout = aiohttp.ClientTimeout(total=CONNECT_TIMEOUT_S)
+    error = ""
+    for attempt, delay in enumerate((*CONNECT_RETRY_DELAYS_S, None), 1):
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url):
+                return None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            error = str(exc) or type(exc).__name__
+        if delay is None:
+            break
+        log.warning(
+            "cannot reach Discord at %s (%s); retrying in %.0f s (try %d of %d)",
+            api_url, error, delay, attempt, len(CONNECT_RETRY_DELAYS_S) + 1,
+        )  # fmt: skip
+        await asyncio.sleep(delay)
+    return (
+        f"cannot reach Discord at {api_url} after {len(CONNECT_RETRY_DELAYS_S) + 1} tries "
+        f"({error}): check the network connection, or TALKS_DISCORD_API_URL"
+    )

@@ -1,14 +1,22 @@
-"""Log entries as moderators read them in a terminal: table, JSON Lines, CSV, one in full."""
+"""Log entries as moderators read them: a terminal table, JSON Lines, CSV, one entry in full.
+
+User text reaches a moderator's terminal here, so the table and the full entry show control
+characters as escapes (a member cannot send escape sequences to it), and JSON escapes the
+ones JSON itself leaves raw (DEL, C1 controls, bidirectional overrides). CSV is data for a
+spreadsheet and keeps text as stored.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 
 from bot.logs.models import LogEntry, Stats
-from bot.present import clip, printable
+from bot.text import for_terminal
 from bot.times import second
+from retrieval.corpus import shorten
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_id", "channel_id", "user_id", "user_name", "question",
@@ -21,6 +29,19 @@ def citations_text(entry: LogEntry) -> str:
     return "; ".join(
         f"{c['source']} ¶{c['paragraph']}" for q in entry.quotes for c in q["citations"]
     )
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, control characters shown as escapes."""
+    return shorten(for_terminal(" ".join(text.split())), width)
+
+
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_line(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def table(entries: list[LogEntry]) -> str:
@@ -40,7 +61,7 @@ def table(entries: list[LogEntry]) -> str:
 
 
 def json_lines(entries: list[LogEntry]) -> str:
-    return "\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in entries)
+    return "\n".join(_json_line(e.to_dict()) for e in entries)
 
 
 def csv_text(entries: list[LogEntry]) -> str:
@@ -65,7 +86,11 @@ def csv_text(entries: list[LogEntry]) -> str:
 
 
 def detail(entry: LogEntry) -> str:
-    who = printable(entry.user_name or entry.user_id or "-")
+    return for_terminal(_detail(entry), keep_newlines=True)
+
+
+def _detail(entry: LogEntry) -> str:
+    who = entry.user_name or entry.user_id or "-"
     where = f"guild {entry.guild_id}, channel {entry.channel_id}" if entry.guild_id else "-"
     lines = [
         f"Entry {entry.id}",
@@ -73,7 +98,7 @@ def detail(entry: LogEntry) -> str:
         f"  via       {entry.surface}",
         f"  user      {who}" + (f" ({entry.user_id})" if entry.user_id and entry.user_name else ""),
         f"  where     {where}",
-        f"  question  {printable(entry.question)}",
+        f"  question  {for_terminal(entry.question)}",
         f"  result    {'answered' if entry.answered else 'declined: ' + (entry.reason or '?')}",
         f"  latency   {entry.latency_ms:.1f} ms",
         f"  corpus    {entry.corpus_version}",
@@ -82,7 +107,7 @@ def detail(entry: LogEntry) -> str:
     ]
     for n, q in enumerate(entry.quotes, 1):
         cites = ", ".join(_cite(c) for c in q["citations"])
-        text = printable(q["text"])
+        text = for_terminal(q["text"])
         lines += ["", f"  quote {n} (score {q['score']:.2f}; {cites})", f"    {text}"]
     if not entry.answered:
         lines += ["", f"  message   {entry.answer}"]
@@ -93,7 +118,7 @@ def _cite(c: dict[str, object]) -> str:
     """A stored citation as "label (file ¶n)"; entries logged before labels show the file."""
     label = c.get("label")
     where = f"{c['file']} ¶{c['paragraph']}"
-    return f"{printable(str(label))} ({where})" if label else where
+    return f"{for_terminal(str(label))} ({where})" if label else where
 
 
 def stats_text(s: Stats) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -9,6 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.text import repair
 from bot.times import utc_now
 from bot.wording import plain_text
 from retrieval.models import Answer
@@ -32,6 +34,11 @@ def new_entry_id() -> int:
     with _sequence_lock:
         _sequence = (_sequence + 1) % 4096
         return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
+
+
+def entry_time(entry_id: int) -> float:
+    """When an entry id was made (Unix seconds), read back from the id itself."""
+    return ((entry_id >> 12) + _EPOCH_MS) / 1000
 
 
 @dataclass(slots=True)
@@ -69,27 +76,34 @@ class LogEntry:
         user_name: str | None = None,
         created_at: str | None = None,
     ) -> LogEntry:
-        """The record of one answer; ``created_at`` is when it was asked (default: now)."""
-        data = answer.to_dict()
+        """The record of one answer; ``created_at`` is when it was asked (default: now).
+
+        Text that cannot be encoded is repaired here too, so a caller that skipped
+        ``bot.text.repair`` still cannot make the record unwritable."""
+        data = json.loads(json.dumps(answer.to_dict()), object_hook=_repaired)
         return cls(
             id=entry_id if entry_id is not None else new_entry_id(),
             created_at=created_at or utc_now(),
             surface=surface,
-            question=answer.question,
+            question=repair(answer.question),
             answered=answer.answered,
             reason=answer.reason,
-            answer=plain_text(answer),
+            answer=repair(plain_text(answer)),
             quotes=data["quotes"],  # type: ignore[arg-type]
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),
             guild_id=_text(guild_id),
             channel_id=_text(channel_id),
             user_id=_text(user_id),
-            user_name=user_name,
+            user_name=None if user_name is None else repair(user_name),
         )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _repaired(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: repair(v) if isinstance(v, str) else v for k, v in obj.items()}
 
 
 def _text(value: int | str | None) -> str | None:

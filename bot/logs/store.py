@@ -1,20 +1,32 @@
 """The answer log's one async store: a single writer connection shared by the bot and the CLI.
 
-SQLite in WAL mode with a busy timeout and foreign keys on; every write is an explicit
-transaction behind one lock, so concurrent tasks never interleave halves of two records. A
-record that cannot be written after a few tries goes to a JSON Lines file next to the
-database and is imported on the next open: the person asking still gets the answer, and
-nothing is lost.
+SQLite in WAL mode with a busy timeout, foreign keys and ``secure_delete`` on; every write is
+an explicit transaction behind one lock, so concurrent tasks never interleave halves of two
+records. No record is lost without a word:
+
+- a record that cannot be written after a few tries goes to a JSON Lines file next to the
+  database (``<db>.pending.jsonl``), imported when the database takes writes again or on the
+  next open; while the database keeps failing, records go there at once instead of each
+  waiting out the retries;
+- if that file cannot be written either (disk full, folder gone), records stay in memory and
+  are retried; on close, any still unwritten are counted on stderr and printed there;
+- a database file deleted or replaced while open is detected before each write (the path no
+  longer names the open inode), reported, and recreated with its schema.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sqlite3
+import sys
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -23,28 +35,92 @@ from bot.logs.models import Filters, LogEntry, Stats, utc_now
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_S = 5.0
+T = TypeVar("T")
+
+BUSY_TIMEOUT_S = 5.0  # how long one statement waits for another process's lock
 WRITE_RETRIES = 3
 RETRY_DELAY_S = 0.05
+# The longest one record can take before it is kept aside: every try waiting out the busy
+# timeout, plus the back-off between tries. Shutdown grace must be longer than this.
+RETRY_BUDGET_S = WRITE_RETRIES * BUSY_TIMEOUT_S + sum(
+    RETRY_DELAY_S * 2**n for n in range(WRITE_RETRIES - 1)
+)
+# While the database fails, records skip it and go to the fallback at once; it is tried again
+# at most this often, so a burst of records does not queue behind one record's retries.
+PROBE_INTERVAL_S = 5.0
+# Records held in memory (fallback unwritable) are retried this often.
+MEMORY_RETRY_S = 5.0
+# Behind a Discord interaction the member is waiting: reads and votes give up after this and
+# say the log is busy (the interaction is already deferred, so Discord does not time out).
+INTERACTION_WAIT_S = 4.0
+# Paths that are not ordinary storage; a log there fails in confusing ways.
+_SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 class StoreError(Exception):
     """The log file cannot be used; the message says why and what to do."""
 
 
+class StoreBusy(StoreError):
+    """The log did not answer within the wait allowed behind an interaction."""
+
+
+def check_path(path: Path) -> None:
+    """Refuse paths that cannot hold a log, with one line saying what to do."""
+    if not str(path).strip() or str(path) == ".":
+        raise StoreError("the answer log path is empty: set TALKS_DB_PATH to a file path")
+    resolved = path.expanduser().absolute()
+    for root in _SYSTEM_ROOTS:
+        if resolved == root or root in resolved.parents:
+            raise StoreError(
+                f"the answer log cannot live under {root} ({path}): set TALKS_DB_PATH or "
+                "--db to a file in a normal folder"
+            )
+    if resolved.is_dir():
+        raise StoreError(f"the answer log path {path} is a folder: give a file path")
+
+
 class LogStore:
-    def __init__(self, path: Path | str, *, retry_delay: float = RETRY_DELAY_S) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        retry_delay: float = RETRY_DELAY_S,
+        wait_timeout: float | None = None,
+    ) -> None:
         self.path = Path(path)
         self.fallback_path = self.path.with_name(self.path.name + ".pending.jsonl")
         self.retry_delay = retry_delay
+        self.wait_timeout = wait_timeout
         self._db: aiosqlite.Connection | None = None
+        self._identity: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
+        self._aside_lock = asyncio.Lock()
+        self._failed_at: float | None = None
+        self._last_error: BaseException | None = None
         self._fallback_warned = False
+        self._memory: list[LogEntry] = []
+        self._memory_warned = False
+        self._memory_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def open(self) -> LogStore:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_path(self.path)
+        self._db = await self._connect()
+        self._closing = False
+        await self.import_fallback()
+        return self
+
+    async def _connect(self) -> aiosqlite.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder for the answer log {self.path}: "
+                f"{exc.strerror or exc}; set TALKS_DB_PATH or --db to a writable place"
+            ) from None
         try:
             db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
@@ -55,19 +131,56 @@ class LogStore:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten
             db.row_factory = aiosqlite.Row
             await _migrate(db, self.path, version)
+            st = os.stat(self.path)
+        except sqlite3.DatabaseError as exc:
+            await db.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(
+                    f"the answer log {self.path} is locked by another program ({exc}); "
+                    "try again when it is done"
+                ) from None
+            raise StoreError(
+                f"{self.path} is not a usable answer log ({exc}): move it aside (a new one is "
+                "created) or point TALKS_DB_PATH / --db at another file"
+            ) from None
+        except OSError as exc:
+            await db.close()
+            raise StoreError(f"cannot open answer log {self.path}: {exc}") from None
         except BaseException:
             await db.close()
             raise
-        self._db = db
-        await self.import_fallback()
-        return self
+        self._identity = (st.st_dev, st.st_ino)
+        return db
 
     async def close(self) -> None:
+        """Close the log; records that could be written nowhere are counted on stderr."""
+        self._closing = True
+        if self._memory_task is not None:
+            self._memory_task.cancel()
+            await asyncio.gather(self._memory_task, return_exceptions=True)
+            self._memory_task = None
+        if self._memory:
+            await self._flush_memory()
         if self._db is not None:
             db, self._db = self._db, None
             await db.close()
+        if self._memory:
+            self._report_unwritten()
+
+    def _report_unwritten(self) -> None:
+        n = len(self._memory)
+        print(
+            f"talks-bot: {n} answer-log record{'s' if n != 1 else ''} could not be written to "
+            f"{self.path} nor to {self.fallback_path}; they follow as JSON lines: append them "
+            f"to {self.fallback_path} when there is space, and they are imported on next start",
+            file=sys.stderr,
+        )
+        for entry in self._memory:
+            print(json.dumps(entry.to_dict(), allow_nan=False), file=sys.stderr)
+        sys.stderr.flush()
 
     async def __aenter__(self) -> LogStore:
         return await self.open()
@@ -81,28 +194,80 @@ class LogStore:
             raise StoreError("the answer log is not open")
         return self._db
 
+    @property
+    def unwritten(self) -> int:
+        """Records held in memory because neither the database nor the fallback took them."""
+        return len(self._memory)
+
+    def _file_changed(self) -> str | None:
+        """'deleted' or 'replaced' when the path no longer names the file that is open."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return "deleted"
+        except OSError:
+            return None  # cannot tell; the write itself will say
+        return "replaced" if (st.st_dev, st.st_ino) != self._identity else None
+
+    async def _ensure_current_file(self) -> None:
+        """Reopen (and recreate) the database if its file was deleted or replaced while open.
+
+        Called with the write lock held. The old connection is closed first, so SQLite removes
+        the old WAL instead of replaying it into the new file.
+        """
+        if self._db is None or self._closing:
+            return
+        change = self._file_changed()
+        if change is None:
+            return
+        log.warning(
+            "the answer log %s was %s while in use; reopening it (a new file is created with "
+            "its schema) and writing there",
+            self.path,
+            change,
+        )
+        old, self._db = self._db, None
+        with contextlib.suppress(Exception):
+            await old.close()
+        self._db = await self._connect()
+
     # --- writing ------------------------------------------------------------------------------
 
+    def _db_failing(self) -> bool:
+        return self._failed_at is not None and time.monotonic() - self._failed_at < PROBE_INTERVAL_S
+
     async def record(self, entry: LogEntry) -> bool:
-        """Write one entry; True if it is in the database, False if it went to the fallback."""
-        for attempt in range(WRITE_RETRIES):
-            try:
+        """Write one entry; True if it is in the database, False if it was kept aside (the
+        fallback file, or memory when that fails too)."""
+        error: BaseException | None = None
+        if not self._closing and not self._db_failing():
+            for attempt in range(WRITE_RETRIES):
+                if attempt:
+                    await asyncio.sleep(self.retry_delay * (2 ** (attempt - 1)))
                 async with self._write_lock:
-                    await self._insert(entry)
+                    if self._closing or (attempt == 0 and self._db_failing()):
+                        break  # another record found the database failing while this waited
+                    try:
+                        await self._ensure_current_file()
+                        await self._insert(entry)
+                    except Exception as exc:  # sqlite, a closed connection: kept aside below
+                        error = self._last_error = exc
+                        self._failed_at = time.monotonic()
+                        continue
+                await self._recovered()
                 return True
-            except sqlite3.Error as exc:
-                error = exc
-                await asyncio.sleep(self.retry_delay * (2**attempt))
-        await asyncio.to_thread(self._append_fallback, entry)
-        if not self._fallback_warned:
-            self._fallback_warned = True
-            log.error(
-                "cannot write to the answer log %s (%s); keeping records in %s until it can",
-                self.path,
-                error,
-                self.fallback_path,
-            )
+        await self._keep_aside([entry], error)
         return False
+
+    async def _recovered(self) -> None:
+        """The database took a write: bring back what was kept aside meanwhile."""
+        if self._failed_at is None:
+            return
+        self._failed_at = None
+        log.info("the answer log %s takes writes again", self.path)
+        if self._memory:
+            await self._flush_memory()
+        await self.import_fallback()
 
     async def _insert(self, entry: LogEntry, *, commit: bool = True) -> None:
         db = self.db
@@ -132,106 +297,254 @@ class LogStore:
             if commit:
                 await db.commit()
         except BaseException:
-            await db.rollback()
+            with contextlib.suppress(Exception):
+                await db.rollback()
             raise
 
-    def _append_fallback(self, entry: LogEntry) -> None:
+    async def _keep_aside(self, entries: list[LogEntry], error: BaseException | None) -> None:
+        """Append to the fallback file; if that fails too, hold in memory and retry."""
+        async with self._aside_lock:
+            self._memory.extend(entries)
+            try:
+                await asyncio.to_thread(self._append_fallback, list(self._memory))
+            except OSError as exc:
+                if not self._memory_warned:
+                    self._memory_warned = True
+                    log.error(
+                        "cannot write the answer log's fallback file %s either (%s); keeping "
+                        "records in memory and retrying every %.0f s",
+                        self.fallback_path,
+                        exc.strerror or exc,
+                        MEMORY_RETRY_S,
+                    )
+                self._start_memory_retry()
+                return
+            held, self._memory = len(self._memory) - len(entries), []
+        if held:
+            log.warning("wrote %d records held in memory to %s", held, self.fallback_path)
+            self._memory_warned = False
+        if not self._fallback_warned and entries:
+            self._fallback_warned = True
+            log.error(
+                "cannot write to the answer log %s (%s); keeping records in %s until it can",
+                self.path,
+                error or self._last_error or "closing",
+                self.fallback_path,
+            )
+
+    def _append_fallback(self, entries: list[LogEntry]) -> None:
+        """All lines in one write, synced; on failure the file is cut back to where it was, so
+        a half-written line never reaches the import."""
+        if not entries:
+            return
+        data = "".join(json.dumps(e.to_dict(), allow_nan=False) + "\n" for e in entries)
         with self.fallback_path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
+            size = f.tell()
+            try:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):
+                    f.truncate(size)
+                raise
+
+    def _start_memory_retry(self) -> None:
+        if self._memory_task is None or self._memory_task.done():
+            self._memory_task = asyncio.create_task(self._retry_memory())
+
+    async def _retry_memory(self) -> None:
+        while self._memory and not self._closing:
+            await asyncio.sleep(MEMORY_RETRY_S)
+            await self._flush_memory()
+
+    async def _flush_memory(self) -> None:
+        """Write records held in memory: to the database if it takes them, else the fallback."""
+        if not self._memory:
+            return
+        if self._db is not None:
+            async with self._write_lock:
+                batch = list(self._memory)
+                try:
+                    await self._ensure_current_file()
+                    for entry in batch:
+                        await self._insert(entry, commit=False)
+                    await self.db.commit()
+                except Exception:
+                    with contextlib.suppress(Exception):
+                        await self.db.rollback()
+                else:
+                    self._memory = [e for e in self._memory if e not in batch]
+                    log.warning("wrote %d records held in memory to %s", len(batch), self.path)
+                    self._memory_warned = False
+                    return
+        await self._keep_aside([], None)
 
     async def import_fallback(self) -> int:
         """Import records kept aside while the database could not be written."""
         if not self.fallback_path.exists():
             return 0
-        lines = (await asyncio.to_thread(self.fallback_path.read_text, "utf-8")).splitlines()
-        entries = []
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        async with self._aside_lock:
             try:
-                entries.append(LogEntry(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
-                log.error("skipping unreadable line %d of %s: %s", n, self.fallback_path, exc)
-        try:
-            async with self._write_lock:
-                for entry in entries:
-                    await self._insert(entry, commit=False)
-                await self.db.commit()
-        except sqlite3.Error as exc:
-            log.error("could not import %s yet: %s", self.fallback_path, exc)
-            return 0
-        self.fallback_path.unlink()
+                text = await asyncio.to_thread(self.fallback_path.read_text, "utf-8", "replace")
+            except OSError as exc:
+                log.error("cannot read %s yet: %s", self.fallback_path, exc)
+                return 0
+            entries = []
+            for n, line in enumerate(text.splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    entries.append(LogEntry(**json.loads(line)))
+                except (json.JSONDecodeError, TypeError) as exc:
+                    log.error("skipping unreadable line %d of %s: %s", n, self.fallback_path, exc)
+            try:
+                async with self._write_lock:
+                    for entry in entries:
+                        await self._insert(entry, commit=False)
+                    await self.db.commit()
+            except sqlite3.Error as exc:
+                with contextlib.suppress(Exception):
+                    await self.db.rollback()
+                log.error("could not import %s yet: %s", self.fallback_path, exc)
+                return 0
+            self.fallback_path.unlink()
         log.info("imported %d answer-log records from %s", len(entries), self.fallback_path)
         return len(entries)
 
+    async def _bounded(self, work: Callable[[], Awaitable[T]], timeout: float | None) -> T:
+        """Run a read or vote, giving up after ``timeout`` (default: ``wait_timeout``)."""
+        timeout = self.wait_timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(timeout):
+                return await work()
+        except TimeoutError:
+            raise StoreBusy(
+                f"the answer log did not answer within {timeout:.0f} s (another program may "
+                "hold it locked); try again in a minute"
+            ) from None
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(
+                    f"the answer log {self.path} is locked by another program; try again later"
+                ) from None
+            raise StoreError(f"cannot read the answer log {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the answer log {self.path}: {exc}") from None
+
     async def vote(
-        self, entry_id: int, user_id: int | str, helpful: bool, reason: str | None = None
+        self,
+        entry_id: int,
+        user_id: int | str,
+        helpful: bool,
+        reason: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> bool:
         """Store one user's vote on an entry, replacing their earlier one; False if no entry."""
-        async with self._write_lock:
-            try:
-                await self.db.execute(
-                    """INSERT INTO feedback (entry_id, user_id, helpful, reason, created_at)
-                       VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT (entry_id, user_id) DO UPDATE SET
-                         helpful = excluded.helpful, reason = excluded.reason,
-                         created_at = excluded.created_at""",
-                    (entry_id, str(user_id), int(helpful), reason, utc_now()),
-                )
-                await self.db.commit()
-            except sqlite3.IntegrityError:
-                await self.db.rollback()
-                return False
-        return True
+
+        async def go() -> bool:
+            async with self._write_lock:
+                await self._ensure_current_file()
+                try:
+                    await self.db.execute(
+                        """INSERT INTO feedback (entry_id, user_id, helpful, reason, created_at)
+                           VALUES (?, ?, ?, ?, ?)
+                           ON CONFLICT (entry_id, user_id) DO UPDATE SET
+                             helpful = excluded.helpful, reason = excluded.reason,
+                             created_at = excluded.created_at""",
+                        (entry_id, str(user_id), int(helpful), reason, utc_now()),
+                    )
+                    await self.db.commit()
+                except sqlite3.IntegrityError:
+                    await self.db.rollback()
+                    return False
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await self.db.rollback()
+                    raise
+            return True
+
+        return await self._bounded(go, timeout)
+
+    async def count(self, *, before: str | None = None, user: str | None = None) -> int:
+        """How many entries a purge with these arguments would delete."""
+        where, params = _purge_where(before, user)
+        rows = await self.db.execute_fetchall(f"SELECT count(*) FROM entries {where}", params)
+        return int(next(iter(rows))[0])
 
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
-        """Delete entries older than ``before`` (ISO time) or of one user, with their feedback
-        (and that user's votes), in one transaction; returns the number of entries deleted."""
-        if before is None and user_id is None:
-            raise ValueError("purge needs a cut-off time or a user")
-        clauses, params = [], []
-        if before is not None:
-            clauses.append("created_at < ?")
-            params.append(before)
-        if user_id is not None:
-            clauses.append("user_id = ?")
-            params.append(user_id)
+        """Delete entries older than ``before`` (ISO time) or of one user (id or name), with
+        their feedback (and that user's votes), in one transaction; returns how many entries.
+
+        With ``secure_delete`` on and the WAL checkpointed and truncated afterwards, the
+        deleted text is left in neither the database nor its WAL file.
+        """
+        where, params = _purge_where(before, user_id)
         async with self._write_lock:
+            await self._ensure_current_file()
             try:
-                cur = await self.db.execute(
-                    f"DELETE FROM entries WHERE {' AND '.join(clauses)}", params
-                )
+                cur = await self.db.execute(f"DELETE FROM entries {where}", params)
                 deleted = cur.rowcount
                 if user_id is not None:
                     await self.db.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
                 await self.db.commit()
             except BaseException:
-                await self.db.rollback()
+                with contextlib.suppress(Exception):
+                    await self.db.rollback()
                 raise
+            rows = await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = next(iter(rows))[0]
+            if busy:
+                log.warning(
+                    "purge: another program is reading %s, so its WAL file keeps old pages "
+                    "until it is checkpointed again",
+                    self.path,
+                )
         return deleted
 
     # --- reading ------------------------------------------------------------------------------
 
-    async def entries(self, filters: Filters | None = None) -> list[LogEntry]:
+    async def entries(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[LogEntry]:
         filters = filters or Filters()
         where, params = _where(filters)
-        rows = await self.db.execute_fetchall(
-            f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
-            [*params, filters.limit],
-        )
-        return [_entry(row) for row in rows]
 
-    async def get(self, entry_id: int, *, guild_id: str | None = None) -> LogEntry | None:
+        async def go() -> list[LogEntry]:
+            rows = await self.db.execute_fetchall(
+                f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
+                [*params, filters.limit],
+            )
+            return [_entry(row) for row in rows]
+
+        return await self._bounded(go, timeout)
+
+    async def get(
+        self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
+    ) -> LogEntry | None:
         """One entry; with ``guild_id``, only if it was asked in that server."""
         sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
         if guild_id is not None:
             sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]
-        rows = await self.db.execute_fetchall(sql, params)
-        return _entry(rows[0]) if rows else None
+
+        async def go() -> LogEntry | None:
+            rows = await self.db.execute_fetchall(sql, params)
+            return _entry(rows[0]) if rows else None
+
+        return await self._bounded(go, timeout)
 
     async def stats(
-        self, since: str | None = None, until: str | None = None, *, guild_id: str | None = None
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
     ) -> Stats:
+        return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
+
+    async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
         where, params = _where(Filters(since=since, until=until, guild_id=guild_id))
         db = self.db
         total, answered = next(
@@ -291,9 +604,9 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
     if f.guild_id:
         clauses.append("e.guild_id = ?")
         params.append(f.guild_id)
-    if f.user_id:
-        clauses.append("e.user_id = ?")
-        params.append(f.user_id)
+    if f.user_id:  # an id, or a name (Discord display name, or the OS user for the CLI)
+        clauses.append("(e.user_id = ? OR e.user_name = ?)")
+        params += [f.user_id, f.user_id]
     if f.declined:
         clauses.append("e.answered = 0")
     if f.flagged:
@@ -305,6 +618,19 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
         clauses.append("(e.question LIKE ? ESCAPE '\\' OR e.answer LIKE ? ESCAPE '\\')")
         params += [pattern, pattern]
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _purge_where(before: str | None, user: str | None) -> tuple[str, list[Any]]:
+    if before is None and user is None:
+        raise ValueError("purge needs a cut-off time or a user")
+    clauses, params = [], []
+    if before is not None:
+        clauses.append("created_at < ?")
+        params.append(before)
+    if user is not None:
+        clauses.append("(user_id = ? OR user_name = ?)")
+        params += [user, user]
+    return "WHERE " + " AND ".join(clauses), params
 
 
 def _entry(row: sqlite3.Row) -> LogEntry:

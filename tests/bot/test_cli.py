@@ -25,7 +25,7 @@ def test_smoke_ask_prints_quotes_with_markers_and_sources(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Istanbul" in result.stdout
     assert "[1]" in result.stdout and ".txt, paragraph" in result.stdout
-    assert not (tmp_path / "data" / "talks.db").exists()
+    assert not list(tmp_path.rglob("talks.db"))
 
 
 def test_smoke_user_error_is_one_line_and_exit_2(tmp_path) -> None:
@@ -51,7 +51,7 @@ def test_terminal_answer_is_plain_text_with_a_blank_line_between_quotes(cli, tmp
     blocks = text.split("\n\n")
     assert len(blocks) >= 3 and blocks[-1].startswith("Sources:")
     assert "[1] " in blocks[-1] and ".txt, paragraph" in blocks[-1]
-    assert not (tmp_path / "data" / "talks.db").exists()
+    assert not list(tmp_path.rglob("talks.db"))
 
 
 def test_terminal_decline_names_the_command_that_lists_articles(cli) -> None:
@@ -191,7 +191,7 @@ def test_ask_explain_shows_focus_weights_type_candidates_and_verdict(cli) -> Non
     assert "1. rank" in out and "answered:" in out
     declined = cli("ask", "--explain", "Which hotel will host the delegations?").stdout
     assert "general" in declined and "declined:" in declined
-    assert cli("logs").stdout.strip() == "No log entries match."  # --explain logs nothing
+    assert "no answer log at" in cli("logs").stderr  # --explain logs nothing
 
 
 # --- logs -----------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_logs_show_stats_and_purge_succeed(cli) -> None:
     assert "Answered: 1 (50%)" in stats and "not_covered" in stats
     purged = cli("logs", "purge", "--older-than", "0s")
     assert purged.stdout.strip() == "Deleted 2 log entries."
-    assert cli("logs").stdout.strip() == "No log entries match."
+    assert cli("logs").stdout.strip().endswith("\nNo log entries match.")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_logs_show_stats_and_purge_succeed(cli) -> None:
         (["ask", "x"], {"TALKS_TOP_K": "lots"}, "TALKS_TOP_K"),
         (["ask", "x"], {"TALKS_MIN_SCORE": "7"}, "TALKS_MIN_SCORE"),
         (["logs", "--since", "last tuesday"], {}, "not a time"),
-        (["logs", "show", "12345"], {}, "no log entry"),
+        (["logs", "show", "12345"], {}, "no answer log at"),
         (["logs", "purge"], {}, "say what to purge"),
     ],
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,12 +18,15 @@ from discord.ext import commands
 from bot.app import Where, Who
 from bot.discord import respond
 from bot.discord.render import answer_embed
+from bot.logs.models import entry_time
+from bot.text import repair
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
 
 log = logging.getLogger(__name__)
 
+UNWRITTEN_S = 60  # a record is written right after its answer is shown; younger: not yet there
 MAX_OPTION_CHARS = 6000  # Discord's own cap on a string option
 
 
@@ -60,6 +64,11 @@ class VoteButton(
         except Exception:
             log.exception("could not store a vote on entry %s", self.entry_id)
             await respond.finish(
+                interaction, content="I couldn't record that vote just now; please try again."
+            )
+            return
+        if not stored and time.time() - entry_time(self.entry_id) < UNWRITTEN_S:
+            await respond.finish(  # its record is still being written
                 interaction, content="I couldn't record that vote just now; please try again."
             )
             return
@@ -112,6 +121,7 @@ class Ask(commands.Cog):
     ) -> None:
         with self.bot.track():
             await respond.defer(interaction, ephemeral=private)
+            question = repair(question)  # lone surrogates: one repair for answer, embed, log
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name),

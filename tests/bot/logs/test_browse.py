@@ -92,10 +92,11 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
 
 @pytest.mark.slow
 def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
-    run_cli("ask", "Who won the 2018 World Cup?", cwd=tmp_path)
-    run_cli("ask", "Where will the talks be held?", cwd=tmp_path)
+    db = {"TALKS_DB_PATH": str(tmp_path / "talks.db")}
+    run_cli("ask", "Who won the 2018 World Cup?", env=db, cwd=tmp_path)
+    run_cli("ask", "Where will the talks be held?", env=db, cwd=tmp_path)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -9,6 +9,7 @@ import json
 import sqlite3
 
 import pytest
+from conftest import assert_none_lost
 
 from bot.logs import formats, schema
 from bot.logs.models import Filters, LogEntry, new_entry_id
@@ -89,6 +90,7 @@ async def test_unwritable_database_keeps_records_in_fallback_and_imports_them(
     async with LogStore(path) as reopened:
         got = {e.id: e for e in await reopened.entries()}
     assert set(got) == {kept.id, *(e.id for e in lost)}
+    assert_none_lost("read-only database mid-run", 3, len(got))
     assert got[lost[1].id].quotes == lost[1].quotes
     assert not store.fallback_path.exists()
 
