@@ -24,14 +24,17 @@ DATA = ROOT / "tests" / "data"
 SETS = [DATA / "questions.jsonl", DATA / "dev_questions.jsonl"]
 
 # Runs inside the child, with the code version under test first on sys.path. It uses only the
-# API both versions have (load_corpus, Engine construction, Engine.answer).
+# API each version has (load_corpus, its way to build an engine, Engine.answer).
 CHILD = """
 import json, statistics, sys, time
 from retrieval.corpus import load_corpus
 from retrieval import Engine
 corpus = load_corpus(sys.argv[1])
-build = getattr(Engine, "build", None)
-engine = build(corpus) if build else Engine(corpus)
+try:  # this tree: defaults come from the settings class
+    from bot.app import engine_options
+    engine = Engine.build(corpus, **engine_options())
+except ImportError:  # earlier commits: Engine(corpus) with its own defaults
+    engine = Engine(corpus)
 questions = json.loads(sys.argv[2])
 for q in questions:
     engine.answer(q)

@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.app import engine_options
 from retrieval import Engine
 from retrieval.corpus import default_corpus_dir, load_corpus
 from retrieval.tuning import Tuning
@@ -57,7 +58,7 @@ def build_text(size: int) -> list[str]:
 def measure(folder: Path, rounds: int, tuning: Tuning) -> dict[str, float]:
     start = time.perf_counter()
     corpus = load_corpus(folder)
-    engine = Engine.build(corpus, tuning=tuning)
+    engine = Engine.build(corpus, **{**engine_options(), "tuning": tuning})
     load_s = time.perf_counter() - start
     text = corpus.articles[0].text
     times = []

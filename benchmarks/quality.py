@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.app import engine_options
 from retrieval.build import load_or_build
 from retrieval.corpus import load_corpus
 from retrieval.engine import Engine
@@ -29,7 +30,8 @@ class Bench:
         self.sets: dict[str, list[Item]] = {name: load_items(path) for name, path in SETS.items()}
 
     def engine(self, tuning: Tuning) -> Engine:
-        return Engine(self.corpus, self.built.index, self.built.speller, tuning=tuning)
+        options = {**engine_options(), "tuning": tuning}
+        return Engine(self.corpus, self.built.index, self.built.speller, **options)
 
     def reports(self, tuning: Tuning) -> dict[str, Report]:
         engine = self.engine(tuning)

@@ -23,6 +23,18 @@ from retrieval.index import Params
 from retrieval.models import Answer
 
 
+def engine_options(settings: Settings | None = None) -> dict[str, Any]:
+    """The engine's answering options from settings; without settings, the settings class's
+    defaults (read without the environment), for tools and tests that build an engine."""
+    s = settings or Settings.model_construct()
+    return {
+        "top_k": s.top_k,
+        "max_quotes": s.max_quotes,
+        "min_score": s.min_score,
+        "max_question_chars": s.max_question_chars,
+    }
+
+
 def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> Engine:
     """The engine for these settings; the analysed index is cached in ``index_cache_dir`` (the
     user's cache folder by default) when ``index_cache`` is on, so a restart skips the build."""
@@ -30,12 +42,9 @@ def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> E
     return Engine.build(
         load_corpus(settings.corpus_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
-        top_k=settings.top_k,
-        max_quotes=settings.max_quotes,
-        min_score=settings.min_score,
-        max_question_chars=settings.max_question_chars,
         cache_dir=cache_dir,
         progress=progress,
+        **engine_options(settings),
     )
 
 

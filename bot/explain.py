@@ -6,18 +6,15 @@ the answer type, the best candidates with their scores, and the verdict — with
 
 from __future__ import annotations
 
+from bot.present import clip
 from retrieval.engine import Explanation
 
 TOP = 5  # candidates listed
-
-
-def _clip(text: str, limit: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+QUOTE_WIDTH = 110  # characters of each candidate shown
 
 
 def explanation_lines(question: str, steps: Explanation) -> list[str]:
-    lines = [f"question:    {question!r}"]
+    lines = [f"question:    {clip(question, 300)!r}"]
     query = steps.query
     if query is None:
         return [*lines, f"declined:    {steps.verdict.reason} (refused before lookup)"]
@@ -27,7 +24,7 @@ def explanation_lines(question: str, steps: Explanation) -> list[str]:
         kind += f" (speaker: {' '.join(wanted.speaker)})"
     if wanted.required:
         kind += " (a value is required)"
-    lines += [f"focus:       {query.text!r}", f"answer type: {kind}", "terms:"]
+    lines += [f"focus:       {clip(query.text, 300)!r}", f"answer type: {kind}", "terms:"]
     for t in sorted(query.terms, key=lambda t: -t.weight):
         share = t.weight / query.total
         extra = f"  synonyms: {', '.join(' '.join(s) for s in t.synonyms)}" if t.synonyms else ""
@@ -40,7 +37,7 @@ def explanation_lines(question: str, steps: Explanation) -> list[str]:
         flags = "".join([" type" if c.holds_type else "", " speaker" if c.attributed else ""])
         lines.append(
             f"  {n}. rank {c.rank:4.2f} coverage {c.coverage:4.2f}{flags}  "
-            f"{c.passage.source} ¶{c.passage.paragraph}: {_clip(c.text)!r}"
+            f"{c.passage.source} ¶{c.passage.paragraph}: {clip(c.text, QUOTE_WIDTH)!r}"
         )
     if steps.verdict.answered:
         lines.append(f"answered:    {len(steps.chosen)} quote(s)")

@@ -39,12 +39,15 @@ class Engine:
         index: BM25Index,
         speller: Speller,
         *,
-        top_k: int = 8,
-        max_quotes: int = 3,
+        top_k: int,
+        max_quotes: int,
+        max_question_chars: int,
         min_score: float | None = None,
-        max_question_chars: int = 300,
         tuning: Tuning | None = None,
     ) -> None:
+        """``top_k``, ``max_quotes`` and ``max_question_chars`` have their defaults in one place,
+        the settings class (``bot.app.engine_options``); ``min_score`` overrides the calibrated
+        threshold in ``tuning``."""
         if index.n_docs != len(corpus.prose):
             raise ValueError(f"index of {index.n_docs} paragraphs for {len(corpus.prose)}")
         self.corpus = corpus

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import engine_options
 from bot.logs.store import LogStore
 from retrieval import Engine
 from retrieval.corpus import load_corpus
@@ -33,7 +34,7 @@ def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    return Engine.build(load_corpus())
+    return Engine.build(load_corpus(), **engine_options())
 
 
 @pytest.fixture

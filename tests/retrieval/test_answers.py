@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import DEV_QUESTIONS, QUESTIONS
 
+from bot.app import engine_options
 from bot.present import answer_text
 from retrieval import Engine
 from retrieval.corpus import load_corpus
@@ -107,8 +108,8 @@ def test_question_set_quality_floors(
 
 
 def test_threshold_is_a_setting(engine: Engine) -> None:
-    strict = Engine.build(load_corpus(), min_score=1.0)
-    loose = Engine.build(load_corpus(), min_score=0.0)
+    strict = Engine.build(load_corpus(), **{**engine_options(), "min_score": 1.0})
+    loose = Engine.build(load_corpus(), **{**engine_options(), "min_score": 0.0})
     question = "How did the Kremlin react to European pressure?"
     assert loose.answer(question).answered
     assert not strict.answer(question).answered

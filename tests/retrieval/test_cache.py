@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.app import engine_options
 from retrieval import Engine
 from retrieval.corpus import load_corpus
 
@@ -12,11 +13,14 @@ ARTICLE = "Negotiators met in Geneva on Monday to discuss a truce between the tw
 
 def test_restart_uses_the_cache_and_answers_the_same(tmp_path, engine) -> None:
     cache_dir = tmp_path / "cache"
-    first = Engine.build(load_corpus(), cache_dir=cache_dir)
+    first = Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
     files = list(cache_dir.glob("index-*.bin"))
     assert len(files) == 1
     calls = []
-    second = Engine.build(load_corpus(), cache_dir=cache_dir, progress=lambda d, t: calls.append(d))
+    second = Engine.build(
+        load_corpus(), cache_dir=cache_dir, progress=lambda d, t: calls.append(d),
+        **engine_options(),
+    )  # fmt: skip
     assert calls == []  # nothing analysed again
     for q in ("Where will the talks be held?", "Who is the Kremln spokesperson?"):
         assert second.answer(q).quotes == first.answer(q).quotes == engine.answer(q).quotes
@@ -24,16 +28,17 @@ def test_restart_uses_the_cache_and_answers_the_same(tmp_path, engine) -> None:
 
 def test_a_corrupt_cache_is_detected_and_rebuilt(tmp_path, caplog) -> None:
     cache_dir = tmp_path / "cache"
-    Engine.build(load_corpus(), cache_dir=cache_dir)
+    Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
     (path,) = cache_dir.glob("index-*.bin")
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING):
-        rebuilt = Engine.build(load_corpus(), cache_dir=cache_dir)
+        rebuilt = Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
     assert "ignoring index cache" in caplog.text
     assert "Istanbul" in rebuilt.answer("Where will the talks be held?").quotes[0].text
-    Engine.build(load_corpus(), cache_dir=cache_dir)  # and the rewritten file loads cleanly
+    # and the rewritten file loads cleanly
+    Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
     assert caplog.text.count("ignoring index cache") == 1
 
 
@@ -41,12 +46,12 @@ def test_a_changed_corpus_gets_a_new_index(tmp_path, write_corpus) -> None:
     cache_dir = tmp_path / "cache"
     folder = write_corpus({"a.txt": ARTICLE})
     assert (
-        not Engine.build(load_corpus(folder), cache_dir=cache_dir)
+        not Engine.build(load_corpus(folder), cache_dir=cache_dir, **engine_options())
         .answer("Where did Zelensky wait?")
         .answered
     )
     (folder / "b.txt").write_text("Zelensky said he would wait for Putin in Turkiye on Thursday.")
-    answer = Engine.build(load_corpus(folder), cache_dir=cache_dir).answer(
+    answer = Engine.build(load_corpus(folder), cache_dir=cache_dir, **engine_options()).answer(
         "Where did Zelensky wait?"
     )
     assert answer.answered and answer.quotes[0].citations[0].source == "b"
@@ -55,13 +60,13 @@ def test_a_changed_corpus_gets_a_new_index(tmp_path, write_corpus) -> None:
 
 def test_an_empty_or_cut_short_cache_is_rebuilt(tmp_path, caplog) -> None:
     cache_dir = tmp_path / "cache"
-    Engine.build(load_corpus(), cache_dir=cache_dir)
+    Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
     (path,) = cache_dir.glob("index-*.bin")
     whole = path.read_bytes()
     for damaged in (b"", whole[: len(whole) // 3]):  # a crash or a full disk mid-copy
         path.write_bytes(damaged)
         with caplog.at_level(logging.WARNING):
-            engine = Engine.build(load_corpus(), cache_dir=cache_dir)
+            engine = Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
         assert "Istanbul" in engine.answer("Where will the talks be held?").quotes[0].text
         assert path.read_bytes() == whole  # rewritten in full
     assert caplog.text.count("ignoring index cache") == 2
