@@ -40,7 +40,7 @@ def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> E
     user's cache folder by default) when ``index_cache`` is on, so a restart skips the build."""
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     return Engine.build(
-        load_corpus(settings.corpus_dir),
+        load_corpus(settings.corpus_dir, cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         cache_dir=cache_dir,
         progress=progress,

@@ -14,6 +14,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -397,3 +398,57 @@ def stem(word: str) -> str:
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     return stemmer.stemWord(IRREGULAR.get(word, word))
+
+
+class TermTable:
+    """Indexing many paragraphs: term ids per paragraph, with every cache kept per process.
+
+    Gives the same terms as ``terms`` (as ids into ``self.terms``). The work per paragraph is
+    a split on whitespace and C-level lookups of its chunks; the surface words for spelling
+    are counted per chunk and expanded once (``surface_counts``).
+    """
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self._ids: dict[str, int] = {}
+        # chunk -> (term ids, whether a phrase may start in it, its raw words)
+        self._chunks: dict[str, tuple[tuple[int, ...], bool, tuple[str, ...]]] = {}
+
+    def _id(self, term: str) -> int:
+        found = self._ids.get(term)
+        if found is None:
+            found = self._ids[term] = len(self.terms)
+            self.terms.append(term)
+        return found
+
+    def _chunk(self, chunk: str) -> tuple[tuple[int, ...], bool, tuple[str, ...]]:
+        raw = _raw_words(chunk)
+        found = (
+            tuple(self._id(_stem(w)) for w in _content_words(raw)),
+            not _PHRASE_STARTS.isdisjoint(raw),
+            tuple(raw),
+        )
+        if len(self._chunks) < _CHUNK_CACHE_MAX:
+            self._chunks[chunk] = found
+        return found
+
+    def paragraph(self, text: str, chunk_counts: Counter[str]) -> list[int]:
+        """Term ids of ``text`` in order; its whitespace chunks counted into ``chunk_counts``."""
+        parts = fold(text).split()
+        found = list(map(self._chunks.get, parts))
+        if None in found:
+            found = [f or self._chunk(c) for f, c in zip(found, parts, strict=True)]
+        chunk_counts.update(parts)
+        if any(map(_SECOND, found)):  # a phrase may span chunks: join the words, then match
+            raw = list(chain.from_iterable(map(_THIRD, found)))
+            return [self._id(_stem(w)) for w in _content_words(raw)]
+        return list(chain.from_iterable(map(_FIRST, found)))
+
+
+def surface_counts(chunk_counts: Counter[str]) -> Counter[str]:
+    """``surface_words`` counts of text given as counted whitespace chunks (already folded)."""
+    out: Counter[str] = Counter()
+    for chunk, n in chunk_counts.items():
+        for word in _SURFACE.findall(chunk.casefold()):
+            out[word] += n
+    return out

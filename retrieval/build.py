@@ -43,7 +43,11 @@ class Built:
 
 @dataclass(frozen=True)
 class _Chunk:
-    terms: list[str]
+    """One chunk's analysis, in the term ids of the process that analysed it."""
+
+    pid: int
+    new_terms: tuple[int, list[str]]  # (first id, terms) the process added for this chunk
+    first_seen: np.ndarray  # the chunk's term ids in order of first appearance
     doc: np.ndarray
     term: np.ndarray
     tf: np.ndarray
@@ -51,19 +55,34 @@ class _Chunk:
     words: Counter[str]
 
 
-def _analyse_chunk(texts: Sequence[str]) -> _Chunk:
-    vocabulary: dict[str, int] = {}
-    setdefault = vocabulary.setdefault
+_table: analyzer.TermTable | None = None  # per process: analysis caches outlive chunks
+
+
+def _analyse_chunk(texts: Sequence[str], table: analyzer.TermTable | None = None) -> _Chunk:
+    global _table
+    if table is None:
+        table = _table = _table or analyzer.TermTable()
+    known = len(table.terms)
     ids: list[int] = []
     lengths = np.empty(len(texts), dtype=np.int64)
-    words: Counter[str] = Counter()
+    chunks: Counter[str] = Counter()
     for n, text in enumerate(texts):
-        terms, surface = analyzer.analyze(text)
-        ids.extend([setdefault(t, len(vocabulary)) for t in terms])
-        lengths[n] = len(terms)
-        words.update(surface)
-    doc, term, tf = _triples(np.asarray(ids, dtype=np.int64), lengths, len(vocabulary))
-    return _Chunk(list(vocabulary), doc, term, tf, lengths, words)
+        found = table.paragraph(text, chunks)
+        ids.extend(found)
+        lengths[n] = len(found)
+    flat = np.asarray(ids, dtype=np.int64)
+    seen, first = np.unique(flat, return_index=True)
+    doc, term, tf = _triples(flat, lengths, len(table.terms))
+    return _Chunk(
+        os.getpid(),
+        (known, table.terms[known:]),
+        seen[np.argsort(first, kind="stable")].astype(np.int32),
+        doc,
+        term,
+        tf,
+        lengths,
+        analyzer.surface_counts(chunks),
+    )
 
 
 def workers_for(n_texts: int) -> int:
@@ -75,21 +94,28 @@ def workers_for(n_texts: int) -> int:
 def analyse(
     texts: Sequence[str], progress: ProgressFn | None = None, workers: int | None = None
 ) -> tuple[Postings, Counter[str]]:
-    """Term frequencies and surface-word counts of ``texts``, in their order."""
+    """Term frequencies and surface-word counts of ``texts``, in their order.
+
+    Term ids follow first appearance across the whole corpus, whichever process saw a term.
+    """
     workers = workers_for(len(texts)) if workers is None else workers
     vocabulary: dict[str, int] = {}
     setdefault = vocabulary.setdefault
+    process_terms: dict[int, list[str]] = {}
     docs, terms, tfs, lengths = [], [], [], []
     words: Counter[str] = Counter()
     done = 0
     for chunk in _chunks(texts, workers):
-        remap = np.fromiter(
-            (setdefault(t, len(vocabulary)) for t in chunk.terms),
-            dtype=np.int32,
-            count=len(chunk.terms),
-        )
+        known = process_terms.setdefault(chunk.pid, [])
+        start, new = chunk.new_terms
+        if start != len(known):
+            raise RuntimeError("analysis results arrived out of order")
+        known.extend(new)
+        remap = np.zeros(len(known), dtype=np.int32)
+        for local in chunk.first_seen.tolist():
+            remap[local] = setdefault(known[local], len(vocabulary))
         docs.append(chunk.doc + np.int32(done))
-        terms.append(remap[chunk.term] if len(remap) else chunk.term)
+        terms.append(remap[chunk.term])
         tfs.append(chunk.tf)
         lengths.append(chunk.lengths)
         words.update(chunk.words)
@@ -113,7 +139,9 @@ def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
 def _chunks(texts: Sequence[str], workers: int) -> Iterator[_Chunk]:
     slices = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     if workers <= 1 or len(slices) <= 1:
-        yield from map(_analyse_chunk, slices)
+        table = analyzer.TermTable()  # this process's caches go when the build is done
+        for texts_slice in slices:
+            yield _analyse_chunk(texts_slice, table)
         return
     # spawn, not fork: the bot builds on a worker thread, and forking a threaded process
     # can deadlock on locks held by other threads.
@@ -137,6 +165,21 @@ def build(
     return BM25Index.from_postings(postings, params or Params()), words
 
 
+class _Texts(Sequence[str]):
+    """The prose texts, made a chunk at a time rather than all at once."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._prose = corpus.prose
+
+    def __len__(self) -> int:
+        return len(self._prose)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            return [p.text for p in self._prose[i]]
+        return self._prose[i].text
+
+
 def load_or_build(
     corpus: Corpus,
     params: Params | None = None,
@@ -157,7 +200,7 @@ def load_or_build(
         cached = cache.load(path, key)
         if cached is not None and cached.index.n_docs == n_docs:
             return Built(cached.index, Speller(cached.word_counts))
-    index, words = build([p.text for p in corpus.prose], params, progress, workers)
+    index, words = build(_Texts(corpus), params, progress, workers)
     if cache_dir is not None:
         try:
             cache.save(path, key, index, words)

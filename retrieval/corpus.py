@@ -12,12 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
-from collections.abc import Iterable
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import overload
+
+import numpy as np
 
 from retrieval.models import Article, Passage
 from retrieval.sentences import split_sentences
@@ -64,9 +71,65 @@ def is_prose(line: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ParagraphTable:
+    """Where each passage is: one row per passage, in corpus order (a few bytes a row)."""
+
+    article: np.ndarray  # int32: index into the corpus's articles
+    number: np.ndarray  # int32: paragraph number in its file (1-based)
+    start: np.ndarray  # int64: character offsets into the article's text
+    end: np.ndarray  # int64
+    prose: np.ndarray  # bool
+
+
+class Passages(Sequence[Passage]):
+    """Passages made on access from the table and the article texts, not kept in memory.
+
+    At a million paragraphs, a million ``Passage`` objects cost seconds to create and
+    hundreds of megabytes; a question reads a handful.
+    """
+
+    def __init__(
+        self, articles: tuple[Article, ...], table: ParagraphTable, rows: np.ndarray | None
+    ) -> None:
+        self._articles = articles
+        self._table = table
+        self._rows = rows  # None: every row
+
+    def __len__(self) -> int:
+        return len(self._table.number) if self._rows is None else len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        row = i if self._rows is None else int(self._rows[i])
+        t = self._table
+        article = self._articles[t.article[row]]
+        start, end = int(t.start[row]), int(t.end[row])
+        return Passage(
+            article.source,
+            int(t.number[row]),
+            start,
+            end,
+            article.text[start:end],
+            bool(t.prose[row]),
+        )
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(len(self)))
+
+
+@dataclass(frozen=True)
 class Corpus:
     articles: tuple[Article, ...]
-    passages: tuple[Passage, ...]
+    table: ParagraphTable
     version: str
 
     def article(self, source: str) -> Article:
@@ -77,9 +140,14 @@ class Corpus:
         return {a.source: a for a in self.articles}
 
     @cached_property
-    def prose(self) -> list[Passage]:
+    def passages(self) -> Passages:
+        """Every paragraph, prose or not, in file order."""
+        return Passages(self.articles, self.table, None)
+
+    @cached_property
+    def prose(self) -> Passages:
         """The paragraphs that may be indexed and quoted."""
-        return [p for p in self.passages if p.prose]
+        return Passages(self.articles, self.table, np.flatnonzero(self.table.prose))
 
 
 def default_corpus_dir() -> Path:
@@ -87,54 +155,164 @@ def default_corpus_dir() -> Path:
     return Path(str(resources.files("seeds")))
 
 
-def load_corpus(directory: Path | None = None) -> Corpus:
+def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) -> Corpus:
+    """Read every article; with ``cache_dir``, reuse the paragraph table of the same files.
+
+    The files are always read and hashed (the version must be the files' own), but splitting
+    them into paragraphs and deriving titles is done once per version: at a million
+    paragraphs that is most of a restart.
+    """
     directory = Path(directory) if directory is not None else default_corpus_dir()
     if not directory.exists():
         raise CorpusError(f"corpus folder not found: {directory}")
     if not directory.is_dir():
         raise CorpusError(f"corpus path is not a folder: {directory}")
-    files = sorted(p for p in directory.glob("*.txt") if p.is_file())
-    if not files:
+    with os.scandir(directory) as entries:  # names, not Paths: sorting 50,000 Paths is slow
+        names = sorted(e.name for e in entries if e.name.endswith(".txt") and e.is_file())
+    if not names:
         raise CorpusError(f"no .txt articles in corpus folder: {directory}")
     metadata = _read_metadata(directory)
 
+    # Plain strings for the 50,000-file case: pathlib's per-path overhead is most of a restart.
+    base = os.fspath(directory)
     digest = hashlib.sha256()
-    articles: list[Article] = []
-    passages: list[Passage] = []
-    for path in files:
+    texts: list[tuple[str, str]] = []  # (file name, text)
+    for name in names:
+        full = os.path.join(base, name)
         try:
-            raw = path.read_bytes()
+            with open(full, "rb") as f:
+                raw = f.read()
         except OSError as exc:
             raise CorpusError(
-                f"{path}: cannot read it ({exc.strerror or exc}); check its permissions"
+                f"{full}: cannot read it ({exc.strerror or exc}); check its permissions"
             ) from None
-        text = _decode(path, raw)
-        paragraphs = list(_paragraphs(path.stem, text))
-        if not paragraphs:
-            log.warning("skipping empty article %s", path)
+        text = _decode(full, raw)
+        if _empty(text):
+            log.warning("skipping empty article %s", full)
             continue
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        meta = metadata.get(path.name) or metadata.get(path.stem) or {}
-        articles.append(
-            Article(
-                source=path.stem,
-                file=path.name,
-                title=str(meta.get("title") or derive_title(paragraphs)),
-                text=text,
-                paragraphs=paragraphs[-1].paragraph,
-                outlet=meta.get("outlet"),
-                date=meta.get("date"),
-                url=meta.get("url"),
-                label=str(meta.get("label") or ""),
-            )
-        )
-        passages.extend(paragraphs)
-    if not articles:
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+        texts.append((name, text))
+    if not texts:
         raise CorpusError(f"every .txt article in {directory} is empty")
-    return Corpus(tuple(with_labels(articles)), tuple(passages), digest.hexdigest()[:16])
+    version = digest.hexdigest()[:16]
+    table_path = None if cache_dir is None else Path(cache_dir) / f"paragraphs-{version}.npz"
+    loaded = _load_table(table_path, len(texts)) if table_path is not None else None
+    if loaded is None:
+        table, titles, counts = _parse(texts)
+        if table_path is not None:
+            _save_table(table_path, table, titles, counts)
+    else:
+        table, titles, counts = loaded
+    articles = tuple(
+        Article(
+            source=name[:-4],  # the stem: every name ends in ".txt"
+            file=name,
+            title=str(meta.get("title") or titles[n]),
+            text=text,
+            paragraphs=counts[n],
+            outlet=meta.get("outlet"),
+            date=meta.get("date"),
+            url=meta.get("url"),
+            label=str(meta.get("label") or ""),
+        )
+        for n, (name, text) in enumerate(texts)
+        for meta in [metadata.get(name) or metadata.get(name[:-4]) or {}]
+    )
+    return Corpus(tuple(with_labels(list(articles))), table, version)
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def _empty(text: str) -> bool:
+    """Whether the text has no paragraph (checked in C unless the file has a BOM)."""
+    if "\ufeff" not in text:
+        return not text.strip()
+    return next(iter(_paragraphs("", text)), None) is None
+
+
+def _parse(texts: list[tuple[str, str]]) -> tuple[ParagraphTable, list[str], list[int]]:
+    article, number, start, end, prose = [], [], [], [], []
+    titles, counts = [], []
+    for n, (name, text) in enumerate(texts):
+        paragraphs = list(_paragraphs(name[:-4], text))
+        titles.append(derive_title(paragraphs))
+        counts.append(paragraphs[-1].paragraph)
+        article.extend([n] * len(paragraphs))
+        for p in paragraphs:
+            number.append(p.paragraph)
+            start.append(p.start)
+            end.append(p.end)
+            prose.append(p.prose)
+    table = ParagraphTable(
+        np.array(article, dtype=np.int32),
+        np.array(number, dtype=np.int32),
+        np.array(start, dtype=np.int64),
+        np.array(end, dtype=np.int64),
+        np.array(prose, dtype=bool),
+    )
+    return table, titles, counts
+
+
+_TABLE_FORMAT = "1"
+
+
+def _save_table(path: Path, table: ParagraphTable, titles: list[str], counts: list[int]) -> None:
+    """Best effort, like the index cache: written whole (fsync, rename) or not at all."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".paragraphs-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(
+                    f,
+                    format=np.array(_TABLE_FORMAT + "|" + _parser_version()),
+                    titles=np.array(json.dumps(titles)),
+                    counts=np.array(counts, dtype=np.int64),
+                    **{k: getattr(table, k) for k in _TABLE_FIELDS},
+                )
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in path.parent.glob("paragraphs-*.npz"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not write the paragraph table in %s: %s", path.parent, exc)
+
+
+def _load_table(path: Path, n_articles: int) -> tuple[ParagraphTable, list[str], list[int]] | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["format"]) != _TABLE_FORMAT + "|" + _parser_version():
+                return None  # written by another version of the parser: parse again
+            table = ParagraphTable(*(data[k] for k in _TABLE_FIELDS))
+            titles = json.loads(str(data["titles"]))
+            counts = data["counts"].tolist()
+        if len(titles) != n_articles or len(counts) != n_articles:
+            raise ValueError("written for other files")
+        if len({len(getattr(table, k)) for k in _TABLE_FIELDS}) != 1:
+            raise ValueError("inconsistent arrays")
+        return table, titles, counts
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        log.warning("ignoring paragraph table %s (%s); parsing the articles again", path, exc)
+        return None
+
+
+_TABLE_FIELDS = ("article", "number", "start", "end", "prose")
+
+
+def _parser_version() -> str:
+    """Changes when the paragraph rules do (this module or sentence splitting), so a table
+    written by another version is parsed again rather than trusted."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(Path(split_sentences.__code__.co_filename).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _decode(path: str | Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -223,8 +401,9 @@ def with_labels(articles: list[Article]) -> list[Article]:
         if not article.label:
             groups.setdefault(label, []).append(i)
     taken = set(labels)
+    counts = Counter(labels)  # kept in step with ``labels``: a list scan per group is O(n²)
     for label, members in groups.items():
-        if len(members) < 2 and labels.count(label) < 2:
+        if len(members) < 2 and counts[label] < 2:
             continue
         words = [_title_words(articles[i].title) for i in members]
         for n, (i, own) in enumerate(zip(members, words, strict=True), 1):
@@ -237,6 +416,8 @@ def with_labels(articles: list[Article]) -> list[Article]:
             candidate = f"{label} ({distinct})" if distinct else ""
             if not candidate or candidate in taken:
                 candidate = f"{label} ({n})"
+            counts[labels[i]] -= 1
+            counts[candidate] += 1
             labels[i] = candidate
             taken.add(candidate)
     return [replace(a, label=label) for a, label in zip(articles, labels, strict=True)]

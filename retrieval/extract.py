@@ -47,7 +47,10 @@ class Sentence:
 
 
 class SentenceTable:
-    """Sentence spans and terms per paragraph, analysed once per paragraph and kept."""
+    """Sentence spans and terms per paragraph, analysed once per paragraph and kept for the
+    ``MAX_KEPT`` most recently used paragraphs, so a long-running bot's memory stays bounded."""
+
+    MAX_KEPT = 20_000  # paragraphs (tens of MB at most); far more than a day of questions touches
 
     def __init__(self, passages: Sequence[Passage]) -> None:
         self._passages = passages
@@ -55,14 +58,18 @@ class SentenceTable:
 
     def __call__(self, i: int) -> tuple[tuple[Sentence, ...], frozenset[str]]:
         """The paragraph's sentences, and the terms of the whole paragraph."""
-        found = self._cache.get(i)
-        if found is None:
+        found = self._cache.pop(i, None)
+        if found is not None:
+            self._cache[i] = found  # most recently used last
+        else:
             text = self._passages[i].text
             table = tuple(
                 Sentence(a, b, tuple(t := analyzer.terms(text[a:b])), frozenset(t))
                 for a, b in quote_spans(text)
             )
             found = self._cache[i] = (table, frozenset().union(*(s.term_set for s in table)))
+            if len(self._cache) > self.MAX_KEPT:
+                del self._cache[next(iter(self._cache))]  # least recently used
         return found
 
 

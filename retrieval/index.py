@@ -270,20 +270,24 @@ class BM25Index:
         for i, t in enumerate(terms):
             lo, hi = self.indptr[t], self.indptr[t + 1]
             docs = self.doc_ids[lo:hi]
-            buf[docs] += self.weights[lo:hi] * mult[i]
+            weights = self.weights[lo:hi]
+            buf[docs] += weights if mult[i] == 1 else weights * mult[i]
             touched.append(docs)
+        if floor > -np.inf:  # only documents at or above the floor, gathered term by term
+            cand = _unique([d[buf[d] >= floor] for d in touched])
+            values = buf[cand]
+            for d in touched:
+                buf[d] = 0.0
+            return _best(cand, values, k, base)
         docs = np.concatenate(touched) if len(touched) > 1 else touched[0]
         values = buf[docs]
         buf[docs] = 0.0
-        if floor > -np.inf:
-            part = np.flatnonzero(values >= floor)
-        else:
-            # A document appears once per query term it holds: keep enough to have k distinct.
-            keep = min(len(docs), k * len(terms))
-            part = None
-            if keep < len(docs):
-                threshold = values[np.argpartition(-values, keep - 1)[:keep]].min()
-                part = np.flatnonzero(values >= threshold)  # ties with the last kept stay in
+        # A document appears once per query term it holds: keep enough to have k distinct.
+        keep = min(len(docs), k * len(terms))
+        part = None
+        if keep < len(docs):
+            threshold = values[np.argpartition(-values, keep - 1)[:keep]].min()
+            part = np.flatnonzero(values >= threshold)  # ties with the last kept stay in
         if part is not None:
             docs, values = docs[part], values[part]
         docs, first = np.unique(docs, return_index=True)

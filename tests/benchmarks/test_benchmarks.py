@@ -34,6 +34,14 @@ def test_bot_benchmark_answers_and_logs_everything() -> None:
     assert "Largest event-loop stall in the bot:" in out and "exit code 0" in out
 
 
+def test_start_benchmark_answers_every_question_end_to_end() -> None:
+    out = run("benchmarks.start", "--sizes", "2000")
+    (row,) = [line for line in out.splitlines() if line.startswith("| 2,000 |")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    questions = int(cells[5])
+    assert questions >= 80  # the question set plus the extra questions, each one answered
+
+
 def test_logs_benchmark_acknowledges_every_view_and_nothing_is_refused() -> None:
     out = run("benchmarks.logs", "--entries", "3000", "--runs", "1")
     for sub in ("stats", "search", "recent", "export"):

@@ -70,3 +70,18 @@ def test_an_empty_or_cut_short_cache_is_rebuilt(tmp_path, caplog) -> None:
         assert "Istanbul" in engine.answer("Where will the talks be held?").quotes[0].text
         assert path.read_bytes() == whole  # rewritten in full
     assert caplog.text.count("ignoring index cache") == 2
+
+
+def test_a_restart_reuses_the_paragraph_table(tmp_path, monkeypatch) -> None:
+    from retrieval import corpus as corpus_module
+
+    first = load_corpus(cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("paragraphs-*.npz"))) == 1
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("the articles were split into paragraphs again")
+
+    monkeypatch.setattr(corpus_module, "_parse", no_parsing)
+    second = load_corpus(cache_dir=tmp_path)
+    assert list(second.passages) == list(first.passages)
+    assert second.articles == first.articles

@@ -111,3 +111,16 @@ def test_a_count_must_count_what_was_asked(engine: Engine) -> None:
     assert not engine.answer("How many soldiers has Russia lost in the war?").answered
     answer = engine.answer("how many violations did ukraine report during the truce??")
     assert "700" in answer.quotes[0].text
+
+
+def test_sentence_table_keeps_only_the_most_recently_used_paragraphs(engine: Engine) -> None:
+    from retrieval.extract import SentenceTable
+
+    table = SentenceTable(engine.prose)
+    table.MAX_KEPT = 3
+    for i in range(5):
+        table(i)
+    table(2)  # used again: kept
+    table(5)
+    assert sorted(table._cache) == [2, 4, 5]
+    assert table(0)[0]  # an evicted paragraph is analysed again, not lost
