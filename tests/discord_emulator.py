@@ -2,10 +2,22 @@
 
 The real ``talks-bot run`` connects to it through TALKS_DISCORD_API_URL and
 TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command or ``click`` a
-button, then read what the bot answered. Like Discord, it refuses to deliver a command that
-the member's permissions hide (``default_member_permissions``), unless a test says the
-server loosened that default. Every payload is built in one place (``_user``, ``_member``,
-``_message``, ``_interaction``), because a missing field kills the bot, not just one reply.
+button in one of two servers or in a DM, then read what the bot answered. Like Discord, it
+refuses to deliver a command that the member's permissions hide (``default_member_permissions``,
+unless a test says the server loosened that default) or that the command's ``contexts`` do not
+offer in a DM, and it fails what Discord fails (``discord_rules``: the published schema and
+the documented limits; the interaction rules below), answering with Discord's status and error
+code. Every refusal is kept in ``rejections``, so a test fails when the bot sends something
+Discord would refuse even if the bot shrugs it off.
+
+Interaction rules: exactly one initial response, within 3 s of dispatch (later: 404, 10062
+Unknown interaction; twice: 400, 40060); follow-ups and edits need a response first (404,
+10015 / 10008); a follow-up sent while a deferred response is still loading edits the original
+and ignores its ephemeral flag (documented, deprecated; counted in ``deprecated_followups``);
+``@original`` can be read and edited; the token works for 15 minutes (then 401, 50027).
+
+Every payload is built in one place (``_user``, ``_member``, ``_message``, ``_interaction``),
+because a missing field kills the bot, not just one reply.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import discord_rules as rules
 from aiohttp import WSMsgType, web
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -30,7 +43,11 @@ ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
 )  # view, send, embed, attach, use app commands
-EPHEMERAL = 64
+EPHEMERAL = rules.EPHEMERAL
+LOADING = rules.LOADING
+RESPONSE_WINDOW_S = 3.0  # Discord: the initial response within 3 seconds
+TOKEN_TTL_S = 15 * 60  # Discord: interaction tokens are valid for 15 minutes
+CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
 _counter = itertools.count()
 
 
@@ -48,6 +65,18 @@ class Refused(Exception):
     """Discord would not deliver this command to the member."""
 
 
+class Rejected(Exception):
+    """A request Discord would refuse: status, Discord error code and message."""
+
+    def __init__(self, status: int, code: int, message: str, errors: rules.Problems = ()) -> None:
+        super().__init__(f"{status} {code} {message} {list(errors)}")
+        self.status, self.code, self.message, self.errors = status, code, message, list(errors)
+
+
+def invalid(problems: rules.Problems) -> Rejected:
+    return Rejected(400, 50035, "Invalid Form Body", problems)
+
+
 @dataclass
 class Member:
     id: int
@@ -57,34 +86,63 @@ class Member:
 
 
 @dataclass
+class Guild:
+    id: int
+    channel_id: int
+    moderator_role_id: int
+    name: str
+
+
+@dataclass
 class Exchange:
-    """One interaction and everything the bot sent for it."""
+    """One interaction and everything the bot sent for it.
+
+    ``original`` is the initial response message as members see it now (``None`` before a
+    message response); ``messages`` every state a member could see, in order (edits and
+    follow-ups; a loading placeholder is not one); ``reply`` the latest.
+    """
 
     id: int
     token: str
     sent_at: float
+    kind: int = 2
+    guild_id: int | None = None
+    channel_id: int = 0
     acked_at: float | None = None
     callback: dict[str, Any] | None = None
+    original: dict[str, Any] | None = None
+    followups: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    deprecated_followups: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # set once a message is shown
     answered_at: float | None = None
+    source_message: dict[str, Any] | None = None
 
     @property
     def ephemeral(self) -> bool:
-        flags = ((self.callback or {}).get("data") or {}).get("flags", 0) or 0
-        return bool(flags & EPHEMERAL) or any(m.get("flags", 0) & EPHEMERAL for m in self.messages)
+        return bool(self.reply.get("flags", 0) & EPHEMERAL) if self.messages else False
+
+    @property
+    def loading(self) -> bool:
+        return self.original is not None and bool(self.original["flags"] & LOADING)
 
     def record(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
+        self.messages.append(json.loads(json.dumps(message)))  # a snapshot, not a live view
         self.answered_at = time.perf_counter()
+        self.changed.set()
         self.done.set()
 
     @property
     def reply(self) -> dict[str, Any]:
         return self.messages[-1]
 
-    async def wait(self, timeout: float = 15) -> dict[str, Any]:
-        await asyncio.wait_for(self.done.wait(), timeout)
+    async def wait(self, timeout: float = 15, count: int = 1) -> dict[str, Any]:
+        """The latest message once at least ``count`` have been shown."""
+        async with asyncio.timeout(timeout):
+            while len(self.messages) < count:
+                self.changed.clear()
+                await self.changed.wait()
         return self.reply
 
 
@@ -93,9 +151,13 @@ class Emulator:
         self.token = token
         self.app_id = snowflake()
         self.bot_user = self._user(self.app_id, "Talks Bot", bot=True)
-        self.guild_id = snowflake()
-        self.channel_id = snowflake()
-        self.moderator_role_id = snowflake()
+        self.guilds = [
+            Guild(snowflake(), snowflake(), snowflake(), name) for name in ("Server A", "Server B")
+        ]
+        # the first server, which most tests use
+        self.guild_id = self.guilds[0].id
+        self.channel_id = self.guilds[0].channel_id
+        self.moderator_role_id = self.guilds[0].moderator_role_id
         self.members: dict[str, Member] = {
             "moderator": Member(
                 snowflake(), "mod", [self.moderator_role_id], MEMBER_PERMISSIONS | MANAGE_MESSAGES
@@ -103,10 +165,14 @@ class Emulator:
             "member": Member(snowflake(), "member", [], MEMBER_PERMISSIONS),
             "helper": Member(snowflake(), "helper", [self.moderator_role_id], MEMBER_PERMISSIONS),
         }
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id
         self.sync_calls: list[str] = []
         self.exchanges: dict[str, Exchange] = {}  # by token
         self.messages: dict[int, dict[str, Any]] = {}
+        self.rejections: list[Rejected] = []  # every request refused, for tests to inspect
+        # (status, code) to refuse the next message the bot sends or edits, as a test's choice
+        self.fail_next_message: tuple[int, int] | None = None
         self.identified = asyncio.Event()
         self.synced = asyncio.Event()
         self.fail_sync_with: tuple[int, int] | None = None  # (status, code) to refuse sync
@@ -119,7 +185,9 @@ class Emulator:
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[self._log_request])
+        app = web.Application(
+            client_max_size=32 * 1024 * 1024, middlewares=[self._log_request, self._refusals]
+        )
         r = app.router
         self._add_setup_routes(r)
         r.add_get("/gateway", self._gateway)
@@ -131,7 +199,7 @@ class Emulator:
         r.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync_commands)
         r.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         r.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
-        r.add_patch("/api/v10/webhooks/{app}/{token}/messages/{message}", self._followup)
+        r.add_patch("/api/v10/webhooks/{app}/{token}/messages/{message}", self._edit)
         r.add_get("/api/v10/webhooks/{app}/{token}/messages/{message}", self._get_message)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -153,24 +221,30 @@ class Emulator:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def env(self, **extra: str) -> dict[str, str]:
-        """Settings that point a bot at this emulator."""
-        return {
+    def env(self, *, global_commands: bool = False, **extra: str) -> dict[str, str]:
+        """Settings that point a bot at this emulator; commands sync to the first server only,
+        unless ``global_commands`` (then no TALKS_GUILD_ID: the default for real use)."""
+        env = {
             "TALKS_DISCORD_TOKEN": self.token,
-            "TALKS_GUILD_ID": str(self.guild_id),
             "TALKS_DISCORD_API_URL": self.api_url,
             "TALKS_DISCORD_GATEWAY_URL": self.gateway_url,
             **extra,
         }
+        if not global_commands:
+            env.setdefault("TALKS_GUILD_ID", str(self.guild_id))
+        return env
 
     # --- what tests do --------------------------------------------------------------------------
 
-    def command(self, name: str) -> dict[str, Any]:
-        for scope in (str(self.guild_id), "global"):
+    def command(self, name: str, guild: int | None = 0) -> dict[str, Any]:
+        """The command ``name`` as Discord offers it in server ``guild`` (index) or a DM (None)."""
+        scopes = ["global"] if guild is None else [str(self.guilds[guild].id), "global"]
+        for scope in scopes:
             for cmd in self.commands.get(scope, []):
                 if cmd["name"] == name:
                     return cmd
-        raise KeyError(f"command /{name} was not synced")
+        where = "in DMs" if guild is None else f"in {self.guilds[guild].name}"
+        raise KeyError(f"command /{name} is not synced {where}")
 
     async def invoke(
         self,
@@ -179,13 +253,20 @@ class Emulator:
         options: dict[str, Any] | None = None,
         *,
         sub: str | None = None,
+        guild: int | None = 0,
         respect_defaults: bool = True,
     ) -> Exchange:
-        """A member runs /name [sub] with options, as Discord would deliver it."""
-        cmd = self.command(name)
+        """A member runs /name [sub] with options in server ``guild`` (index; None: a DM with
+        the bot), as Discord would deliver it."""
+        cmd = self.command(name, guild)
         member = self.member(who)
+        if guild is None:
+            contexts = cmd.get("contexts")
+            offered = CONTEXT_BOT_DM in contexts if contexts else cmd.get("dm_permission", True)
+            if not offered:
+                raise Refused(f"/{name} is not offered in DMs")
         required = cmd.get("default_member_permissions")
-        if respect_defaults and required is not None:
+        if guild is not None and respect_defaults and required is not None:
             need = int(required)
             if member.permissions & need != need and not member.permissions & ADMINISTRATOR:
                 raise Refused(f"/{name} is hidden from {who}")
@@ -195,21 +276,29 @@ class Emulator:
         ]
         if sub is not None:
             opts = [{"type": 1, "name": sub, "options": opts}]
-        data = {
-            "id": cmd["id"],
-            "name": name,
-            "type": 1,
-            "guild_id": str(self.guild_id),
-            "options": opts,
-        }
-        return await self._dispatch(self._interaction(2, member, data))
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if "guild_id" in cmd:
+            data["guild_id"] = cmd["guild_id"]
+        return await self._dispatch(self._interaction(2, member, data, guild=guild))
 
     async def click(self, who: str, message: dict[str, Any], custom_id: str) -> Exchange:
+        if custom_id not in self.buttons(message):
+            raise KeyError(f"no button {custom_id!r} on that message")
+        guild = self._guild_index(message.get("guild_id"))
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._dispatch(self._interaction(3, self.member(who), data, message))
+        return await self._dispatch(
+            self._interaction(3, self.member(who), data, message, guild=guild)
+        )
+
+    def open_interaction(self, who: str = "member", *, kind: int = 2) -> Exchange:
+        """An interaction as if delivered, without a bot: tests answer it over HTTP."""
+        data = {"id": str(snowflake()), "name": "test", "type": 1, "options": []}
+        if kind == 3:
+            data = {"custom_id": "test", "component_type": 2}
+        return self._open(self._interaction(kind, self.member(who), data))
 
     def member(self, who: str) -> Member:
-        """A member by name; unknown names join the guild as plain members."""
+        """A member by name; unknown names join both servers as plain members."""
         if who not in self.members:
             self.members[who] = Member(snowflake(), who, [], MEMBER_PERMISSIONS)
         return self.members[who]
@@ -223,6 +312,12 @@ class Emulator:
             if "custom_id" in c
         ]
 
+    def _guild_index(self, guild_id: str | None) -> int | None:
+        for n, g in enumerate(self.guilds):
+            if str(g.id) == guild_id:
+                return n
+        return None
+
     def _sub(self, cmd: dict[str, Any], sub: str) -> dict[str, Any]:
         return next(o for o in cmd.get("options", []) if o["name"] == sub)
 
@@ -231,9 +326,17 @@ class Emulator:
         spec = next(o for o in cmd.get("options", []) if o["name"] == name)
         return {"name": name, "type": spec["type"], "value": value}
 
-    async def _dispatch(self, payload: dict[str, Any]) -> Exchange:
-        ex = Exchange(int(payload["id"]), payload["token"], time.perf_counter())
+    def _open(self, payload: dict[str, Any]) -> Exchange:
+        ex = Exchange(
+            int(payload["id"]), payload["token"], time.perf_counter(), kind=payload["type"],
+            guild_id=int(payload["guild_id"]) if "guild_id" in payload else None,
+            channel_id=int(payload["channel_id"]), source_message=payload.get("message"),
+        )  # fmt: skip
         self.exchanges[ex.token] = ex
+        return ex
+
+    async def _dispatch(self, payload: dict[str, Any]) -> Exchange:
+        ex = self._open(payload)
         await self._send_event("INTERACTION_CREATE", payload)
         return ex
 
@@ -253,10 +356,12 @@ class Emulator:
             "flags": 0,
         }
 
-    def _member(self, m: Member) -> dict[str, Any]:
+    def _member(self, m: Member, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
+        roles = {rid for rid, _ in self._role_list(guild)} | {self.bot_role_ids[guild.id]}
         return {
             "user": self._user(m.id, m.name),
-            "roles": [str(r) for r in m.roles],
+            "roles": [str(r) for r in m.roles if r in roles],
             "nick": None,
             "avatar": None,
             "joined_at": "2025-05-01T00:00:00+00:00",
@@ -269,14 +374,15 @@ class Emulator:
             "communication_disabled_until": None,
         }
 
-    def _channel(self) -> dict[str, Any]:
+    def _channel(self, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
         return {
-            "id": str(self.channel_id),
+            "id": str(guild.channel_id),
             "type": 0,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild.id),
             "name": "talks",
             "position": 0,
-            "permission_overwrites": self.channel_overwrites,
+            "permission_overwrites": self.channel_overwrites if guild is self.guilds[0] else [],
             "nsfw": False,
             "parent_id": None,
             "topic": None,
@@ -285,13 +391,29 @@ class Emulator:
             "flags": 0,
         }
 
-    def _roles(self) -> list[dict[str, Any]]:
-        def role(rid: int, name: str, perms: int, pos: int) -> dict[str, Any]:
-            return {
+    def _dm_channel(self, m: Member) -> dict[str, Any]:
+        channel_id = self.dm_channels.setdefault(m.id, snowflake())
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [self._user(m.id, m.name)],
+            "flags": 0,
+        }
+
+    @staticmethod
+    def _role_list(guild: Guild) -> list[tuple[int, str]]:
+        """(id, name) by position: @everyone has the server's id."""
+        return [(guild.id, "@everyone"), (guild.moderator_role_id, "Moderators")]
+
+    def _roles(self, guild: Guild | None = None) -> list[dict[str, Any]]:
+        guild = guild or self.guilds[0]
+        return [
+            {
                 "id": str(rid),
                 "name": name,
-                "permissions": str(perms),
-                "position": pos,
+                "permissions": str(MEMBER_PERMISSIONS),
+                "position": position,
                 "color": 0,
                 "hoist": False,
                 "managed": False,
@@ -300,22 +422,13 @@ class Emulator:
                 "unicode_emoji": None,
                 "flags": 0,
             }
+            for position, (rid, name) in enumerate(self._role_list(guild))
+        ] + [self._bot_role(guild)]
 
-        bot_role = role(self.bot_role_id, "Talks Bot", self.bot_role_permissions, 2)
-        bot_role["managed"] = True  # the role Discord makes from the invite's permissions
-        return [
-            role(self.guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
-            role(self.moderator_role_id, "Moderators", MEMBER_PERMISSIONS, 1),
-            bot_role,
-        ]
-
-    def _message(
-        self, body: dict[str, Any], *, interaction_id: int | None = None
-    ) -> dict[str, Any]:
+    def _message(self, body: dict[str, Any], ex: Exchange, *, flags: int) -> dict[str, Any]:
         msg = {
             "id": str(snowflake()),
-            "channel_id": str(self.channel_id),
-            "guild_id": str(self.guild_id),
+            "channel_id": str(ex.channel_id),
             "author": self.bot_user,
             "content": body.get("content") or "",
             "timestamp": "2025-05-12T00:00:00+00:00",
@@ -324,42 +437,80 @@ class Emulator:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": body.get("_attachments", []),
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
             "pinned": False,
-            "type": 20 if interaction_id else 0,
-            "flags": body.get("flags") or 0,
+            "type": 20,
+            "flags": flags,
             "webhook_id": str(self.app_id),
             "application_id": str(self.app_id),
             "allowed_mentions": body.get("allowed_mentions"),
         }
-        msg["attachments"] = body.get("_attachments", [])
+        if ex.guild_id is not None:
+            msg["guild_id"] = str(ex.guild_id)
         self.messages[int(msg["id"])] = msg
         return msg
 
+    @staticmethod
+    def _apply_edit(msg: dict[str, Any], body: dict[str, Any]) -> None:
+        """Fields present in an edit replace the message's; absent ones stay."""
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in body:
+                msg[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if "attachments" in body:
+            kept = {str(a.get("id")) for a in body["attachments"] or []}
+            msg["attachments"] = [a for a in msg["attachments"] if a["id"] in kept] + body.get(
+                "_attachments", []
+            )
+        if isinstance(body.get("flags"), int):
+            keep = msg["flags"] & ~rules.EDIT_FLAGS
+            msg["flags"] = keep | (body["flags"] & rules.EDIT_FLAGS)
+        msg["flags"] &= ~LOADING
+        msg["edited_timestamp"] = "2025-05-12T00:00:01+00:00"
+
     def _interaction(
-        self, kind: int, m: Member, data: dict[str, Any], message: dict[str, Any] | None = None
+        self,
+        kind: int,
+        m: Member,
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+        *,
+        guild: int | None = 0,
     ) -> dict[str, Any]:
-        payload = {
+        payload: dict[str, Any] = {
             "id": str(snowflake()),
             "application_id": str(self.app_id),
             "type": kind,
             "token": f"itoken-{snowflake()}",
             "version": 1,
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "channel": self._channel(),
-            "member": self._member(m),
             "data": data,
             "locale": "en-US",
-            "guild_locale": "en-US",
             "app_permissions": str(MEMBER_PERMISSIONS),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
-            "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024,
         }
+        if guild is None:
+            channel = self._dm_channel(m)
+            payload |= {
+                "channel_id": channel["id"],
+                "channel": channel,
+                "user": self._user(m.id, m.name),
+                "authorizing_integration_owners": {"0": "0"},
+                "context": CONTEXT_BOT_DM,
+            }
+        else:
+            g = self.guilds[guild]
+            payload |= {
+                "guild_id": str(g.id),
+                "guild": {"id": str(g.id), "locale": "en-US", "features": []},
+                "guild_locale": "en-US",
+                "channel_id": str(g.channel_id),
+                "channel": self._channel(g),
+                "member": self._member(m, g),
+                "authorizing_integration_owners": {"0": str(g.id)},
+                "context": CONTEXT_GUILD,
+            }
         if message is not None:
             payload["message"] = message
         return payload
@@ -374,6 +525,21 @@ class Emulator:
             body=json.dumps(data).encode(),
             headers={"Content-Type": "application/json"},
         )
+
+    @web.middleware
+    async def _refusals(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Turn ``Rejected`` into Discord's error body, and keep it for the tests."""
+        try:
+            return await handler(request)
+        except Rejected as exc:
+            self.rejections.append(exc)
+            body: dict[str, Any] = {"message": exc.message, "code": exc.code}
+            if exc.errors:
+                body["errors"] = {
+                    path: {"_errors": [{"code": "INVALID", "message": msg}]}
+                    for path, msg in exc.errors
+                }
+            return self._json(body, exc.status)
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
@@ -423,6 +589,9 @@ class Emulator:
             return self._json({"message": "Missing Access", "code": code}, status)
         scope = request.match_info.get("guild", "global")
         body = await request.json()
+        problems = rules.check_commands(body)
+        if problems:
+            raise invalid(problems)
         out = []
         for cmd in body:
             out.append(
@@ -437,81 +606,157 @@ class Emulator:
             )
             if scope != "global":
                 out[-1]["guild_id"] = scope
+                out[-1].pop("contexts", None)  # only global commands have contexts
+                out[-1].pop("integration_types", None)
         self.commands[scope] = out
         self.sync_calls.append(scope)
         self.synced.set()
         return self._json(out)
 
-    async def _callback(self, request: web.Request) -> web.Response:
+    def _exchange(self, request: web.Request, *, webhook: bool) -> Exchange:
+        """The interaction a token names, if Discord still knows it."""
         ex = self.exchanges.get(request.match_info["token"])
-        if ex is None:
-            return self._json({"message": "Unknown interaction", "code": 10062}, 404)
+        if ex is None or (not webhook and str(ex.id) != request.match_info["id"]):
+            raise Rejected(404, 10062, "Unknown interaction")
+        if webhook:
+            if request.match_info["app"] != str(self.app_id):
+                raise Rejected(404, 10015, "Unknown Webhook")
+            if time.perf_counter() - ex.sent_at > TOKEN_TTL_S:
+                raise Rejected(401, 50027, "Invalid Webhook Token")
+        return ex
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        ex = self._exchange(request, webhook=False)
         if ex.callback is not None:
-            return self._json(
-                {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
-            )
-        body = await self._body(request)
+            raise Rejected(400, 40060, "Interaction has already been acknowledged.")
+        if time.perf_counter() - ex.sent_at > RESPONSE_WINDOW_S:
+            raise Rejected(404, 10062, "Unknown interaction")
+        body, parts = await self._body(request)
+        problems = rules.check_callback(body, ex.kind)
+        if parts:
+            problems += rules.check_attachments(body.get("data") or {}, ["payload_json", *parts])
+        if problems:
+            raise invalid(problems)
         ex.callback = body
         ex.acked_at = time.perf_counter()
         kind = body["type"]
+        data = {**(body.get("data") or {}), "_attachments": list(parts.values())}
+        flags = data.get("flags") or 0
         resource: dict[str, Any] = {"type": kind}
-        if kind in (4, 7):  # a message now (or an update of the clicked one)
-            message = self._message(body.get("data") or {}, interaction_id=ex.id)
-            ex.record(message)
-            resource["message"] = message
-        flags = (body.get("data") or {}).get("flags") or 0
+        if kind == 4:
+            ex.original = self._message(data, ex, flags=flags)
+            ex.record(ex.original)
+        elif kind == 5:  # "thinking…": a placeholder the bot edits later
+            ex.original = self._message({}, ex, flags=(flags & EPHEMERAL) | LOADING)
+        elif kind == 7 and ex.source_message is not None:
+            self._apply_edit(ex.source_message, data)
+            ex.original = ex.source_message
+            ex.record(ex.original)
+        elif kind == 6 and ex.source_message is not None:
+            ex.original = ex.source_message
+        if ex.original is not None:
+            resource["message"] = ex.original
         interaction = {
             "id": str(ex.id),
-            "type": 2,
+            "type": ex.kind,
             "response_message_loading": kind == 5,
             "response_message_ephemeral": bool(flags & EPHEMERAL),
         }
-        if "message" in resource:
-            interaction["response_message_id"] = resource["message"]["id"]
+        if ex.original is not None:
+            interaction["response_message_id"] = ex.original["id"]
         if request.query.get("with_response") in ("1", "true", "True"):
             return self._json({"interaction": interaction, "resource": resource})
         return web.Response(status=204)
 
     async def _followup(self, request: web.Request) -> web.Response:
-        """A follow-up (POST) or an edit of the original response (PATCH)."""
-        ex = self.exchanges.get(request.match_info["token"])
-        if ex is None:
-            return self._json({"message": "Unknown Webhook", "code": 10015}, 404)
-        message = self._message(await self._body(request), interaction_id=ex.id)
+        """A follow-up message; straight after a defer, Discord makes it the original."""
+        ex = self._exchange(request, webhook=True)
+        if ex.callback is None:
+            raise Rejected(404, 10015, "Unknown Webhook")
+        body, parts = await self._body(request)
+        problems = rules.check_message(body, edit=False, route="IncomingWebhookRequestPartial")
+        if parts:
+            problems += rules.check_attachments(body, ["payload_json", *parts])
+        if problems:
+            raise invalid(problems)
+        body["_attachments"] = list(parts.values())
+        if failed := self._failed_on_purpose():
+            return failed
+        if ex.loading:  # documented: edits the original, "the ephemeral flag will be ignored"
+            assert ex.original is not None
+            ex.deprecated_followups += 1
+            self._apply_edit(ex.original, {k: v for k, v in body.items() if k != "flags"})
+            ex.record(ex.original)
+            return self._json(ex.original)
+        message = self._message(body, ex, flags=body.get("flags") or 0)
+        ex.followups.append(message)
         ex.record(message)
         return self._json(message)
 
+    def _failed_on_purpose(self) -> web.Response | None:
+        """A test's choice, not a rule: not kept in ``rejections``."""
+        if self.fail_next_message is None:
+            return None
+        (status, code), self.fail_next_message = self.fail_next_message, None
+        return self._json({"message": "Refused on purpose by the test", "code": code}, status)
+
+    def _target(self, ex: Exchange, message_id: str) -> dict[str, Any]:
+        if message_id == "@original":
+            if ex.original is None:
+                raise Rejected(404, 10008, "Unknown Message")
+            return ex.original
+        for msg in ex.followups:
+            if msg["id"] == message_id:
+                return msg
+        raise Rejected(404, 10008, "Unknown Message")
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        """PATCH @original or a follow-up of this interaction."""
+        ex = self._exchange(request, webhook=True)
+        msg = self._target(ex, request.match_info["message"])
+        body, parts = await self._body(request)
+        problems = rules.check_message(body, edit=True, route="IncomingWebhookUpdateRequestPartial")
+        if parts:
+            existing = {a["id"] for a in msg["attachments"]}
+            problems += rules.check_attachments(body, ["payload_json", *parts], existing)
+        if problems:
+            raise invalid(problems)
+        body["_attachments"] = list(parts.values())
+        if failed := self._failed_on_purpose():
+            return failed
+        self._apply_edit(msg, body)
+        ex.record(msg)
+        return self._json(msg)
+
     async def _get_message(self, request: web.Request) -> web.Response:
-        ex = self.exchanges.get(request.match_info["token"])
-        if ex is None or not ex.messages:
-            return self._json({"message": "Unknown Message", "code": 10008}, 404)
-        return self._json(ex.messages[-1])
+        ex = self._exchange(request, webhook=True)
+        return self._json(self._target(ex, request.match_info["message"]))
 
     @staticmethod
-    async def _body(request: web.Request) -> dict[str, Any]:
-        """JSON, or multipart with payload_json and files (attachments)."""
-        if request.content_type.startswith("multipart/"):
-            body: dict[str, Any] = {}
-            files = []
-            reader = await request.multipart()
-            async for part in reader:
-                if part.name == "payload_json":
-                    body.update(json.loads(await part.text()))
-                else:
-                    data = await part.read()
-                    files.append(
-                        {
-                            "id": str(snowflake()),
-                            "filename": part.filename,
-                            "size": len(data),
-                            "content": data.decode("utf-8", "replace"),
-                            "url": "http://127.0.0.1/file",
-                            "proxy_url": "http://127.0.0.1/file",
-                        }
-                    )
-            body["_attachments"] = files
-            return body
-        return await request.json() if request.can_read_body else {}
+    async def _body(request: web.Request) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """JSON, or multipart: payload_json and its uploads by form-part name."""
+        if not request.content_type.startswith("multipart/"):
+            try:
+                return (await request.json() if request.can_read_body else {}), {}
+            except json.JSONDecodeError:
+                raise Rejected(400, 50109, "The request body contains invalid JSON.") from None
+        body: dict[str, Any] = {}
+        parts: dict[str, dict[str, Any]] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                body.update(json.loads(await part.text()))
+                continue
+            data = await part.read()
+            parts[part.name or ""] = {
+                "id": str(snowflake()),
+                "filename": part.filename,
+                "size": len(data),
+                "content": data.decode("utf-8", "replace"),
+                "url": "http://127.0.0.1/file",
+                "proxy_url": "http://127.0.0.1/file",
+            }
+        return body, parts
 
     # --- Gateway ---------------------------------------------------------------------------
 
@@ -536,7 +781,7 @@ class Emulator:
                     {
                         "v": 10,
                         "user": self.bot_user,
-                        "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                        "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
                         "session_id": "emulator-session",
                         "resume_gateway_url": self.gateway_url,
                         "application": {"id": str(self.app_id), "flags": 0},
@@ -545,7 +790,8 @@ class Emulator:
                         "shard": [0, 1],
                     },
                 )
-                await self._send_event("GUILD_CREATE", self._guild())
+                for guild in self.guilds:
+                    await self._send_event("GUILD_CREATE", self._guild(guild))
                 self.identified.set()
             elif op == 6:
                 self._ws = ws
@@ -554,23 +800,26 @@ class Emulator:
             self._ws = None
         return ws
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, guild: Guild | None = None) -> dict[str, Any]:
+        """GUILD_CREATE of ``guild`` (default: the first server)."""
+        guild = guild or self.guilds[0]
         bot_member = {
             **self._member(
-                Member(self.app_id, "Talks Bot", [self.bot_role_id], MEMBER_PERMISSIONS)
+                Member(self.app_id, "Talks Bot", [self.bot_role_ids[guild.id]], MEMBER_PERMISSIONS),
+                guild,
             ),
             "user": self.bot_user,
         }
         return {
-            "id": str(self.guild_id),
-            "name": "Emulated guild",
+            "id": str(guild.id),
+            "name": guild.name,
             "icon": None,
             "owner_id": "1",
-            "roles": self._roles(),
+            "roles": self._roles(guild),
             "emojis": [],
             "stickers": [],
             "features": [],
-            "channels": [self._channel()],
+            "channels": [self._channel(guild)],
             "threads": [],
             "members": [bot_member],
             "member_count": len(self.members) + 1,
@@ -607,10 +856,11 @@ class Emulator:
     INVITE_PERMISSIONS = (1 << 11) | (1 << 14) | (1 << 15)  # what `talks-bot invite` asks for
 
     def _init_setup_checks(self) -> None:
-        self.bot_role_id = snowflake()
+        self.bot_role_ids = {g.id: snowflake() for g in self.guilds}  # the bot's role per server
+        self.bot_role_id = self.bot_role_ids[self.guild_id]
         self.bot_role_permissions = self.INVITE_PERMISSIONS
-        self.channel_overwrites: list[dict[str, Any]] = []
-        self.bot_in_guild = True
+        self.channel_overwrites: list[dict[str, Any]] = []  # in the first server's channel
+        self.bot_in_guild = True  # in the first server; False: as if never invited there
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
 
     def _add_setup_routes(self, r: web.UrlDispatcher) -> None:
@@ -626,25 +876,41 @@ class Emulator:
         return await handler(request)
 
     def deny_in_channel(self, target_id: int, bits: int, *, role: bool = True) -> None:
-        """Add a channel overwrite denying ``bits`` to a role (or a member) in the channel."""
+        """Deny ``bits`` to a role (or a member) in the first server's channel."""
         self.channel_overwrites.append(
             {"id": str(target_id), "type": 0 if role else 1, "allow": "0", "deny": str(bits)}
         )
 
-    def _guild_access(self, request: web.Request) -> web.Response | None:
-        """Discord's answers for a bad token, an unknown guild, or one the bot is not in."""
+    def _bot_role(self, guild: Guild) -> dict[str, Any]:
+        """The managed role Discord makes from the invite's permissions."""
+        return {
+            "id": str(self.bot_role_ids[guild.id]),
+            "name": "Talks Bot",
+            "permissions": str(self.bot_role_permissions),
+            "position": len(self._role_list(guild)),
+            "color": 0,
+            "hoist": False,
+            "managed": True,
+            "mentionable": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "flags": 0,
+        }
+
+    def _setup_guild(self, request: web.Request) -> Guild:
+        """The server a request names, or Discord's refusal for a bad token, an unknown server,
+        or one the bot is not in."""
         if not self._authorised(request):
-            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
-        if request.match_info["guild"] != str(self.guild_id):
-            return self._json({"message": "Unknown Guild", "code": 10004}, 404)
-        if not self.bot_in_guild:
-            return self._json({"message": "Missing Access", "code": 50001}, 403)
-        return None
+            raise Rejected(401, 0, "401: Unauthorized")
+        guild = next((g for g in self.guilds if str(g.id) == request.match_info["guild"]), None)
+        if guild is None:
+            raise Rejected(404, 10004, "Unknown Guild")
+        if guild is self.guilds[0] and not self.bot_in_guild:
+            raise Rejected(403, 50001, "Missing Access")
+        return guild
 
     async def _get_guild(self, request: web.Request) -> web.Response:
-        if (refused := self._guild_access(request)) is not None:
-            return refused
-        g = self._guild()
+        g = self._guild(self._setup_guild(request))
         rest = {
             k: g[k]
             for k in (
@@ -700,26 +966,22 @@ class Emulator:
         )
 
     async def _get_channels(self, request: web.Request) -> web.Response:
-        if (refused := self._guild_access(request)) is not None:
-            return refused
-        return self._json([self._channel()])
+        return self._json([self._channel(self._setup_guild(request))])
 
     async def _get_member(self, request: web.Request) -> web.Response:
-        if (refused := self._guild_access(request)) is not None:
-            return refused
+        guild = self._setup_guild(request)
         if request.match_info["user"] != str(self.app_id):
-            return self._json({"message": "Unknown Member", "code": 10007}, 404)
-        member = self._member(Member(self.app_id, "Talks Bot", [self.bot_role_id], 0))
+            raise Rejected(404, 10007, "Unknown Member")
+        bot = Member(self.app_id, "Talks Bot", [self.bot_role_ids[guild.id]], 0)
+        member = self._member(bot, guild)
         member.pop("permissions")  # only interactions carry a member's permissions
         return self._json({**member, "user": self.bot_user, "banner": None})
 
     async def _get_commands(self, request: web.Request) -> web.Response:
         if "guild" in request.match_info:
-            refused = self._guild_access(request)
-            if refused is not None:  # a Response is a mapping: empty means falsy
-                return refused
-        if not self._authorised(request):
-            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+            self._setup_guild(request)
+        elif not self._authorised(request):
+            raise Rejected(401, 0, "401: Unauthorized")
         return self._json(self.commands.get(request.match_info.get("guild", "global"), []))
 
 

@@ -1,9 +1,10 @@
 """One error handler for every slash command, with one reply path.
 
-Whether or not the interaction was already answered, the member gets an ephemeral message:
-when to retry after a cooldown, a plain refusal for a missing permission, or an apology with a
-short error id that is also in the bot's log next to the traceback. A member never sees
-"The application did not respond".
+Whether or not the interaction was already answered, the member gets a message only they can
+see (``respond.private``: after a public defer, the placeholder becomes a neutral line and the
+error goes to an ephemeral follow-up): when to retry after a cooldown, a plain refusal for a
+missing permission, or an apology with a short error id that is also in the bot's log next to
+the traceback. A member never sees "The application did not respond".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.discord.render import NO_MENTIONS
+from bot.discord import respond
 from bot.logs.store import StoreBusy
 
 log = logging.getLogger(__name__)
@@ -25,14 +26,9 @@ class NotModerator(app_commands.CheckFailure):
 
 
 async def reply(interaction: discord.Interaction, text: str) -> None:
-    """Send ``text`` ephemerally, as a first response or a follow-up, whichever is possible."""
+    """Show ``text`` to the member only, whatever stage the interaction is at."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        await respond.private(interaction, text)
     except discord.HTTPException:
         log.warning("could not send an error reply for interaction %s", interaction.id)
 

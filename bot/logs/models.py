@@ -36,6 +36,11 @@ def new_entry_id() -> int:
         return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
 
 
+def entry_time(entry_id: int) -> float:
+    """When an entry id was made (Unix seconds), read back from the id itself."""
+    return ((entry_id >> 12) + _EPOCH_MS) / 1000
+
+
 @dataclass(slots=True)
 class LogEntry:
     id: int
@@ -114,6 +119,7 @@ class Filters:
     declined: bool = False
     flagged: bool = False
     search: str | None = None
+    guild_id: str | None = None  # one server's entries only (its moderators see no other)
 
 
 @dataclass(slots=True)

@@ -520,20 +520,32 @@ class LogStore:
 
         return await self._bounded(go, timeout)
 
-    async def get(self, entry_id: int, *, timeout: float | None = None) -> LogEntry | None:
+    async def get(
+        self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
+    ) -> LogEntry | None:
+        """One entry; with ``guild_id``, only if it was asked in that server."""
+        sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
+        if guild_id is not None:
+            sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]
+
         async def go() -> LogEntry | None:
-            rows = await self.db.execute_fetchall(f"{_SELECT} WHERE e.id = ?", (entry_id,))
+            rows = await self.db.execute_fetchall(sql, params)
             return _entry(rows[0]) if rows else None
 
         return await self._bounded(go, timeout)
 
     async def stats(
-        self, since: str | None = None, until: str | None = None, *, timeout: float | None = None
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
     ) -> Stats:
-        return await self._bounded(lambda: self._stats(since, until), timeout)
+        return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
 
-    async def _stats(self, since: str | None, until: str | None) -> Stats:
-        where, params = _where(Filters(since=since, until=until))
+    async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
+        where, params = _where(Filters(since=since, until=until, guild_id=guild_id))
         db = self.db
         total, answered = next(
             iter(
@@ -589,6 +601,9 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
     if f.until:
         clauses.append("e.created_at < ?")
         params.append(f.until)
+    if f.guild_id:
+        clauses.append("e.guild_id = ?")
+        params.append(f.guild_id)
     if f.user_id:  # an id, or a name (Discord display name, or the OS user for the CLI)
         clauses.append("(e.user_id = ? OR e.user_name = ?)")
         params += [f.user_id, f.user_id]

@@ -40,3 +40,10 @@ def test_start_benchmark_answers_every_question_end_to_end() -> None:
     cells = [c.strip() for c in row.strip("|").split("|")]
     questions = int(cells[5])
     assert questions >= 80  # the question set plus the extra questions, each one answered
+
+
+def test_logs_benchmark_acknowledges_every_view_and_nothing_is_refused() -> None:
+    out = run("benchmarks.logs", "--entries", "3000", "--runs", "1")
+    for sub in ("stats", "search", "recent", "export"):
+        assert f"| {sub} |" in out
+    assert "requests Discord would refuse: 0" in out

@@ -1,9 +1,14 @@
-"""/ask: acknowledge at once, ask through the application layer; vote buttons under answers."""
+"""/ask: acknowledge at once, ask through the application layer; vote buttons under answers.
+
+Both /ask and a vote defer before touching the engine or the log, and finish by editing the
+deferred response (``respond.finish``), Discord's documented path.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Where, Who
-from bot.discord.errors import reply
-from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.discord import respond
+from bot.discord.render import answer_embed
+from bot.logs.models import entry_time
 from bot.text import repair
 
 if TYPE_CHECKING:
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UNWRITTEN_S = 60  # a record is written right after its answer is shown; younger: not yet there
 MAX_OPTION_CHARS = 6000  # Discord's own cap on a string option
 
 
@@ -49,20 +56,32 @@ class VoteButton(
         return cls(int(match["entry"]), match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
+        await respond.defer(interaction, ephemeral=True)
         try:
             stored = await interaction.client.store.vote(
                 self.entry_id, interaction.user.id, self.helpful
             )
         except Exception:
             log.exception("could not store a vote on entry %s", self.entry_id)
-            stored = False
-        if not stored:
-            await reply(interaction, "I couldn't record that vote just now; please try again.")
+            await respond.finish(
+                interaction, content="I couldn't record that vote just now; please try again."
+            )
+            return
+        if not stored and time.time() - entry_time(self.entry_id) < UNWRITTEN_S:
+            await respond.finish(  # its record is still being written
+                interaction, content="I couldn't record that vote just now; please try again."
+            )
+            return
+        if not stored:  # the entry was deleted (retention or a purge) after the answer was shown
+            await respond.finish(
+                interaction,
+                content="This answer is no longer in the log, so the vote can't be recorded.",
+            )
             return
         thanks = "Thanks, noted as helpful." if self.helpful else (
             "Thanks, noted as not helpful: moderators will review it."
         )  # fmt: skip
-        await reply(interaction, thanks + " Voting again replaces your vote.")
+        await respond.finish(interaction, content=thanks + " Voting again replaces your vote.")
 
 
 def vote_view(entry_id: int) -> discord.ui.View:
@@ -87,6 +106,8 @@ class Ask(commands.Cog):
 
     @app_commands.command(name="ask", description="Ask about the Istanbul peace talks; "
                           "the answer quotes the news articles.")  # fmt: skip
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     @app_commands.describe(
         question="Your question, e.g. Where will the talks be held?",
         private="Show the question and answer only to you (default: no)",
@@ -99,7 +120,7 @@ class Ask(commands.Cog):
         private: bool = False,
     ) -> None:
         with self.bot.track():
-            await interaction.response.defer(ephemeral=private, thinking=True)
+            await respond.defer(interaction, ephemeral=private)
             question = repair(question)  # lone surrogates: one repair for answer, embed, log
             answer, entry_id = await self.bot.asking.ask(
                 question,
@@ -107,10 +128,7 @@ class Ask(commands.Cog):
                 Where("discord", interaction.guild_id, interaction.channel_id),
             )  # the log record is written in the background, not before the answer is shown
             view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
-            await interaction.followup.send(
-                embed=answer_embed(answer, question), view=view, ephemeral=private,
-                allowed_mentions=NO_MENTIONS,
-            )  # fmt: skip
+            await respond.finish(interaction, embed=answer_embed(answer, question), view=view)
 
 
 async def setup(bot: TalksBot) -> None:

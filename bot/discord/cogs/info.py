@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord import respond
 from bot.discord.render import NO_MENTIONS, help_embed, sources_embed
 
 if TYPE_CHECKING:
@@ -19,14 +20,16 @@ class Info(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources", description="List the articles the bot quotes.")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def sources(self, interaction: discord.Interaction[TalksBot]) -> None:
+        await respond.defer(interaction, ephemeral=True)  # the engine first, like every command
         corpus = self.bot.engine.corpus
-        await interaction.response.send_message(
-            embed=sources_embed(corpus.articles, corpus.version), ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )  # fmt: skip
+        await respond.finish(interaction, embed=sources_embed(corpus.articles, corpus.version))
 
     @app_commands.command(name="help", description="What Talks Bot does and does not do.")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def help(self, interaction: discord.Interaction[TalksBot]) -> None:
         await interaction.response.send_message(
             embed=help_embed(), ephemeral=True, allowed_mentions=NO_MENTIONS

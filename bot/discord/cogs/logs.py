@@ -1,12 +1,17 @@
 """/logs for moderators: recent, declined, flagged, search, show, stats, export; all ephemeral.
 
 Hidden from members by default permissions (Manage Messages), and checked again here, so a
-server that loosens Discord's defaults still keeps the log private.
+server that loosens Discord's defaults still keeps the log private. Manage Messages is a
+per-server permission, so every subcommand reads only the entries asked in the server it is
+used in: another server's entries and DM entries (the operator's, through the CLI and
+Datasette) never show. Every subcommand defers before querying: on a large log a query can
+take longer than Discord's 3 s.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -14,8 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord import respond
 from bot.discord.errors import NotModerator
-from bot.discord.render import NO_MENTIONS, entries_embed, entry_embed, stats_embed
+from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
 from bot.logs import formats
 from bot.logs.models import Filters
 from bot.times import ago
@@ -36,6 +42,13 @@ def is_moderator(interaction: discord.Interaction[TalksBot]) -> bool:
     return role_id is not None and any(r.id == role_id for r in interaction.user.roles)
 
 
+def _guild(interaction: discord.Interaction[TalksBot]) -> str:
+    """The server /logs was used in (``is_moderator`` has already required one)."""
+    if interaction.guild_id is None:
+        raise NotModerator()
+    return str(interaction.guild_id)
+
+
 def _check(interaction: discord.Interaction[TalksBot]) -> bool:
     if not is_moderator(interaction):
         raise NotModerator()
@@ -46,6 +59,7 @@ Limit = app_commands.Range[int, 1, 25]
 
 
 @app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_messages=True)
 class Logs(
     commands.GroupCog, group_name="logs", group_description="Review the answer log (moderators)."
@@ -60,10 +74,9 @@ class Logs(
     async def _list(
         self, interaction: discord.Interaction[TalksBot], title: str, filters: Filters
     ) -> None:
-        entries = await self.bot.store.entries(filters)
-        await interaction.response.send_message(
-            embed=entries_embed(title, entries), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await respond.defer(interaction, ephemeral=True)
+        entries = await self.bot.store.entries(replace(filters, guild_id=_guild(interaction)))
+        await respond.finish(interaction, embed=entries_embed(title, entries))
 
     @app_commands.command(name="recent", description="The latest questions.")
     @app_commands.describe(limit="How many (1-25, default 10)")
@@ -90,31 +103,30 @@ class Logs(
         text: app_commands.Range[str, 1, 200],
         limit: Limit = 10,
     ) -> None:
-        await self._list(interaction, f"Entries with “{text}”", Filters(limit=limit, search=text))
+        title = f"Entries with “{safe(cut(' '.join(text.split()), 100))}”"
+        await self._list(interaction, title, Filters(limit=limit, search=text))
 
     @app_commands.command(name="show", description="One entry in full.")
     @app_commands.describe(id="The entry id, as listed")
     async def show(self, interaction: discord.Interaction[TalksBot], id: str) -> None:
-        entry = await self.bot.store.get(int(id)) if id.strip().isdigit() else None
+        await respond.defer(interaction, ephemeral=True)
+        entry, text = None, id.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 18:  # fits SQLite's 64 bits
+            entry = await self.bot.store.get(int(text), guild_id=_guild(interaction))
         if entry is None:
-            await interaction.response.send_message(
-                "No log entry with that id.", ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            await respond.finish(interaction, content="No log entry with that id in this server.")
             return
-        await interaction.response.send_message(
-            embed=entry_embed(entry), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await respond.finish(interaction, embed=entry_embed(entry))
 
     @app_commands.command(name="stats", description="Totals over the last days.")
     @app_commands.describe(days="Period in days (default 7)")
     async def stats(
         self, interaction: discord.Interaction[TalksBot], days: app_commands.Range[int, 1, 3650] = 7
     ) -> None:
+        await respond.defer(interaction, ephemeral=True)
         since = ago(timedelta(days=days))
-        s = await self.bot.store.stats(since)
-        await interaction.response.send_message(
-            embed=stats_embed(s, f"last {days} days"), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        s = await self.bot.store.stats(since, guild_id=_guild(interaction))
+        await respond.finish(interaction, embed=stats_embed(s, f"last {days} days"))
 
     @app_commands.command(name="export", description="Entries as a CSV file.")
     @app_commands.describe(which="Which entries (default: all)", days="Period in days (default 30)")
@@ -124,19 +136,19 @@ class Logs(
         which: Literal["all", "declined", "flagged"] = "all",
         days: app_commands.Range[int, 1, 3650] = 30,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await respond.defer(interaction, ephemeral=True)
         since = ago(timedelta(days=days))
         filters = Filters(
-            limit=EXPORT_MAX, since=since, declined=which == "declined", flagged=which == "flagged"
-        )
+            limit=EXPORT_MAX, since=since, declined=which == "declined",
+            flagged=which == "flagged", guild_id=_guild(interaction),
+        )  # fmt: skip
         entries = await self.bot.store.entries(filters)
         data = formats.csv_text(entries).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"talks-log-{which}-{days}d.csv")
-        await interaction.followup.send(
-            f"{len(entries)} entries ({which}, last {days} days).",
-            file=file,
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await respond.finish(
+            interaction,
+            content=f"{len(entries)} entries from this server ({which}, last {days} days).",
+            attachments=[file],
         )
 
 

@@ -13,11 +13,14 @@ STARTUP_S = 30
 
 
 class Harness:
-    def __init__(self, emu: Emulator, tmp: Path, **env: str) -> None:
+    def __init__(
+        self, emu: Emulator, tmp: Path, *, global_commands: bool = False, **env: str
+    ) -> None:
+        """``global_commands``: no TALKS_GUILD_ID, so commands sync globally (both servers)."""
         self.emu = emu
         self.tmp = tmp
         self.db = tmp / "log.db"
-        self.env = emu.env(TALKS_DB_PATH=str(self.db), **env)
+        self.env = emu.env(global_commands=global_commands, TALKS_DB_PATH=str(self.db), **env)
         self.bot: BotProcess | None = None
 
     async def start(self) -> None:
@@ -50,6 +53,12 @@ class Harness:
             if len(rows) >= n or time.monotonic() > deadline:
                 return rows
             await asyncio.sleep(0.05)
+
+
+def assert_discord_accepted_everything(emu: Emulator) -> None:
+    """The bot sent nothing Discord refuses and never leaned on deprecated behaviour."""
+    assert emu.rejections == [], emu.rejections
+    assert [ex for ex in emu.exchanges.values() if ex.deprecated_followups] == []
 
 
 def embed_text(message: dict) -> str:

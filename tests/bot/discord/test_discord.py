@@ -9,14 +9,17 @@ own (restarts, other settings, failing starts) are in ``test_lifecycle.py``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
+import json
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_emulator import MANAGE_MESSAGES, Emulator, Refused
-from harness import Harness, embed_text
+from discord_emulator import EPHEMERAL, MANAGE_MESSAGES, Emulator, Exchange, Refused
+from harness import Harness, assert_discord_accepted_everything, embed_text
 
 from retrieval.corpus import load_corpus
 
@@ -47,6 +50,7 @@ async def discord_bot(
         yield h
     finally:
         assert await h.stop() == 0, h.bot.output if h.bot else ""
+    assert_discord_accepted_everything(emu)
 
 
 async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bot: Harness) -> None:
@@ -71,7 +75,9 @@ async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
     emu = discord_bot.emu
     ex = await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
     reply = await ex.wait()
-    assert ex.callback["type"] == 5  # acknowledged first, answered by follow-up
+    assert ex.callback["type"] == 5  # acknowledged first, then the deferred response edited
+    assert reply["id"] == ex.original["id"]
+    assert ex.followups == [] and ex.deprecated_followups == 0
     assert not ex.ephemeral
     embed = reply["embeds"][0]
     assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
@@ -235,3 +241,79 @@ async def test_cooldown_tells_when_to_retry(discord_bot: Harness) -> None:
         await (await emu.invoke("hasty", "ask", {"question": "Who is Peskov?"})).wait()
     reply = await (await emu.invoke("hasty", "ask", {"question": "Who is Peskov?"})).wait()
     assert "try again in" in reply["content"] and reply["flags"] & 64
+
+
+# --- answers finished the documented way; errors never public -------------------------------
+
+
+async def logs(emu: Emulator, sub: str, options: dict | None = None, guild: int = 0) -> Exchange:
+    """A moderator's /logs subcommand: deferred privately first, then the placeholder edited."""
+    ex = await emu.invoke("moderator", "logs", options or {}, sub=sub, guild=guild)
+    await ex.wait()
+    assert ex.callback == {"type": 5, "data": {"flags": EPHEMERAL}}, ex.callback
+    assert ex.followups == [] and ex.reply["flags"] & EPHEMERAL
+    return ex
+
+
+async def test_an_error_after_a_public_defer_is_never_shown_publicly(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    emu.fail_next_message = (400, 50035)  # Discord refuses the answer message
+    ex = await emu.invoke("unlucky", "ask", {"question": "Where will the talks be held?"})
+    await ex.wait()
+    with contextlib.suppress(TimeoutError):  # the error, after the placeholder is settled
+        await ex.wait(timeout=5, count=2)
+    assert ex.callback["type"] == 5 and not ex.callback.get("data", {}).get("flags")
+    public = [m for m in ex.messages if not m["flags"] & EPHEMERAL]
+    private = [m for m in ex.messages if m["flags"] & EPHEMERAL]
+    assert [m["content"] for m in public] == ["This request could not be completed."]
+    assert all("error id" not in embed_text(m) for m in public)
+    assert len(private) == 1 and "error id" in private[0]["content"]
+    assert "Traceback" in discord_bot.bot.output  # the details are in the bot's log
+
+
+async def test_an_error_after_a_private_defer_replaces_the_placeholder(
+    discord_bot: Harness,
+) -> None:
+    emu = discord_bot.emu
+    emu.fail_next_message = (400, 50035)
+    q = {"question": "Where will the talks be held?", "private": True}
+    ex = await emu.invoke("unlucky-private", "ask", q)
+    reply = await ex.wait()
+    assert reply["id"] == ex.original["id"] and reply["flags"] & EPHEMERAL
+    assert "error id" in reply["content"] and ex.followups == []
+
+
+async def test_vote_on_a_purged_answer_says_it_is_gone(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    reply = await (
+        await emu.invoke("purged", "ask", {"question": "Where will the talks be held?"})
+    ).wait()
+    rows = await discord_bot.wait_rows("SELECT id FROM entries WHERE user_name = 'purged'", 1)
+    db = sqlite3.connect(discord_bot.db)
+    with db:
+        db.execute("DELETE FROM entries WHERE id = ?", (rows[0][0],))
+    db.close()
+    # An answer this fresh may just not be written yet: try again. An old one was purged.
+    ex = await emu.click("purged", reply, emu.buttons(reply)[0])
+    ack = await ex.wait()
+    assert ex.callback == {"type": 5, "data": {"flags": EPHEMERAL}}  # deferred before the log
+    assert ack["flags"] & EPHEMERAL and "try again" in ack["content"]
+    old_id = rows[0][0] - (3600 * 1000 << 12)  # the same entry, had it been made an hour earlier
+    old = json.loads(json.dumps(reply).replace(str(rows[0][0]), str(old_id)))
+    ack = await (await emu.click("purged", old, emu.buttons(old)[0])).wait()
+    assert ack["flags"] & EPHEMERAL and "no longer in the log" in ack["content"]
+    assert discord_bot.rows("SELECT count(*) FROM feedback WHERE entry_id IN (?, ?)",
+                            rows[0][0], old_id) == [(0,)]  # fmt: skip
+
+
+async def test_logs_search_escapes_the_moderators_text(discord_bot: Harness) -> None:
+    ex = await logs(discord_bot.emu, "search", {"text": "**talks** @everyone <@&1>"})
+    title = ex.reply["embeds"][0]["title"]
+    assert "**talks**" not in title and "@everyone" not in title and "<@&1>" not in title
+    assert "talks" in title
+
+
+async def test_every_log_view_defers_first_and_edits_the_original(discord_bot: Harness) -> None:
+    for sub, options in [("recent", {}), ("declined", {}), ("flagged", {}), ("stats", {}),
+                         ("show", {"id": "123"}), ("export", {})]:  # fmt: skip
+        await logs(discord_bot.emu, sub, options)

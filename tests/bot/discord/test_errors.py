@@ -10,6 +10,7 @@ from discord import app_commands
 from helpers import interaction
 
 from bot.discord.errors import NotModerator, on_app_command_error
+from bot.discord.respond import NEUTRAL
 
 
 def sent_text(inter) -> tuple[str, dict]:
@@ -48,3 +49,26 @@ async def test_missing_permission_is_a_plain_refusal() -> None:
     await on_app_command_error(inter, NotModerator())
     text, _ = sent_text(inter)
     assert text == "Sorry, this command is for moderators only."
+
+
+def _failure() -> app_commands.CommandInvokeError:
+    error = app_commands.CommandInvokeError.__new__(app_commands.CommandInvokeError)
+    error.original = RuntimeError("database on fire")
+    return error
+
+
+async def test_error_after_a_public_defer_edits_in_a_neutral_line_and_tells_privately() -> None:
+    inter = interaction(answered=False, deferred_ephemeral=False)
+    await on_app_command_error(inter, _failure())
+    edit = inter.edit_original_response.call_args.kwargs
+    assert edit["content"] == NEUTRAL and edit["embed"] is None and edit["view"] is None
+    text, kwargs = inter.followup.send.call_args.args[0], inter.followup.send.call_args.kwargs
+    assert "error id" in text and kwargs["ephemeral"] is True
+    assert inter.response.send_message.await_count == 0
+
+
+async def test_error_after_a_private_defer_replaces_the_placeholder() -> None:
+    inter = interaction(answered=False, deferred_ephemeral=True)
+    await on_app_command_error(inter, _failure())
+    assert "error id" in inter.edit_original_response.call_args.kwargs["content"]
+    assert inter.followup.send.await_count == 0

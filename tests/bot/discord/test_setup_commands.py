@@ -137,6 +137,7 @@ async def test_doctor_passes_after_the_real_bot_registered_its_commands(
     doctor_requests = emu.requests[before:]
     assert doctor_requests and all(method == "GET" for method, _ in doctor_requests)
     assert emu.sync_calls == [str(emu.guild_id)]  # the bot's own sync, none from doctor
+    assert emu.rejections == []  # nothing the bot or doctor sent was refused
 
 
 async def test_doctor_passes_before_the_first_run_saying_run_registers_the_commands(

@@ -33,7 +33,7 @@ async def test_new_file_is_wal_with_current_schema(tmp_path) -> None:
 async def test_upgrade_from_previous_version_keeps_entries(tmp_path, engine) -> None:
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
-    db.executescript(schema.MIGRATIONS[0] + f"; PRAGMA user_version = {schema.VERSION - 1};")
+    db.executescript(schema.MIGRATIONS[0] + "; PRAGMA user_version = 1;")  # every upgrade
     old = entry(engine, "Where will the talks be held?")
     db.execute(
         "INSERT INTO entries (id, created_at, surface, question, answered, answer, quotes, "
@@ -169,3 +169,17 @@ def test_table_and_detail_render(engine) -> None:
     detail = formats.detail(e)
     assert "quote 1" in detail and "paragraph" not in detail.split("quote 1")[0]
     assert formats.table([]) == "No log entries match."
+
+
+async def test_guild_filter_keeps_other_servers_and_dms_out(store, engine) -> None:
+    a = entry(engine, "Where will the talks be held?", guild_id=1, user_id=7)
+    b = entry(engine, "Who is the Kremlin spokesperson?", guild_id=2, user_id=7)
+    dm = entry(engine, "Who won the 2018 World Cup?", user_id=7)
+    for e in (a, b, dm):
+        assert await store.record(e)
+    assert [e.id for e in await store.entries(Filters(guild_id="1"))] == [a.id]
+    assert len(await store.entries(Filters())) == 3  # the operator's view: everything
+    assert await store.get(b.id, guild_id="1") is None
+    assert (await store.get(b.id, guild_id="2")).id == b.id
+    assert (await store.stats(guild_id="1")).entries == 1
+    assert (await store.stats()).entries == 3
