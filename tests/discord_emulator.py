@@ -213,6 +213,14 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> Emulator:
+        """``async with Emulator() as emu``: started, and stopped however the block ends."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v10"

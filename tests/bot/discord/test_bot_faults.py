@@ -29,12 +29,8 @@ STOP_TIMEOUT_S = 45
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    e = Emulator()
-    await e.start()
-    try:
+    async with Emulator() as e:
         yield e
-    finally:
-        await e.stop()
 
 
 async def rows_when_ready(h: Harness, n: int, timeout: float = 15) -> list[tuple]:

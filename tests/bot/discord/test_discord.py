@@ -28,12 +28,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def emu() -> AsyncIterator[Emulator]:
-    e = Emulator()
-    await e.start()
-    try:
+    async with Emulator() as e:
         yield e
-    finally:
-        await e.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -13,12 +13,8 @@ from harness import Harness, assert_discord_accepted_everything
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    e = Emulator()
-    await e.start()
-    try:
+    async with Emulator() as e:
         yield e
-    finally:
-        await e.stop()
 
 
 @pytest.fixture

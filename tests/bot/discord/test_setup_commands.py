@@ -25,12 +25,8 @@ STARTUP_S = 30
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    e = Emulator()
-    await e.start()
-    try:
+    async with Emulator() as e:
         yield e
-    finally:
-        await e.stop()
 
 
 async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
