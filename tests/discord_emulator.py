@@ -289,6 +289,33 @@ class Emulator:
             data["guild_id"] = cmd["guild_id"]
         return await self._dispatch(self._interaction(2, member, data, guild=guild))
 
+    def post(self, who: str, content: str, *, guild: int | None = 0) -> dict[str, Any]:
+        """A member's message in the server's channel (or their DM with the bot), for a test
+        to use with ``message_command``; the bot never sees it (no message intents)."""
+        return self._chat_message(self.member(who), content, guild=guild)
+
+    async def message_command(
+        self, who: str, name: str, message: dict[str, Any], *, guild: int | None = 0
+    ) -> Exchange:
+        """A member picks the message command ``name`` on ``message``: interaction type 2 with
+        command type 3 (MESSAGE), the message in ``resolved.messages`` with its content, which
+        Discord sends even to bots without the message-content intent."""
+        cmd = self.command(name, guild)
+        if cmd.get("type") != 3:
+            raise KeyError(f"{name!r} is not a message command")
+        if guild is None:
+            contexts = cmd.get("contexts")
+            offered = CONTEXT_BOT_DM in contexts if contexts else cmd.get("dm_permission", True)
+            if not offered:
+                raise Refused(f"{name!r} is not offered in DMs")
+        data: dict[str, Any] = {
+            "id": cmd["id"], "name": name, "type": 3, "target_id": message["id"],
+            "resolved": {"messages": {message["id"]: message}},
+        }  # fmt: skip
+        if "guild_id" in cmd:
+            data["guild_id"] = cmd["guild_id"]
+        return await self._dispatch(self._interaction(2, self.member(who), data, guild=guild))
+
     async def click(self, who: str, message: dict[str, Any], custom_id: str) -> Exchange:
         if custom_id not in self.buttons(message):
             raise KeyError(f"no button {custom_id!r} on that message")
@@ -460,6 +487,31 @@ class Emulator:
         self.messages[int(msg["id"])] = msg
         return msg
 
+    def _chat_message(self, m: Member, content: str, *, guild: int | None) -> dict[str, Any]:
+        """A member's own message (type 0 DEFAULT), as Discord puts it in resolved data."""
+        channel = self._dm_channel(m) if guild is None else self._channel(self.guilds[guild])
+        msg: dict[str, Any] = {
+            "id": str(snowflake()),
+            "channel_id": channel["id"],
+            "author": self._user(m.id, m.name),
+            "content": content,
+            "timestamp": "2025-05-12T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": "@everyone" in content,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        if guild is not None:
+            msg["guild_id"] = str(self.guilds[guild].id)
+        return msg
+
     @staticmethod
     def _apply_edit(msg: dict[str, Any], body: dict[str, Any]) -> None:
         """Fields present in an edit replace the message's; absent ones stay."""
@@ -604,6 +656,7 @@ class Emulator:
         for cmd in body:
             out.append(
                 {
+                    "description": "",  # Discord returns "" for user and message commands
                     **cmd,
                     "id": str(snowflake()),
                     "application_id": str(self.app_id),

@@ -51,6 +51,7 @@ RULES = {
     "option_unique": "option names unique within a level; at most 25 options",
     "subcommand_mix": "subcommands are not mixed with plain options",
     "command_unique": "command names unique per type in one sync",
+    "menu_command": "user and message commands: a 1–32 character name, no description",
     "attachments": "multipart: parts are payload_json or files[n]; attachment ids match parts",
     "callback_type": "callback type allowed for the interaction type",
 }
@@ -203,6 +204,19 @@ def check_commands(body: Any) -> Problems:
         if kind == CHAT_INPUT:
             problems += _named(cmd, f"{n}")
             problems += _options(cmd.get("options") or [], f"{n}/options")
+        else:
+            problems += _menu(cmd, f"{n}")
+    return problems
+
+
+def _menu(cmd: dict[str, Any], path: str) -> Problems:
+    """User and message commands: any case and spaces, but 1–32 characters, no description."""
+    problems: Problems = []
+    name = cmd.get("name")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX or name != name.strip():
+        problems.append((f"{path}/name", f"menu_command: name {name!r}"))
+    if cmd.get("description") or cmd.get("options"):
+        problems.append((path, "menu_command: a menu command has no description or options"))
     return problems
 
 

@@ -232,6 +232,8 @@ BAD_COMMANDS = {
     "same name twice": [command(), command()],
     "context 3": [command(contexts=[3])],
     "bad permissions": [command(default_member_permissions="manage")],
+    "message command with a description": [{"name": "Ask Bot", "type": 3, "description": "d"}],
+    "message command name with a leading space": [{"name": " Ask", "type": 3}],
 }
 
 

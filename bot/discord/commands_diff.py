@@ -29,7 +29,10 @@ _OPTION_KEYS = (
     "autocomplete",
     "options",
 )
-_DEFAULTS: dict[str, Any] = {"required": False, "autocomplete": False, "nsfw": False}
+# "description": Discord answers "" for message commands, which send none.
+_DEFAULTS: dict[str, Any] = {
+    "required": False, "autocomplete": False, "nsfw": False, "description": ""
+}  # fmt: skip
 
 
 async def expected_commands(settings: Settings) -> list[dict[str, Any]]:

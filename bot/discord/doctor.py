@@ -56,6 +56,13 @@ def plain(text: Any, limit: int = 100) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def _command_name(command: dict[str, Any]) -> str:
+    """A slash command as members type it; a message command as its menu entry."""
+    if command.get("type", 1) == 3:
+        return f"(message menu: {command['name']})"
+    return f"/{command['name']}"
+
+
 def _listed(items: list[str]) -> str:
     more = len(items) - MAX_LISTED
     return "; ".join(items[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
@@ -246,7 +253,7 @@ async def _check_commands(api: ReadOnlyAPI, settings: Settings, seen: _Discord) 
                 f"the bot lacks the applications.commands scope there: {INVITE_FIX}",
             )
         raise
-    names = " ".join(sorted(f"/{c['name']}" for c in expected))
+    names = " ".join(sorted(_command_name(c) for c in expected))
     if not registered:  # a new application: the first `talks-bot run` registers them
         return Check(None, f"commands: none registered {where} yet; `talks-bot run` registers "
                      f"{names} when it starts")  # fmt: skip

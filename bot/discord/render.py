@@ -110,6 +110,8 @@ HELP_TEXT = (
     "(May 2025) by quoting news articles word for word, with a citation for every quote.\n\n"
     "**/ask** `question` — quotes that answer it and where they come from; "
     "`private: True` shows the exchange only to you.\n"
+    "**Ask Talks Bot** (a message's *Apps* menu) — the same for a message's text, "
+    "shown only to you.\n"
     "**/sources** — the articles it answers from.\n\n"
     "It does **not** write its own answers, give opinions, or know anything the articles "
     "don't say: when they don't cover a question it tells you so. Use the buttons under an "

@@ -47,13 +47,13 @@ def _json_line(data: object) -> str:
 def table(entries: list[LogEntry]) -> str:
     if not entries:
         return "No log entries match."
-    header = f"{'id':>16}  {'time (UTC)':19}  {'via':7}  {'user':14}  {'result':12}  question"
+    header = f"{'id':>16}  {'time (UTC)':19}  {'via':12}  {'user':14}  {'result':12}  question"
     lines = [header, "-" * len(header)]
     for e in entries:
         result = "answered" if e.answered else (e.reason or "declined")
         flags = " ✗" if e.feedback.get("not_helpful") else ""
         lines.append(
-            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:7}  "
+            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:12}  "
             f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
             f"{clip(e.question, 60)}{flags}"
         )

@@ -15,7 +15,7 @@ from bot.times import utc_now
 from bot.wording import plain_text
 from retrieval.models import Answer
 
-Surface = Literal["discord", "cli"]
+Surface = Literal["discord", "context_menu", "cli"]  # context_menu: "Ask Talks Bot" in Discord
 
 _EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 _sequence_lock = threading.Lock()

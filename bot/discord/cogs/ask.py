@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.app import Where, Who
 from bot.discord import respond
 from bot.discord.render import answer_embed
-from bot.logs.models import entry_time
+from bot.logs.models import Surface, entry_time
 from bot.text import repair
 
 if TYPE_CHECKING:
@@ -98,11 +98,27 @@ def _cooldown(interaction: discord.Interaction[TalksBot]) -> app_commands.Cooldo
     return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
 
 
+NO_TEXT = "That message has no text to look up; I can only answer from a message's words."
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: TalksBot) -> None:
         self.bot = bot
         # Discord enforces the configured question length in the client, before sending.
         self.ask._params["question"].max_value = bot.settings.max_question_chars
+        # Context menus cannot be declared inside a cog; discord.py's documented way is to
+        # build one here and add it to the tree (removed again when the cog unloads).
+        self.ask_message = app_commands.ContextMenu(
+            name="Ask Talks Bot", callback=self.ask_about_message
+        )
+        self.ask_message.allowed_contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=True
+        )
+        self.ask_message.allowed_installs = app_commands.AppInstallationType(guild=True)
+        bot.tree.add_command(self.ask_message)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.ask_message.name, type=self.ask_message.type)
 
     @app_commands.command(name="ask", description="Ask about the Istanbul peace talks; "
                           "the answer quotes the news articles.")  # fmt: skip
@@ -119,13 +135,36 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
         private: bool = False,
     ) -> None:
+        await self._answer(interaction, question, "discord", private=private)
+
+    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    async def ask_about_message(
+        self, interaction: discord.Interaction[TalksBot], message: discord.Message
+    ) -> None:
+        """ "Ask Talks Bot" on a message: its text is the question, the answer only for the
+        member who asked. Discord sends the message's content with the interaction (resolved
+        data), so the privileged message-content intent is not needed."""
+        await self._answer(interaction, message.content, "context_menu", private=True)
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction[TalksBot],
+        question: str,
+        surface: Surface,
+        *,
+        private: bool,
+    ) -> None:
+        """Defer, ask through the application layer, show the answer with vote buttons."""
         with self.bot.track():
             await respond.defer(interaction, ephemeral=private)
             question = repair(question)  # lone surrogates: one repair for answer, embed, log
+            if surface == "context_menu" and not question.strip():  # only files, embeds…
+                await respond.finish(interaction, content=NO_TEXT)
+                return
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name),
-                Where("discord", interaction.guild_id, interaction.channel_id),
+                Where(surface, interaction.guild_id, interaction.channel_id),
             )  # the log record is written in the background, not before the answer is shown
             view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
             await respond.finish(interaction, embed=answer_embed(answer, question), view=view)

@@ -52,8 +52,8 @@ async def discord_bot(
 async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bot: Harness) -> None:
     emu = discord_bot.emu
     assert emu.sync_calls == [str(emu.guild_id)]
-    names = {c["name"] for c in emu.commands[str(emu.guild_id)]}
-    assert names == {"ask", "sources", "help", "logs"}
+    names = {(c["name"], c["type"]) for c in emu.commands[str(emu.guild_id)]}
+    assert names == {("ask", 1), ("sources", 1), ("help", 1), ("logs", 1), ("Ask Talks Bot", 3)}
     ask = emu.command("ask")
     question = next(o for o in ask["options"] if o["name"] == "question")
     assert question["required"] and question["max_length"] == 300

@@ -143,7 +143,7 @@ async def test_doctor_passes_before_the_first_run_saying_run_registers_the_comma
     assert code == 0, out
     assert [x for x in out.splitlines() if x[:1] in "✗–"] == [
         f"– commands: none registered in server {emu.guild_id} yet; `talks-bot run` registers "
-        "/ask /help /logs /sources when it starts"
+        "(message menu: Ask Talks Bot) /ask /help /logs /sources when it starts"
     ]
     assert "All 7 checks passed, 1 skipped" in out
     assert not (tmp_path / "log.db").exists()  # doctor creates nothing

@@ -61,3 +61,30 @@ async def test_each_cited_article_links_to_its_original(bot: Harness) -> None:
             assert "](" not in line
         else:
             assert f"](<https://news.example/{source}>)" in line, line
+
+
+async def test_ask_talks_bot_on_a_message_answers_privately_and_is_logged(bot: Harness) -> None:
+    emu = bot.emu
+    claim = emu.post("claimant", "@everyone <@&1> **Istanbul** is where the talks will be held!")
+    ex = await emu.message_command("checker", "Ask Talks Bot", claim)
+    reply = await ex.wait()
+    assert ex.callback["type"] == 5 and ex.callback["data"]["flags"] & 64  # deferred, privately
+    assert reply["flags"] & 64 and reply["allowed_mentions"] == {"parse": []}
+    embed = reply["embeds"][0]
+    assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
+    assert "@everyone" not in embed["title"] and "<@&1>" not in embed["title"]
+    assert "**Istanbul**" not in embed["title"]  # markup shown as typed, not applied
+    assert len(emu.buttons(reply)) == 2
+    rows = await bot.wait_rows(
+        "SELECT surface, user_id, question FROM entries WHERE surface = 'context_menu'", 1
+    )
+    assert rows == [("context_menu", str(emu.members["checker"].id), claim["content"])]
+
+
+async def test_ask_talks_bot_on_a_message_without_text_says_so(bot: Harness) -> None:
+    emu = bot.emu
+    reply = await (await emu.message_command("imager", "Ask Talks Bot", emu.post("x", ""))).wait()
+    assert "no text" in reply["content"] and reply["flags"] & 64
+    declined = emu.post("x", "Who won the 2018 World Cup?")
+    reply = await (await emu.message_command("imager", "Ask Talks Bot", declined)).wait()
+    assert reply["embeds"][0]["title"].startswith("Not answered")
