@@ -98,6 +98,7 @@ async def test_commands_declare_contexts_and_installs(global_bot: Harness) -> No
     offered = {c["name"]: (c["contexts"], c["integration_types"]) for c in emu.commands["global"]}
     assert offered == {
         "ask": ([0, 1], [0]), "sources": ([0, 1], [0]), "help": ([0, 1], [0]), "logs": ([0], [0]),
+        "Ask Talks Bot": ([0, 1], [0]),
     }  # fmt: skip
     sources = await (await emu.invoke("member", "sources", guild=None)).wait()
     assert sources["flags"] & EPHEMERAL and "articles" in sources["embeds"][0]["title"]
