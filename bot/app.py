@@ -54,6 +54,7 @@ class Who:
 
     user_id: int | str | None = None
     user_name: str | None = None
+    locale: str | None = None  # their client's language, e.g. "uk" (Discord tells; a terminal not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ class Asking:
         entry = LogEntry.from_answer(
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
-            user_id=who.user_id, user_name=who.user_name,
+            user_id=who.user_id, user_name=who.user_name, locale=who.locale,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

@@ -13,6 +13,7 @@ from retrieval.models import (
     EMPTY,
     NO_WORDS,
     NOT_COVERED,
+    NOT_ENGLISH,
     ONLY_COMMON_WORDS,
     TOO_LONG,
     Answer,
@@ -29,6 +30,8 @@ _DECLINES = {
     ONLY_COMMON_WORDS: "That question has only common words (like 'what' or 'the'); "
     "please name what you want to know about.",
     CONTROL_CHARACTERS: "The question contains control characters; please retype it.",
+    NOT_ENGLISH: "I answer only from English news articles, so I can't look up a question in "
+    "another language. Please ask in English.",
 }
 DIFFER = "The articles differ:"  # said before quotes that give different versions
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."

@@ -16,7 +16,10 @@ TOO_LONG = "too_long"
 NO_WORDS = "no_words"
 ONLY_COMMON_WORDS = "only_common_words"
 CONTROL_CHARACTERS = "control_characters"
-REASONS = (NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS)
+NOT_ENGLISH = "not_english"  # mostly letters of another script: the articles are English
+REASONS = (
+    NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS, NOT_ENGLISH
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,19 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from retrieval import analyzer
-from retrieval.models import CONTROL_CHARACTERS, EMPTY, NO_WORDS, ONLY_COMMON_WORDS, TOO_LONG
+from retrieval.models import (
+    CONTROL_CHARACTERS,
+    EMPTY,
+    NO_WORDS,
+    NOT_ENGLISH,
+    ONLY_COMMON_WORDS,
+    TOO_LONG,
+)
+
+# More than this share of a question's letters outside the Latin script: it is not English,
+# and looking it up in English articles would only say "not covered". A Cyrillic name in an
+# English question ("Where is Зеленський going?") stays well under it.
+OTHER_SCRIPT_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +47,20 @@ def check(question: str, max_chars: int) -> Rejection | None:
         return Rejection(TOO_LONG, {"length": len(text), "limit": max_chars})
     if not any(c.isalnum() for c in text):
         return Rejection(NO_WORDS)
+    if other_script_share(text) > OTHER_SCRIPT_SHARE:
+        return Rejection(NOT_ENGLISH)
     if not analyzer.words(text):
         return only_common_words()
     return None
+
+
+def other_script_share(text: str) -> float:
+    """The share of the letters in ``text`` that are not Latin (0 when it has no letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    other = sum(not unicodedata.name(c, "").startswith("LATIN") for c in letters)
+    return other / len(letters)
 
 
 def only_common_words() -> Rejection:

@@ -83,6 +83,7 @@ class Member:
     name: str
     roles: list[int]
     permissions: int
+    locale: str = "en-US"  # the member's client language, sent as the interaction's locale
 
 
 @dataclass
@@ -545,7 +546,7 @@ class Emulator:
             "token": f"itoken-{snowflake()}",
             "version": 1,
             "data": data,
-            "locale": "en-US",
+            "locale": m.locale,
             "app_permissions": str(MEMBER_PERMISSIONS),
             "entitlements": [],
             "attachment_size_limit": 8 * 1024 * 1024,

@@ -52,6 +52,7 @@ RULES = {
     "subcommand_mix": "subcommands are not mixed with plain options",
     "command_unique": "command names unique per type in one sync",
     "menu_command": "user and message commands: a 1–32 character name, no description",
+    "localizations": "localisations use Discord's locales; localised names follow the name rules",
     "attachments": "multipart: parts are payload_json or files[n]; attachment ids match parts",
     "callback_type": "callback type allowed for the interaction type",
 }
@@ -201,11 +202,36 @@ def check_commands(body: Any) -> Problems:
         if key in seen:
             problems.append((f"{n}/name", f"command_unique: {cmd.get('name')!r} twice"))
         seen.add(key)
+        problems += _localized(cmd, f"{n}", menu=kind != CHAT_INPUT)
         if kind == CHAT_INPUT:
             problems += _named(cmd, f"{n}")
             problems += _options(cmd.get("options") or [], f"{n}/options")
         else:
             problems += _menu(cmd, f"{n}")
+    return problems
+
+
+# Discord's locales (reference#locales): the only keys a *_localizations object may have.
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el "
+    "bg ru uk hi th zh-CN ja zh-TW ko".split()
+)
+
+
+def _localized(item: dict[str, Any], path: str, *, menu: bool) -> Problems:
+    """Localised names and descriptions: known locales; each name valid as the name would be
+    (lowercase for chat input, trimmed for menus); descriptions' lengths are the schema's."""
+    problems: Problems = []
+    for key in ("name_localizations", "description_localizations"):
+        for locale, text in (item.get(key) or {}).items():
+            if locale not in LOCALES:
+                problems.append((f"{path}/{key}", f"localizations: unknown locale {locale!r}"))
+            elif key == "name_localizations":
+                ok = text == text.strip() and 1 <= len(text) <= NAME_MAX if menu else (
+                    valid_name(text)
+                )  # fmt: skip
+                if not ok:
+                    problems.append((f"{path}/{key}/{locale}", f"localizations: name {text!r}"))
     return problems
 
 
@@ -243,6 +269,7 @@ def _options(options: list[dict[str, Any]], path: str) -> Problems:
     optional_seen = False
     for n, o in enumerate(options):
         problems += _named(o, f"{path}/{n}")
+        problems += _localized(o, f"{path}/{n}", menu=False)
         if o.get("type") in (SUBCOMMAND, SUBCOMMAND_GROUP):
             problems += _options(o.get("options") or [], f"{path}/{n}/options")
         elif o.get("required"):

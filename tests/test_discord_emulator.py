@@ -234,6 +234,11 @@ BAD_COMMANDS = {
     "bad permissions": [command(default_member_permissions="manage")],
     "message command with a description": [{"name": "Ask Bot", "type": 3, "description": "d"}],
     "message command name with a leading space": [{"name": " Ask", "type": 3}],
+    "localised name in capitals": [command(name_localizations={"uk": "Запитати"})],
+    "localised option name with a space": [
+        command(options=[{**option("q"), "name_localizations": {"ru": "ваш вопрос"}}])
+    ],
+    "unknown locale": [command(description_localizations={"xx": "d"})],
 }
 
 

@@ -19,6 +19,7 @@ from discord.ext import commands, tasks
 
 from bot.app import Asking
 from bot.discord import errors
+from bot.discord.locales import Translator
 from bot.discord.render import NO_MENTIONS
 from bot.logs.store import RETRY_BUDGET_S, LogStore
 from bot.times import ago
@@ -59,6 +60,7 @@ class TalksBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.load_commands()
+        await self.tree.set_translator(Translator())  # uk and ru names, filled in at sync
         await self._sync()
         if self.settings.log_retention_days:
             self.purge_old_entries.start()

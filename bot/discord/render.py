@@ -12,9 +12,10 @@ import re
 import discord
 
 from bot import wording
+from bot.discord.locales import ask_in_english
 from bot.logs.models import LogEntry, Stats
 from bot.times import minute
-from retrieval.models import Answer, Article, Citation
+from retrieval.models import NOT_ENGLISH, Answer, Article, Citation
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -55,10 +56,17 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + "…"
 
 
-def answer_embed(answer: Answer, question: str) -> discord.Embed:
+def answer_embed(
+    answer: Answer, question: str, locale: discord.Locale | str | None = None
+) -> discord.Embed:
+    """``locale``: the member's client language; a question not in English is told to ask in
+    English in that language too, when the bot speaks it."""
     asked = safe(" ".join(question.split()))
     if not answer.answered:
         message = wording.decline_message(answer, LIST_SOURCES)
+        translated = ask_in_english(locale) if answer.reason == NOT_ENGLISH else None
+        if translated:
+            message += "\n\n" + translated
         embed = discord.Embed(
             title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
             description=cut(message, DESCRIPTION_MAX),

@@ -57,6 +57,7 @@ class LogEntry:
     channel_id: str | None = None
     user_id: str | None = None
     user_name: str | None = None
+    locale: str | None = None
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
 
     @property
@@ -74,6 +75,7 @@ class LogEntry:
         channel_id: int | str | None = None,
         user_id: int | str | None = None,
         user_name: str | None = None,
+        locale: str | None = None,
         created_at: str | None = None,
     ) -> LogEntry:
         """The record of one answer; ``created_at`` is when it was asked (default: now).
@@ -96,6 +98,7 @@ class LogEntry:
             channel_id=_text(channel_id),
             user_id=_text(user_id),
             user_name=None if user_name is None else repair(user_name),
+            locale=locale,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -60,6 +60,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX entries_guild ON entries(guild_id, created_at);
     """,
+    # 4: the asker's language as their Discord client reports it (e.g. "uk", "en-US"), so
+    #    reviews can see who asks in which language; NULL where a surface does not know it.
+    """
+    ALTER TABLE entries ADD COLUMN locale TEXT;
+    """,
 )
 
 VERSION = len(MIGRATIONS)

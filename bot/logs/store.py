@@ -275,13 +275,13 @@ class LogStore:
             cur = await db.execute(
                 """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id, channel_id,
                     user_id, user_name, question, answered, reason, answer, quotes, top_score,
-                    corpus_version, latency_ms)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    corpus_version, latency_ms, locale)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, entry.user_name, entry.question, int(entry.answered),
                     entry.reason, entry.answer, json.dumps(entry.quotes, ensure_ascii=False),
-                    entry.top_score, entry.corpus_version, entry.latency_ms,
+                    entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
                 ),
             )  # fmt: skip
             if cur.rowcount:  # not already there (a fallback record imported twice)
@@ -649,6 +649,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         channel_id=row["channel_id"],
         user_id=row["user_id"],
         user_name=row["user_name"],
+        locale=row["locale"],
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
     )
 

@@ -109,7 +109,7 @@ class Ask(commands.Cog):
         # Context menus cannot be declared inside a cog; discord.py's documented way is to
         # build one here and add it to the tree (removed again when the cog unloads).
         self.ask_message = app_commands.ContextMenu(
-            name="Ask Talks Bot", callback=self.ask_about_message
+            name=app_commands.locale_str("Ask Talks Bot"), callback=self.ask_about_message
         )
         self.ask_message.allowed_contexts = app_commands.AppCommandContext(
             guild=True, dm_channel=True
@@ -163,11 +163,12 @@ class Ask(commands.Cog):
                 return
             answer, entry_id = await self.bot.asking.ask(
                 question,
-                Who(interaction.user.id, interaction.user.display_name),
+                Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
                 Where(surface, interaction.guild_id, interaction.channel_id),
             )  # the log record is written in the background, not before the answer is shown
             view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
-            await respond.finish(interaction, embed=answer_embed(answer, question), view=view)
+            embed = answer_embed(answer, question, interaction.locale)
+            await respond.finish(interaction, embed=embed, view=view)
 
 
 async def setup(bot: TalksBot) -> None:

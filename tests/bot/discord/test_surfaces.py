@@ -88,3 +88,49 @@ async def test_ask_talks_bot_on_a_message_without_text_says_so(bot: Harness) -> 
     declined = emu.post("x", "Who won the 2018 World Cup?")
     reply = await (await emu.message_command("imager", "Ask Talks Bot", declined)).wait()
     assert reply["embeds"][0]["title"].startswith("Not answered")
+
+
+async def test_commands_have_ukrainian_and_russian_names_and_descriptions(bot: Harness) -> None:
+    ask = bot.emu.command("ask")
+    assert ask["name_localizations"] == {"uk": "запитати", "ru": "спросить"}
+    assert "англійською" in ask["description_localizations"]["uk"]
+    question = next(o for o in ask["options"] if o["name"] == "question")
+    assert question["name_localizations"] == {"uk": "питання", "ru": "вопрос"}
+    assert set(question["description_localizations"]) == {"uk", "ru"}
+    logs = bot.emu.command("logs")
+    show = next(o for o in logs["options"] if o["name"] == "show")
+    assert show["name_localizations"]["ru"] == "показать"
+    menu = bot.emu.command("Ask Talks Bot")
+    assert menu["name_localizations"] == {"uk": "Запитати Talks Bot", "ru": "Спросить Talks Bot"}
+
+
+async def test_a_question_in_cyrillic_is_told_to_ask_in_english_in_both_languages(
+    bot: Harness,
+) -> None:
+    emu = bot.emu
+    emu.member("olena").locale = "uk"
+    ex = await emu.invoke("olena", "ask", {"question": "Де відбудуться переговори?"})
+    embed = (await ex.wait())["embeds"][0]
+    assert "Please ask in English." in embed["description"]
+    assert "Будь ласка, запитайте англійською." in embed["description"]
+    assert "don't cover" not in embed["description"]
+    emu.member("ivan").locale = "ru"
+    claim = emu.post("someone", "Путин согласился на перемирие!")
+    embed = (await (await emu.message_command("ivan", "Ask Talks Bot", claim)).wait())["embeds"][0]
+    assert "Please ask in English." in embed["description"]
+    assert "Пожалуйста, спросите по-английски." in embed["description"]
+    emu.member("hans").locale = "de"  # a language the bot does not speak: English only
+    ex = await emu.invoke("hans", "ask", {"question": "Где пройдут переговоры?"})
+    embed = (await ex.wait())["embeds"][0]
+    assert embed["description"].endswith("Please ask in English.")
+    rows = await bot.wait_rows(
+        "SELECT user_name, reason, locale FROM entries WHERE reason = 'not_english' "
+        "ORDER BY id", 3
+    )  # fmt: skip
+    assert rows == [
+        ("olena", "not_english", "uk"), ("ivan", "not_english", "ru"),
+        ("hans", "not_english", "de"),
+    ]  # fmt: skip
+    await (await emu.invoke("anglo", "ask", {"question": "Where will the talks be held?"})).wait()
+    english = await bot.wait_rows("SELECT locale FROM entries WHERE user_name = 'anglo'", 1)
+    assert english == [("en-US",)]
