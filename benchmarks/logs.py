@@ -40,7 +40,9 @@ def fill(db: Path, n: int, guilds: list[str | None]) -> None:
     rnd = random.Random(1)
     con = sqlite3.connect(db)
     con.executemany(
-        "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entries (id, created_at, surface, guild_id, channel_id, user_id, user_name, "
+        "question, answered, reason, answer, quotes, top_score, corpus_version, latency_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # named: later columns default
         (
             (i + 1, f"2026-11-{1 + i % 22:02d}T00:00:{i % 60:02d}.000Z", "discord",
              guilds[i % 3], "1", str(rnd.randrange(1000)), "user",
