@@ -20,9 +20,6 @@ from retrieval.tuning import Tuning
 
 log = logging.getLogger(__name__)
 
-DECLINE_NOT_COVERED = NOT_COVERED
-
-
 ProgressFn = Callable[[int, int], None]
 
 
@@ -118,7 +115,7 @@ class Engine:
         if steps.rejection is not None:
             return self._decline(question, steps.rejection.reason, steps.rejection.details)
         if not steps.chosen:
-            return self._decline(question, DECLINE_NOT_COVERED)
+            return self._decline(question, NOT_COVERED)
         chosen = steps.chosen
         quotes = [
             Quote(
