@@ -20,9 +20,6 @@ from retrieval.tuning import Tuning
 
 log = logging.getLogger(__name__)
 
-DECLINE_NOT_COVERED = NOT_COVERED
-
-
 ProgressFn = Callable[[int, int], None]
 
 
@@ -94,10 +91,11 @@ class Engine:
         """Every step of answering one question, for ``talks-bot ask --explain``."""
         rejection = questions.check(question, self.max_question_chars)
         if rejection is not None:
-            return Explanation(None, [], Verdict(False, rejection.reason), [])
+            return Explanation(None, [], Verdict(False, rejection.reason), [], rejection)
         query = self.analyse(question)
-        if not query.terms:
-            return Explanation(query, [], Verdict(False, "only_common_words"), [])
+        if not query.terms:  # nothing left once chatter and markup are gone
+            rejection = questions.only_common_words()
+            return Explanation(query, [], Verdict(False, rejection.reason), [], rejection)
         found = self._candidates(query)
         verdict = extract.answerable(query, found, self.tuning)
         chosen = (
@@ -113,15 +111,11 @@ class Engine:
         return extract.candidates(query, retrieved, self.sentences, self.tuning)
 
     def _answer(self, question: str) -> Answer:
-        rejection = questions.check(question, self.max_question_chars)
-        if rejection is not None:
-            return self._decline(question, rejection.reason, rejection.details)
         steps = self.explain(question)
-        if steps.verdict.reason == "only_common_words":
-            rejection = questions.only_common_words()
-            return self._decline(question, rejection.reason, rejection.details)
+        if steps.rejection is not None:
+            return self._decline(question, steps.rejection.reason, steps.rejection.details)
         if not steps.chosen:
-            return self._decline(question, DECLINE_NOT_COVERED)
+            return self._decline(question, NOT_COVERED)
         chosen = steps.chosen
         quotes = [
             Quote(
@@ -164,3 +158,4 @@ class Explanation:
     candidates: list[Candidate]
     verdict: Verdict
     chosen: list[Candidate]
+    rejection: questions.Rejection | None = None  # refused before or instead of the lookup

@@ -141,6 +141,7 @@ def test_token_with_a_newline_is_one_line_without_the_token(tmp_path) -> None:
     assert "secret" not in line and "second-half" not in line
 
 
+@pytest.mark.slow  # waits out a real lock, backoff or grace period: runs in CI (-m "")
 def test_discord_unreachable_at_start_is_retried_then_one_line(tmp_path) -> None:
     with socket.socket() as s:  # a loopback port nobody listens on
         s.bind(("127.0.0.1", 0))

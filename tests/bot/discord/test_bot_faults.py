@@ -74,6 +74,7 @@ async def test_sigterm_during_a_burst_loses_no_record(emu: Emulator, tmp_path: P
     assert_none_lost("SIGTERM during a burst of 150", len(answered), len(await all_records(h.db)))
 
 
+@pytest.mark.slow  # waits out a real lock, backoff or grace period: runs in CI (-m "")
 async def test_sigterm_with_the_database_locked_loses_no_record(
     emu: Emulator,
     tmp_path: Path,

@@ -196,6 +196,7 @@ async def test_purged_text_is_nowhere_in_the_files(tmp_path, engine) -> None:
     assert count_rows(path) == 5
 
 
+@pytest.mark.slow  # waits out a real lock, backoff or grace period: runs in CI (-m "")
 async def test_a_locked_database_makes_a_vote_wait_a_bounded_time(tmp_path, engine) -> None:
     path = tmp_path / "talks.db"
     async with LogStore(path, wait_timeout=0.5) as store:
