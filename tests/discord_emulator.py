@@ -119,6 +119,7 @@ class Exchange:
     done: asyncio.Event = field(default_factory=asyncio.Event)  # set once a message is shown
     answered_at: float | None = None
     source_message: dict[str, Any] | None = None
+    modal: dict[str, Any] | None = None  # the form a type-9 response opened for the member
 
     @property
     def ephemeral(self) -> bool:
@@ -137,6 +138,14 @@ class Exchange:
     @property
     def reply(self) -> dict[str, Any]:
         return self.messages[-1]
+
+    async def wait_modal(self, timeout: float = 15) -> dict[str, Any]:
+        """The modal the bot opened in answer (callback type 9)."""
+        async with asyncio.timeout(timeout):
+            while self.modal is None:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.modal
 
     async def wait(self, timeout: float = 15, count: int = 1) -> dict[str, Any]:
         """The latest message once at least ``count`` have been shown."""
@@ -324,6 +333,31 @@ class Emulator:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._dispatch(
             self._interaction(3, self.member(who), data, message, guild=guild)
+        )
+
+    async def submit(self, who: str, opened: Exchange, values: dict[str, str]) -> Exchange:
+        """The member fills the modal ``opened`` showed (``values`` by text input label; an
+        input not named is left empty) and submits it: interaction type 5."""
+        modal = opened.modal
+        if modal is None:
+            raise KeyError("that interaction opened no modal")
+        inputs = [
+            c for row in modal["components"] for c in row.get("components", []) if c["type"] == 4
+        ] + [row["component"] for row in modal["components"] if row.get("type") == 18]
+        unknown = set(values) - {i.get("label") for i in inputs}
+        if unknown:
+            raise KeyError(f"no text input labelled {sorted(unknown)!r} in that modal")
+        rows = [
+            {"type": 1, "components": [
+                {"type": 4, "custom_id": i["custom_id"], "value": values.get(i.get("label"), "")}
+            ]}
+            for i in inputs
+        ]  # fmt: skip
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        message = opened.source_message
+        guild = self._guild_index(message.get("guild_id")) if message else 0
+        return await self._dispatch(
+            self._interaction(5, self.member(who), data, message, guild=guild)
         )
 
     def open_interaction(self, who: str = "member", *, kind: int = 2) -> Exchange:
@@ -716,6 +750,9 @@ class Emulator:
             ex.record(ex.original)
         elif kind == 6 and ex.source_message is not None:
             ex.original = ex.source_message
+        elif kind == 9:  # a form for the member; no message, nothing to edit later
+            ex.modal = body["data"]
+            ex.changed.set()
         if ex.original is not None:
             resource["message"] = ex.original
         interaction = {

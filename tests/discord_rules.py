@@ -287,11 +287,19 @@ COMPONENT_CALLBACKS = {4, 5, 6, 7, 9}  # ... plus deferred update and update of 
 
 
 def check_callback(body: Any, interaction_type: int) -> Problems:
-    problems = check_schema("interaction_callback", body)
+    if isinstance(body, dict) and body.get("type") == 9:  # the spec file has no modal schema
+        extra = set(body) - {"type", "data"}
+        problems: Problems = [("_root", f"schema: unexpected {sorted(extra)}")] if extra else []
+        if not isinstance(body.get("data"), dict):
+            return [*problems, ("data", "modal: data required")]
+    else:
+        problems = check_schema("interaction_callback", body)
     if problems:
         return problems
     kind = body["type"]
     allowed = COMMAND_CALLBACKS if interaction_type == 2 else COMPONENT_CALLBACKS
+    if interaction_type == 5:  # a modal submit cannot answer with another modal
+        allowed = COMPONENT_CALLBACKS - {9}
     if kind not in allowed:
         return [("type", f"callback_type: {kind} is not a response to interaction type "
                  f"{interaction_type}")]  # fmt: skip
@@ -303,6 +311,64 @@ def check_callback(body: Any, interaction_type: int) -> Problems:
         return problems
     if kind in (4, 7):
         problems += check_message(data, edit=kind == 7, route="")
+    if kind == 9:
+        problems += check_modal(data)
+    return problems
+
+
+TEXT_INPUT_MAX = 4000
+
+
+def check_modal(data: dict[str, Any]) -> Problems:
+    """A modal (callback type 9): Discord's documented limits on the form and its inputs.
+
+    The trimmed spec file has no modal schema, so these are the documented limits by hand:
+    custom_id 1-100, title 1-45, 1-5 rows, each an action row holding one text input (type 4)
+    or a label (type 18) holding one; a text input's custom_id 1-100, style 1 or 2, label
+    1-45, max_length 1-4000 and min_length 0-4000 not above it, a value within them."""
+    problems: Problems = []
+    if not 1 <= len(str(data.get("custom_id") or "")) <= 100:
+        problems.append(("data/custom_id", "modal: custom_id must be 1-100 characters"))
+    if not 1 <= len(str(data.get("title") or "")) <= 45:
+        problems.append(("data/title", "modal: title must be 1-45 characters"))
+    rows = data.get("components")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= 5:
+        return [*problems, ("data/components", "modal: 1-5 components required")]
+    for n, row in enumerate(rows):
+        where = f"data/components/{n}"
+        if row.get("type") == 18:
+            inner, label = [row.get("component")], row.get("label")
+        elif row.get("type") == 1:
+            inner, label = row.get("components") or [], None
+        else:
+            problems.append((where, f"modal: component type {row.get('type')} not allowed"))
+            continue
+        if len(inner) != 1 or not isinstance(inner[0], dict) or inner[0].get("type") != 4:
+            problems.append((where, "modal: each row holds exactly one text input"))
+            continue
+        problems += _text_input(inner[0], where, label)
+    return problems
+
+
+def _text_input(c: dict[str, Any], where: str, label: str | None) -> Problems:
+    problems: Problems = []
+    label = label if label is not None else c.get("label")
+    if not 1 <= len(str(c.get("custom_id") or "")) <= 100:
+        problems.append((where, "text input: custom_id must be 1-100 characters"))
+    if c.get("style", 1) not in (1, 2):
+        problems.append((where, f"text input: style {c.get('style')} is not 1 or 2"))
+    if not 1 <= len(str(label or "")) <= 45:
+        problems.append((where, "text input: label must be 1-45 characters"))
+    high = c.get("max_length", TEXT_INPUT_MAX)
+    low = c.get("min_length", 0)
+    if not (isinstance(high, int) and 1 <= high <= TEXT_INPUT_MAX):
+        problems.append((where, f"text input: max_length {high} is not 1-{TEXT_INPUT_MAX}"))
+    elif not (isinstance(low, int) and 0 <= low <= high):
+        problems.append((where, f"text input: min_length {low} is not 0-max_length"))
+    if len(str(c.get("placeholder") or "")) > 100:
+        problems.append((where, "text input: placeholder over 100 characters"))
+    if len(str(c.get("value") or "")) > (high if isinstance(high, int) else TEXT_INPUT_MAX):
+        problems.append((where, "text input: value longer than max_length"))
     return problems
 
 

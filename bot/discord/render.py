@@ -144,6 +144,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         lines.append(
             f"`{e.id}` {minute(e.created_at)} · {who} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
+            + "".join(f"\n👎 {safe(cut(' '.join(r.split()), 150))}" for r in e.reasons[:3])
         )
     embed.description = _join_fitting(lines, DESCRIPTION_MAX)
     embed.set_footer(text="/logs show id:<id> for one entry in full")
@@ -169,6 +170,12 @@ def entry_embed(e: LogEntry) -> discord.Embed:
         value=f"{e.feedback['helpful']} helpful, {e.feedback['not_helpful']} not helpful",
         inline=True,
     )
+    if e.reasons:
+        embed.add_field(
+            name="What was wrong",
+            value=cut("\n".join(f"👎 {safe(' '.join(r.split()))}" for r in e.reasons), FIELD_MAX),
+            inline=False,
+        )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
     for n, q in enumerate(e.quotes, 1):
         cites = ", ".join(

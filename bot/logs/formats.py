@@ -57,6 +57,7 @@ def table(entries: list[LogEntry]) -> str:
             f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
             f"{clip(e.question, 60)}{flags}"
         )
+        lines += [f"{'':>16}  ✗ {clip(r, 100)}" for r in e.reasons]
     return "\n".join(lines)
 
 
@@ -104,6 +105,7 @@ def _detail(entry: LogEntry) -> str:
         f"  corpus    {entry.corpus_version}",
         f"  feedback  {entry.feedback['helpful']} helpful, "
         f"{entry.feedback['not_helpful']} not helpful",
+        *(f"  wrong     {for_terminal(r)}" for r in entry.reasons),
     ]
     for n, q in enumerate(entry.quotes, 1):
         cites = ", ".join(_cite(c) for c in q["citations"])

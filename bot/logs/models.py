@@ -59,6 +59,7 @@ class LogEntry:
     user_name: str | None = None
     locale: str | None = None
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
+    reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
 
     @property
     def top_score(self) -> float | None:

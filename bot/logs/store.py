@@ -588,7 +588,9 @@ class LogStore:
 _SELECT = """
     SELECT e.*,
       (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful,
-      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful
+      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful,
+      (SELECT json_group_array(f.reason) FROM feedback f
+        WHERE f.entry_id = e.id AND f.helpful = 0 AND coalesce(f.reason, '') != '') AS reasons
     FROM entries e"""
 
 
@@ -651,6 +653,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         user_name=row["user_name"],
         locale=row["locale"],
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
+        reasons=json.loads(row["reasons"] or "[]"),
     )
 
 

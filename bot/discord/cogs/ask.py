@@ -56,32 +56,69 @@ class VoteButton(
         return cls(int(match["entry"]), match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
+        if not self.helpful:  # ask what was wrong first: a modal must be the initial response,
+            await interaction.response.send_modal(WhyModal(self.entry_id))  # no database yet
+            return
         await respond.defer(interaction, ephemeral=True)
-        try:
-            stored = await interaction.client.store.vote(
-                self.entry_id, interaction.user.id, self.helpful
-            )
-        except Exception:
-            log.exception("could not store a vote on entry %s", self.entry_id)
-            await respond.finish(
-                interaction, content="I couldn't record that vote just now; please try again."
-            )
-            return
-        if not stored and time.time() - entry_time(self.entry_id) < UNWRITTEN_S:
-            await respond.finish(  # its record is still being written
-                interaction, content="I couldn't record that vote just now; please try again."
-            )
-            return
-        if not stored:  # the entry was deleted (retention or a purge) after the answer was shown
-            await respond.finish(
-                interaction,
-                content="This answer is no longer in the log, so the vote can't be recorded.",
-            )
-            return
-        thanks = "Thanks, noted as helpful." if self.helpful else (
-            "Thanks, noted as not helpful: moderators will review it."
-        )  # fmt: skip
-        await respond.finish(interaction, content=thanks + " Voting again replaces your vote.")
+        await record_vote(interaction, self.entry_id, helpful=True)
+
+
+WHY_MAX = 200  # the issue's cap: one or two sentences a moderator reads in a list
+WHY_TIMEOUT_S = 15 * 60  # a member writing a line; after that the form is dropped from memory
+
+
+class WhyModal(discord.ui.Modal, title="What was wrong with this answer?"):
+    """The 👎 button's form: an optional reason, stored with the vote."""
+
+    reason: discord.ui.TextInput[WhyModal] = discord.ui.TextInput(
+        label="What was wrong? (optional)",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=WHY_MAX,
+        placeholder="e.g. the quote is about a different meeting",
+    )
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(custom_id=f"talks:why:{entry_id}", timeout=WHY_TIMEOUT_S)
+        self.entry_id = entry_id
+
+    async def on_submit(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
+        await respond.defer(interaction, ephemeral=True)
+        text = " ".join(repair(self.reason.value or "").split())[:WHY_MAX] or None
+        await record_vote(interaction, self.entry_id, helpful=False, reason=text)
+
+
+async def record_vote(
+    interaction: discord.Interaction[TalksBot],
+    entry_id: int,
+    *,
+    helpful: bool,
+    reason: str | None = None,
+) -> None:
+    """Store a (deferred) vote and tell the member how it went."""
+    try:
+        stored = await interaction.client.store.vote(entry_id, interaction.user.id, helpful, reason)
+    except Exception:
+        log.exception("could not store a vote on entry %s", entry_id)
+        await respond.finish(
+            interaction, content="I couldn't record that vote just now; please try again."
+        )
+        return
+    if not stored and time.time() - entry_time(entry_id) < UNWRITTEN_S:
+        await respond.finish(  # its record is still being written
+            interaction, content="I couldn't record that vote just now; please try again."
+        )
+        return
+    if not stored:  # the entry was deleted (retention or a purge) after the answer was shown
+        await respond.finish(
+            interaction,
+            content="This answer is no longer in the log, so the vote can't be recorded.",
+        )
+        return
+    thanks = "Thanks, noted as helpful." if helpful else (
+        "Thanks, noted as not helpful: moderators will review it."
+    )  # fmt: skip
+    await respond.finish(interaction, content=thanks + " Voting again replaces your vote.")
 
 
 def vote_view(entry_id: int) -> discord.ui.View:

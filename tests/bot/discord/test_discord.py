@@ -213,7 +213,12 @@ async def test_moderator_log_views_recent_search_flagged_show_stats(discord_bot:
     reply = await (await emu.invoke("asker", "ask", {"question": question})).wait()
     rows = await discord_bot.wait_rows("SELECT id FROM entries WHERE user_name = 'asker'", 1)
     entry_id = rows[0][0]
-    await (await emu.click("asker", reply, emu.buttons(reply)[1])).wait()  # not helpful
+    opened = await emu.click("asker", reply, emu.buttons(reply)[1])  # not helpful: a form
+    assert (await opened.wait_modal())["title"] == "What was wrong with this answer?"
+    why = "Wrong person <@&1> **bold**"
+    ack = await (await emu.submit("asker", opened, {"What was wrong? (optional)": why})).wait()
+    assert ack["flags"] & EPHEMERAL and "noted as not helpful" in ack["content"]
+    assert discord_bot.rows("SELECT helpful, reason FROM feedback") == [(0, why)]
 
     async def moderator(sub: str, **options: object) -> str:
         ex = await emu.invoke("moderator", "logs", options, sub=sub)
@@ -223,7 +228,9 @@ async def test_moderator_log_views_recent_search_flagged_show_stats(discord_bot:
 
     assert question in await moderator("recent")
     assert str(entry_id) in await moderator("search", text="Kremlin spokes")
-    assert question in await moderator("flagged")
+    flagged = await moderator("flagged")
+    assert question in flagged and "👎 Wrong person" in flagged  # the reason, escaped:
+    assert "<@&1>" not in flagged and "**bold**" not in flagged and "bold" in flagged
     shown = await moderator("show", id=str(entry_id))
     assert question in shown and "Peskov" in shown and "1 not helpful" in shown
     stats = await moderator("stats")

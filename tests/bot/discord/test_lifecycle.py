@@ -41,9 +41,11 @@ async def test_votes_are_logged_and_buttons_survive_a_restart(discord_bot: Harne
 
     assert await discord_bot.stop() == 0
     await discord_bot.start()
-    ack = await (await emu.click("member", reply, not_helpful)).wait()
+    opened = await emu.click("member", reply, not_helpful)  # a form asking what was wrong
+    await opened.wait_modal()
+    ack = await (await emu.submit("member", opened, {})).wait()  # left empty: still a vote
     assert "not helpful" in ack["content"]
-    assert discord_bot.rows("SELECT helpful FROM feedback") == [(0,)]  # replaced, not added
+    assert discord_bot.rows("SELECT helpful, reason FROM feedback") == [(0, None)]  # replaced
 
 
 async def start_in_process(env: dict[str, str], monkeypatch, capsys, caplog) -> tuple[int, str]:

@@ -62,7 +62,9 @@ async def test_each_server_sees_only_its_own_log_and_dms_are_in_none(global_bot:
     b_id, b_guild = by_question["Who is the Kremlin spokesperson?"]
     assert b_guild == str(emu.guilds[1].id)
     assert by_question["Who won the 2018 World Cup?"][1] is None
-    await (await emu.click("member", b_answer, emu.buttons(b_answer)[1])).wait()  # flag it in B
+    flag = await emu.click("member", b_answer, emu.buttons(b_answer)[1])  # flag it in B
+    await flag.wait_modal()
+    await (await emu.submit("member", flag, {})).wait()
 
     a_only = "Where will the talks be held?"
     others = ("Kremlin spokesperson", "2018 World Cup")

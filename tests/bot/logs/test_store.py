@@ -105,6 +105,12 @@ async def test_votes_replace_and_unknown_entries_are_refused(store, engine) -> N
     assert not await store.vote(new_entry_id(), 7, helpful=True)
     flagged = await store.entries(Filters(flagged=True))
     assert [x.id for x in flagged] == [e.id]
+    assert await store.vote(e.id, 9, helpful=False, reason="red \x1b[31malert")
+    assert await store.vote(e.id, 10, helpful=False)  # no reason given: not listed
+    (got,) = await store.entries(Filters(flagged=True))
+    assert sorted(got.reasons) == ["red \x1b[31malert", "wrong article"]
+    shown = formats.table([got])  # what `talks-bot logs --flagged` prints
+    assert "✗ wrong article" in shown and "\x1b" not in shown and "alert" in shown
 
 
 async def test_filters(store, engine) -> None:
