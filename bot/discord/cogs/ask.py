@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.app import Where, Who
 from bot.discord import respond
-from bot.discord.render import answer_embed
+from bot.discord.render import NO_MENTIONS, answer_embed
 from bot.logs.models import Surface, entry_time
 from bot.text import repair
 
@@ -121,10 +121,58 @@ async def record_vote(
     await respond.finish(interaction, content=thanks + " Voting again replaces your vote.")
 
 
-def vote_view(entry_id: int) -> discord.ui.View:
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"talks:share:(?P<entry>[0-9]+)",
+):
+    """ "Post publicly" under a private answer: the same answer, with its citations and vote
+    buttons, posted in the channel as the member's (a follow-up to their click), once."""
+
+    def __init__(self, entry_id: int, *, posted: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Posted publicly" if posted else "Post publicly",
+                emoji="📣",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"talks:share:{entry_id}",
+                disabled=posted,
+            )
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ShareButton:
+        return cls(int(match["entry"]))
+
+    async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
+        message = interaction.message
+        if self.entry_id in _SHARED or message is None or not message.embeds:
+            await respond.private(interaction, ALREADY_SHARED)  # a second, racing click
+            return
+        _SHARED.add(self.entry_id)  # before any await: two quick clicks post once
+        # Acknowledge by disabling the button on the private answer (no database touched),
+        # then post the answer itself as a public follow-up in the channel.
+        await interaction.response.edit_message(view=vote_view(self.entry_id, posted=True))
+        await interaction.followup.send(
+            embeds=message.embeds, view=vote_view(self.entry_id), allowed_mentions=NO_MENTIONS
+        )
+
+
+ALREADY_SHARED = "This answer has already been posted in the channel."
+# Entry ids posted since start: the disabled button stops a second post across restarts, this
+# set stops two clicks racing in before the button is disabled. One id per share: tiny.
+_SHARED: set[int] = set()
+
+
+def vote_view(entry_id: int, *, share: bool = False, posted: bool = False) -> discord.ui.View:
+    """Vote buttons; with ``share`` or ``posted`` also the private answer's share button."""
     view = discord.ui.View(timeout=None)
     view.add_item(VoteButton(entry_id, True))
     view.add_item(VoteButton(entry_id, False))
+    if share or posted:
+        view.add_item(ShareButton(entry_id, posted=posted))
     return view
 
 
@@ -203,11 +251,12 @@ class Ask(commands.Cog):
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
                 Where(surface, interaction.guild_id, interaction.channel_id),
             )  # the log record is written in the background, not before the answer is shown
-            view = vote_view(entry_id) if answer.answered else discord.utils.MISSING
+            share = private and surface == "discord"  # /ask private:True; not the menu command
+            view = vote_view(entry_id, share=share) if answer.answered else discord.utils.MISSING
             embed = answer_embed(answer, question, interaction.locale)
             await respond.finish(interaction, embed=embed, view=view)
 
 
 async def setup(bot: TalksBot) -> None:
-    bot.add_dynamic_items(VoteButton)
+    bot.add_dynamic_items(VoteButton, ShareButton)
     await bot.add_cog(Ask(bot))

@@ -320,3 +320,27 @@ async def test_every_log_view_defers_first_and_edits_the_original(discord_bot: H
     for sub, options in [("recent", {}), ("declined", {}), ("flagged", {}), ("stats", {}),
                          ("show", {"id": "123"}), ("export", {})]:  # fmt: skip
         await logs(discord_bot.emu, sub, options)
+
+
+async def test_post_publicly_shares_a_private_answer_once(discord_bot: Harness) -> None:
+    emu = discord_bot.emu
+    asked = await emu.invoke(
+        "sharer", "ask", {"question": "Who is the Kremlin spokesperson?", "private": True}
+    )
+    private = await asked.wait()
+    assert private["flags"] & EPHEMERAL
+    helpful, not_helpful, share = emu.buttons(private)
+    assert share.startswith("talks:share:")
+    ex = await emu.click("sharer", private, share)
+    public = await ex.wait(count=2)
+    updated = ex.messages[0]  # the private answer, its button now disabled
+    assert ex.callback["type"] == 7 and updated["flags"] & EPHEMERAL
+    (button,) = [c for c in updated["components"][0]["components"] if c["custom_id"] == share]
+    assert button["disabled"] and button["label"] == "Posted publicly"
+    assert not public["flags"] & EPHEMERAL and int(public["channel_id"]) == ex.channel_id
+    assert public["embeds"] == private["embeds"]  # the same answer, citations and all
+    assert "Peskov" in embed_text(public) and public["allowed_mentions"] == {"parse": []}
+    assert emu.buttons(public) == [helpful, not_helpful]  # votes work on the public copy
+    again = await emu.click("sharer", private, share)  # a click racing the disabled state
+    assert "already been posted" in (await again.wait())["content"] and again.ephemeral
+    assert not again.followups or all(m["flags"] & EPHEMERAL for m in again.followups)
