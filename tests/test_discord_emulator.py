@@ -286,3 +286,27 @@ def test_every_rule_has_a_bad_request_above_and_the_spec_version_is_known() -> N
     reported |= {text.split(":")[0] for _, text in bad_upload}
     assert reported == set(rules.RULES)
     assert "74fda0fad044407ea280043a03ffc9bc64c4e49e" in rules.spec_version()
+
+
+def modal(title: str = "Why?", **text_input: object) -> dict[str, object]:
+    field = {"type": 4, "custom_id": "why", "style": 2, "label": "What was wrong?"} | text_input
+    rows = [{"type": 1, "components": [field]}]
+    return {"type": 9, "data": {"custom_id": "talks:why:1", "title": title, "components": rows}}
+
+
+BAD_MODALS = {
+    "title over 45": modal(title="x" * 46),
+    "label over 45": modal(label="x" * 46),
+    "max_length over 4000": modal(max_length=4001),
+    "style 3": modal(style=3),
+    "no components": {"type": 9, "data": {"custom_id": "x", "title": "t", "components": []}},
+}
+
+
+@pytest.mark.parametrize("case", BAD_MODALS)
+async def test_modal_responses_are_checked(client: Client, case: str) -> None:
+    ex = client.emu.open_interaction(kind=3)
+    status, body = await client.callback(ex, BAD_MODALS[case])
+    assert (status, body["code"]) == (400, 50035), body
+    assert (await client.callback(ex, modal(max_length=200, required=False)))[0] == 204
+    assert ex.modal is not None and ex.modal["title"] == "Why?"
