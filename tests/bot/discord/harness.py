@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from discord_emulator import BotProcess, Emulator
@@ -67,3 +69,14 @@ def embed_text(message: dict) -> str:
         parts += [e.get("title", ""), e.get("description", ""), e.get("footer", {}).get("text", "")]
         parts += [f["name"] + "\n" + f["value"] for f in e.get("fields", [])]
     return "\n".join(parts)
+
+
+@asynccontextmanager
+async def running(h: Harness) -> AsyncIterator[Harness]:
+    """A started bot that must stop cleanly (exit 0) having sent nothing Discord refuses."""
+    await h.start()
+    try:
+        yield h
+    finally:
+        assert await h.stop() == 0, h.bot.output if h.bot else ""
+    assert_discord_accepted_everything(h.emu)

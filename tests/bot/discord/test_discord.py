@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from discord_emulator import EPHEMERAL, MANAGE_MESSAGES, Emulator, Exchange, Refused
-from harness import Harness, assert_discord_accepted_everything, embed_text
+from harness import Harness, embed_text, running
 
 from retrieval.corpus import load_corpus
 
@@ -41,12 +41,8 @@ async def discord_bot(
         tmp_path_factory.mktemp("bot"),
         TALKS_MODERATOR_ROLE_ID=str(emu.moderator_role_id),
     )
-    await h.start()
-    try:
+    async with running(h):
         yield h
-    finally:
-        assert await h.stop() == 0, h.bot.output if h.bot else ""
-    assert_discord_accepted_everything(emu)
 
 
 async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bot: Harness) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from discord_emulator import Emulator
-from harness import Harness, assert_discord_accepted_everything
+from harness import Harness, running
 
 
 @pytest.fixture
@@ -20,12 +20,8 @@ async def emu() -> AsyncIterator[Emulator]:
 @pytest.fixture
 async def discord_bot(emu: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
     h = Harness(emu, tmp_path)
-    await h.start()
-    try:
+    async with running(h):
         yield h
-    finally:
-        assert await h.stop() == 0, h.bot.output if h.bot else ""
-    assert_discord_accepted_everything(emu)
 
 
 async def test_votes_are_logged_and_buttons_survive_a_restart(discord_bot: Harness) -> None:

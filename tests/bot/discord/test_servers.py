@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from discord_emulator import EPHEMERAL, Emulator, Exchange, Refused
-from harness import Harness, assert_discord_accepted_everything, embed_text
+from harness import Harness, embed_text, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,12 +29,8 @@ async def global_bot(
     h = Harness(
         emu, tmp_path_factory.mktemp("bot"), global_commands=True, TALKS_ASK_COOLDOWN_SECONDS="0"
     )
-    await h.start()
-    try:
+    async with running(h):
         yield h
-    finally:
-        assert await h.stop() == 0, h.bot.output if h.bot else ""
-    assert_discord_accepted_everything(emu)
 
 
 async def ask(emu: Emulator, question: str, *, guild: int | None = 0) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from discord_emulator import Emulator
-from harness import Harness, assert_discord_accepted_everything
+from harness import Harness, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,12 +41,8 @@ async def emu() -> AsyncIterator[Emulator]:
 async def bot(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
     tmp = tmp_path_factory.mktemp("surfaces")
     h = Harness(emu, tmp, TALKS_CORPUS_DIR=str(_corpus(tmp / "corpus")))
-    await h.start()
-    try:
+    async with running(h):
         yield h
-    finally:
-        assert await h.stop() == 0, h.bot.output if h.bot else ""
-    assert_discord_accepted_everything(emu)
 
 
 async def test_each_cited_article_links_to_its_original(bot: Harness) -> None:
