@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval import analyzer, answer_types
-from retrieval.answer_types import Kind
+from retrieval.answer_types import AnswerType, Kind
 from retrieval.models import Passage
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
@@ -132,13 +132,13 @@ def candidates(
             break
         exact = frozenset(own & para_terms)
         typed = [
-            _holds_new(kind, passage.text, s, asked)
-            and _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
+            _holds_new(query.answer_type, passage.text, s, asked)
+            * _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
             for n, s in enumerate(table)
         ]
         for n, s in enumerate(table):
             cov = credit(query, s.term_set, tuning.synonym_weight)
-            start, end, holds = s.start, s.end, typed[n]
+            start, end, holds = s.start, s.end, bool(typed[n])
             if kind is not None and kind is not Kind.QUOTATION and not holds:
                 # The answer may sit in the neighbouring sentence: quote both.
                 if n + 1 < len(table) and typed[n + 1]:
@@ -170,18 +170,20 @@ def candidates(
     return found
 
 
-def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bool:
-    """Whether the sentence holds an instance of ``kind`` the question does not already name
-    (for "what did X say": words in quotation marks)."""
+def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> int:
+    """How many instances of the asked kind the sentence holds that the question does not
+    already name (for "what did X say": whether it has words in quotation marks)."""
+    kind = wanted.kind
     if kind is None:
-        return False
+        return 0
     if kind is Kind.QUOTATION:
-        return answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None
+        return int(answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None)
+    new = 0
     for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
         words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
-        if not words <= asked:
-            return True
-    return False
+        if not words <= asked and answer_types.fits(wanted, found):
+            new += 1
+    return new
 
 
 def _counts_it(query: Query, terms: frozenset[str]) -> bool:
@@ -277,7 +279,10 @@ def select(
             if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
             shown = [x for q in chosen for x in [q, *q.duplicates]]
-            if any(_same_claim(cand, x) or _overlaps(cand, x) for x in shown):
+            if any(
+                (_same_claim(cand, x) and not _disagree(cand, x, query)) or _overlaps(cand, x)
+                for x in shown
+            ):
                 continue
         used.add(i)
         for j, other in enumerate(passing):
@@ -285,7 +290,7 @@ def select(
                 continue
             if other.passage.source in {d.passage.source for d in cand.duplicates}:
                 continue
-            if _same_claim(cand, other):
+            if _same_claim(cand, other) and not _disagree(cand, other, query):
                 cand.duplicates.append(other)
                 used.add(j)
         chosen.append(cand)
@@ -295,9 +300,23 @@ def select(
     return chosen
 
 
-def differ(chosen: Sequence[Candidate], query: Query) -> bool:
-    """Whether quotes from different articles give different values of the kind asked for."""
+def _disagree(a: Candidate, b: Candidate, query: Query) -> bool:
+    """Near-identical sentences that give different quantities are two versions, not one."""
     kind = query.answer_type.kind
+    if kind not in answer_types.QUANTITIES:
+        return False
+    x, y = set(answer_types.instances(kind, a.text)), set(answer_types.instances(kind, b.text))
+    return bool(x and y and x.isdisjoint(y))
+
+
+def differ(chosen: Sequence[Candidate], query: Query) -> bool:
+    """Whether quotes from different articles give different quantities of the kind asked for
+    (a count, a period, a clock time). Dates, people and places are not compared: one date is
+    told many ways ("Thursday", "May 15"), and a sentence names other people and places beside
+    the one that answers, so telling them apart would announce disagreements that are not."""
+    kind = query.answer_type.kind
+    if kind not in answer_types.QUANTITIES:
+        return False
     values: dict[str, set[str]] = {}
     for c in chosen:
         found = set(answer_types.instances(kind, c.text))

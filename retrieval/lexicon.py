@@ -43,22 +43,35 @@ class Entry:
 class Lexicon:
     """WordNet entries by word, plus irregular forms; immutable once loaded."""
 
-    def __init__(self, entries: dict[str, str], irregular: dict[str, str]) -> None:
+    def __init__(
+        self,
+        entries: dict[str, str],
+        irregular: dict[str, str],
+        places: frozenset[str] = frozenset(),
+    ) -> None:
         self._raw = entries  # word → "pos\tsyn|syn": parsed on lookup, which keeps loading fast
         self._irregular = irregular
+        self._places = places
 
     @classmethod
     def load(cls) -> Lexicon:
         data = resources.files("retrieval").joinpath("data", TABLE).read_bytes()
         entries: dict[str, str] = {}
         irregular: dict[str, str] = {}
+        places: set[str] = set()
         for line in gzip.decompress(data).decode("utf-8").splitlines():
             word, _, rest = line.partition("\t")
-            if word.startswith("!"):
+            if word.startswith("@"):
+                places.add(word[1:])
+            elif word.startswith("!"):
                 irregular.setdefault(word[1:], rest)
             else:
                 entries[word] = rest
-        return cls(entries, irregular)
+        return cls(entries, irregular, frozenset(places))
+
+    def is_place(self, name: str) -> bool:
+        """Whether WordNet names a place (country, city, region) so, lower case: "france"."""
+        return name in self._places
 
     def entry(self, word: str) -> Entry | None:
         raw = self._raw.get(word)

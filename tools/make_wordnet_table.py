@@ -11,7 +11,10 @@ the letters ``n v a r`` the word has, and the synonyms are the other words of th
 whose first sense lists this word (synonymy is symmetric), joined with ``|``; multi-word
 synonyms keep their spaces. Hypernyms are left out on purpose: a broader word
 ("official" for "spokesperson") makes unrelated passages match. Lines starting with ``!`` map
-an irregular form to its base (WordNet's ``*.exc`` lists: "went" → "go"). WordNet's licence
+an irregular form to its base (WordNet's ``*.exc`` lists: "went" → "go"). Lines starting with
+``@`` name a place: a capitalised noun whose hypernyms lead to WordNet's "location" synset
+(countries, cities, regions: "France", "Istanbul", "United Kingdom"), which is how answers to
+"where" and "which country" are recognised beyond "in <Name>". WordNet's licence
 (``WORDNET-LICENSE`` beside the table) allows redistribution with its notice.
 """
 
@@ -44,6 +47,48 @@ def _synsets(path: Path) -> dict[str, list[str]]:
     return out
 
 
+LOCATION = "00027167"  # WordNet 3.0's noun synset "location": a point or extent in space
+
+
+def _places(path: Path) -> list[str]:
+    """Capitalised nouns (proper names) whose synset is, transitively, a kind or an instance
+    of "location", from ``data.noun``."""
+    words: dict[str, list[str]] = {}
+    up: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):
+            continue
+        fields = line.split()
+        count = int(fields[3], 16)
+        words[fields[0]] = [fields[4 + 2 * i].replace("_", " ") for i in range(count)]
+        at = 4 + 2 * count
+        pointers = [fields[at + 1 + 4 * k : at + 5 + 4 * k] for k in range(int(fields[at]))]
+        up[fields[0]] = [offset for symbol, offset, _, _ in pointers if symbol in ("@", "@i")]
+    memo: dict[str, bool] = {LOCATION: True}
+
+    def is_location(offset: str) -> bool:
+        todo, seen = [offset], set()
+        while todo:  # iterative walk up the hypernym graph (it is shallow but wide)
+            o = todo.pop()
+            if memo.get(o):
+                memo[offset] = True
+                return True
+            if o not in seen:
+                seen.add(o)
+                todo.extend(up.get(o, ()))
+        memo[offset] = False
+        return False
+
+    return sorted(
+        {
+            w.lower()
+            for offset, names in words.items()
+            for w in names
+            if w[:1].isupper() and "(" not in w and is_location(offset)
+        }
+    )
+
+
 def build(root: Path) -> list[str]:
     pos_of: dict[str, set[str]] = defaultdict(set)
     synonyms: dict[str, list[str]] = defaultdict(list)
@@ -73,6 +118,7 @@ def build(root: Path) -> list[str]:
             form, *bases = line.split()
             if bases and form != bases[0]:
                 lines.append(f"!{_clean(form)}\t{_clean(bases[0])}")
+    lines.extend(f"@{place}" for place in _places(root / "data.noun"))
     return lines
 
 
