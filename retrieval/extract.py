@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from retrieval import analyzer, answer_types
 from retrieval.answer_types import AnswerType, Kind
@@ -156,7 +157,9 @@ def candidates(
                 rank += tuning.type_bonus
             attributed = False
             if kind is Kind.QUOTATION and tuning.speakers:
-                attributed = _attributed(query.answer_type.speaker, table, n)
+                attributed = _attributed(query.answer_type.speaker, table, n) or _in_their_quote(
+                    query.answer_type.speaker, passage.text, s
+                )
                 if attributed:
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
@@ -215,6 +218,37 @@ def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int) -> 
     if any(abs(i - v) <= SPEAKER_DISTANCE for i in names for v in verbs):
         return True
     return not names and n > 0 and any(t in table[n - 1].term_set for t in speaker)
+
+
+_QUOTATION = re.compile(r"“[^“”]{2,}”|\"[^\"]{2,}\"")
+ATTRIBUTION_CHARS = 120  # how far before or after a quotation its "…, X said" is looked for
+
+
+@lru_cache(maxsize=4096)
+def quotations(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    """Each quotation in a paragraph with the terms of who it is attributed to: the clause
+    right after it ("…,” Zelensky added.") or, failing that, the one right before it
+    ("Zelenskyy said. “…" or "Peskov told reporters: “…"). A quotation runs across sentences,
+    so every sentence inside it has its speaker, even when only the last names them."""
+    out = []
+    for m in _QUOTATION.finditer(text):
+        after = re.split(r"(?<=[.!?])\s|[“\"]", text[m.end() : m.end() + ATTRIBUTION_CHARS])[0]
+        lead = text[max(0, m.start() - ATTRIBUTION_CHARS) : m.start()].rstrip(" .:,")
+        before = re.split(r"[.!?”\"]\s", lead)[-1]
+        for clause in (after, before):
+            terms = analyzer.terms(clause)
+            if any(t in answer_types.SPEECH_VERBS for t in terms):
+                out.append((m.start(), m.end(), frozenset(terms)))
+                break
+    return tuple(out)
+
+
+def _in_their_quote(speaker: tuple[str, ...], text: str, s: Sentence) -> bool:
+    """Whether the sentence lies inside a quotation attributed to the speaker."""
+    return any(
+        a < s.end and s.start < b and any(t in who for t in speaker)
+        for a, b, who in quotations(text)
+    )
 
 
 def proximity(terms: Sequence[str], matched: set[str]) -> float:
@@ -297,7 +331,21 @@ def select(
     if tuning.standalone:
         for c in chosen:
             _stand_alone(c)
+        chosen = _merge_overlaps(chosen)
     return chosen
+
+
+def _merge_overlaps(chosen: list[Candidate]) -> list[Candidate]:
+    """Widened quotes from one paragraph may now overlap: show their union once, in the place
+    of the better one, rather than the same words twice."""
+    kept: list[Candidate] = []
+    for c in chosen:
+        earlier = next((k for k in kept if _overlaps(k, c)), None)
+        if earlier is None:
+            kept.append(c)
+        elif max(earlier.end, c.end) - min(earlier.start, c.start) <= MAX_QUOTE_CHARS:
+            earlier.start, earlier.end = min(earlier.start, c.start), max(earlier.end, c.end)
+    return kept
 
 
 def _disagree(a: Candidate, b: Candidate, query: Query) -> bool:

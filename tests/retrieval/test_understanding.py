@@ -79,6 +79,26 @@ def test_articles_differ_on_a_count_but_not_on_one_place_told_two_ways(
     assert place.answered and not place.differ  # "in Lyon", "near Lyon", "to Lyon": one place
 
 
+def test_words_inside_a_quotation_belong_to_whoever_it_is_attributed_to(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "“We will rebuild the dam before the spring floods. The bridge will reopen in "
+            "May,” Mayor Lopez said on Friday.\n\nEngineers said the dam was badly damaged.\n",
+            "b.txt": "The storm closed schools across the region for a week.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("What did Lopez say about the dam?")
+    # The dam sentence names nobody, but the quotation it opens ends "…,” Mayor Lopez said":
+    # it is his, and it is quoted once, whole, with the words that say so.
+    assert [q.text for q in answer.quotes] == [
+        "“We will rebuild the dam before the spring floods. The bridge will reopen in May,” "
+        "Mayor Lopez said on Friday."
+    ]
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
