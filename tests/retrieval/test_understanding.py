@@ -99,6 +99,22 @@ def test_words_inside_a_quotation_belong_to_whoever_it_is_attributed_to(
     ]
 
 
+def test_derived_forms_stand_in_for_each_other(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    lexicon = shared()
+    assert "death" in lexicon.synonyms("died")
+    folder = write_corpus(
+        {
+            "a.txt": "The earthquake destroyed 40 houses in the valley.\n",
+            "b.txt": "The earthquake caused the deaths of 300 villagers, officials said.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("how many died in the earthquake")  # counts deaths, not houses
+    assert answer.answered and "300" in answer.quotes[0].text
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
