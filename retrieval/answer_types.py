@@ -158,6 +158,8 @@ class AnswerType:
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
     cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
     counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
+    event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
+    subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
 
     @property
     def grain(self) -> re.Pattern[str] | None:
@@ -168,6 +170,32 @@ class AnswerType:
     @property
     def required(self) -> bool:
         return self.kind in REQUIRED
+
+
+_YES_NO = re.compile(r"^\W*(?P<aux>did|does|do|has|have|had|will|would|can|could)\s+(?P<rest>.+)")
+
+
+def _event(folded: str) -> tuple[str | None, tuple[str, ...]]:
+    """The verb a yes/no question asks about: "did the talks *produce* …", "has Putin
+    *responded* …": the first word after the subject's first word that WordNet knows as a
+    verb in the form the auxiliary takes (bare after "did", a participle after "has")."""
+    found = _YES_NO.match(folded)
+    if not found:
+        return None, ()
+    known = lexicon.shared()
+    perfect = found.group("aux") in ("has", "have", "had")
+    words = re.findall(r"[a-z][a-z'-]*", found.group("rest"))
+    for i, word in enumerate(words[1:], 1):
+        if perfect:
+            bases = [b for b in known.base_forms(word) if b != word]
+            verb = bases[0] if bases and "v" in known.parts_of_speech(word) else None
+        else:
+            entry = known.entry(word)
+            verb = word if entry is not None and "v" in entry.pos else None
+        if verb:
+            terms = analyzer.terms(verb)
+            return (terms[0] if terms else None), tuple(analyzer.terms(" ".join(words[:i])))
+    return None, ()
 
 
 def detect(question: str) -> AnswerType:
@@ -189,7 +217,8 @@ def detect(question: str) -> AnswerType:
                 after = analyzer.terms(folded[found.end() :])
                 counted = after[0] if after else None
             return AnswerType(kind, cue=cue, counted=counted)
-    return AnswerType(None)
+    event, subject = _event(folded)
+    return AnswerType(None, event=event, subject=subject)
 
 
 def holds(kind: Kind | None, text: str, start: int = 0, end: int | None = None) -> bool:

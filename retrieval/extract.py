@@ -306,7 +306,7 @@ def proximity(terms: Sequence[str], matched: set[str]) -> float:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     answered: bool
-    reason: str | None  # why not: "not_covered", "no_salient_match", "no_value", "no_speaker"
+    reason: str | None  # "not_covered", "no_salient_match", "no_value", "no_speaker", "no_event"
 
 
 def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verdict:
@@ -327,7 +327,24 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
         return Verdict(False, "no_value")
     if wanted.kind is Kind.QUOTATION and tuning.speakers and not any(c.attributed for c in passing):
         return Verdict(False, "no_speaker")  # "what did X say" where X is never quoted
+    if wanted.event and tuning.events and not any(_tells(c, query) for c in passing):
+        return Verdict(False, "no_event")  # "did X agree …" where no quote has the agreeing
     return Verdict(True, None)
+
+
+def _tells(c: Candidate, query: Query) -> bool:
+    """Whether the quote tells the event a yes/no question asks about (the verb or a synonym)
+    together with its subject: "did Putin agree …" is not answered by "if Russia doesn't
+    agree …" nor by Putin doing something else."""
+    wanted = query.answer_type
+    terms = frozenset(analyzer.terms(c.text))
+    if wanted.subject and not terms & set(wanted.subject):
+        return False
+    if wanted.event in terms:
+        return True
+    return any(
+        terms.issuperset(syn) for t in query.terms if t.term == wanted.event for syn in t.synonyms
+    )
 
 
 def select(

@@ -24,6 +24,7 @@ class Tuning:
     standalone: bool = True  # quotes opening with a pronoun take the sentence before
     all_sentences: bool = True  # score every sentence when the corpus is small
     redundancy: bool = True  # a date or count several articles give ranks higher
+    events: bool = True  # "did X <verb> …" needs a quote with the verb (or a synonym)
 
     # --- term weights --------------------------------------------------------------------------
     # General-English rarity on the Zipf scale: at or above COMMON a word says little

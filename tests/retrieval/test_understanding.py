@@ -133,6 +133,23 @@ def test_a_date_many_articles_give_outranks_one_only_one_gives(
     assert "Friday" in engine.answer("When is the bridge vote?").quotes[0].text
 
 
+def test_did_x_happen_needs_x_doing_it(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    wanted = detect("Has the mayor signed the harbour budget?")
+    assert (wanted.event, wanted.subject) == ("sign", ("mayor",))
+    folder = write_corpus(
+        {
+            "a.txt": "The mayor criticised the harbour budget at a packed council meeting.\n",
+            "b.txt": "The governor signed the harbour budget on Tuesday after a long debate.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    assert engine.answer("Did the governor sign the harbour budget?").answered
+    # Every word is in the articles, but nobody reports the mayor signing.
+    assert not engine.answer("Did the mayor sign the harbour budget?").answered
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
