@@ -30,10 +30,10 @@ import json, statistics, sys, time
 from retrieval.corpus import load_corpus
 from retrieval import Engine
 corpus = load_corpus(sys.argv[1])
-try:  # this tree: defaults come from the settings class
+if hasattr(Engine, "build"):  # this tree: defaults come from the settings class
     from bot.app import engine_options
     engine = Engine.build(corpus, **engine_options())
-except ImportError:  # earlier commits: Engine(corpus) with its own defaults
+else:  # earlier commits: Engine(corpus) with its own defaults
     engine = Engine(corpus)
 questions = json.loads(sys.argv[2])
 for q in questions:
@@ -60,8 +60,10 @@ def measure(code: Path, corpus: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(code)}
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(corpus), json.dumps(questions())],
-        cwd=code, env=env, capture_output=True, text=True, check=True, timeout=1800,
+        cwd=code, env=env, capture_output=True, text=True, check=False, timeout=1800,
     )  # fmt: skip
+    if result.returncode:
+        raise SystemExit(f"{code}: the child failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

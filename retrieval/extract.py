@@ -139,7 +139,16 @@ def candidates(
         ]
         for n, s in enumerate(table):
             cov = credit(query, s.term_set, tuning.synonym_weight)
+            leans = False
+            if n and tuning.context:
+                # What the sentence refers back to ("the gesture", "he") is in the one
+                # before: its words count at a discount, and the quote takes it along.
+                both = credit(query, s.term_set | table[n - 1].term_set, tuning.synonym_weight)
+                leans = both - cov >= tuning.context_share
+                cov += tuning.context_weight * (both - cov)
             start, end, holds = s.start, s.end, bool(typed[n])
+            if leans and s.end - table[n - 1].start <= MAX_QUOTE_CHARS:
+                start = table[n - 1].start
             if kind is not None and kind is not Kind.QUOTATION and not holds:
                 # The answer may sit in the neighbouring sentence: quote both.
                 if n + 1 < len(table) and typed[n + 1]:

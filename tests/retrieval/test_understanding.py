@@ -150,6 +150,26 @@ def test_did_x_happen_needs_x_doing_it(
     assert not engine.answer("Did the mayor sign the harbour budget?").answered
 
 
+def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The city council voted on Monday to close the old harbour bridge for a year "
+            "of repairs. Fishermen called the decision a disaster for their trade.\n",
+            "b.txt": "The harbour festival will take place in June. The fishermen's union praised "
+            "the organisers.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("What did the fishermen say about closing the bridge?")
+    # "the decision" is the closing, told in the sentence before: both are quoted.
+    assert [q.text for q in answer.quotes] == [
+        "The city council voted on Monday to close the old harbour bridge for a year of "
+        "repairs. Fishermen called the decision a disaster for their trade."
+    ]
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
