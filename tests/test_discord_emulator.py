@@ -240,9 +240,12 @@ BAD_COMMANDS = {
     ],
     "unknown locale": [command(description_localizations={"xx": "d"})],
     "autocomplete with choices": [
-        command(options=[{**option("q"), "autocomplete": True,
-                          "choices": [{"name": "a", "value": "a"}]}])
-    ],  # fmt: skip
+        command(
+            options=[
+                {**option("q"), "autocomplete": True, "choices": [{"name": "a", "value": "a"}]}
+            ]
+        )
+    ],
     "autocomplete on a boolean": [command(options=[{**option("b", kind=5), "autocomplete": True}])],
 }
 
@@ -337,10 +340,12 @@ BAD_AUTOCOMPLETE = {  # (response, type of the focused option)
     "a defer": ({"type": 5}, STRING),
     "no choices": ({"type": 8, "data": {}}, STRING),
     "unknown locale": (
-        {"type": 8, "data": {"choices": [{"name": "a", "value": "a",
-                                          "name_localizations": {"xx": "b"}}]}},
+        {
+            "type": 8,
+            "data": {"choices": [{"name": "a", "value": "a", "name_localizations": {"xx": "b"}}]},
+        },
         STRING,
-    ),  # fmt: skip
+    ),
 }
 
 
