@@ -117,16 +117,17 @@ class AskedMemory:
             return
         server = self._server(guild_id)
         server.rows = {asked.id: asked, **server.rows}
-        if len(server.rows) > LOAD_LIMIT:
+        if len(server.rows) > LOAD_LIMIT:  # the oldest stays counted until the next reload
             server.rows.pop(next(reversed(server.rows)))
-        server.candidates = None
+        if server.candidates is not None:
+            server.candidates = suggest.added(server.candidates, asked)
 
     def flag(self, guild_id: int | None, entry_id: int) -> None:
         """A 👎 on an answer: its question is no longer suggested."""
         server = self._servers.get(guild_id) if guild_id is not None else None
-        if server is not None and (a := server.rows.get(entry_id)) is not None:
+        if server is not None and (a := server.rows.get(entry_id)) is not None and not a.flagged:
             a.flagged = True
-            server.candidates = None
+            server.candidates = None  # rebuilt at the next keystroke (votes are rare)
 
     def forget(self) -> None:
         """Entries were purged: reload every server at its next keystroke."""

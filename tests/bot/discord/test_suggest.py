@@ -58,7 +58,7 @@ def test_only_answered_public_unflagged_questions_each_once_with_their_count() -
         asked(4, "Where are the talks?"),
     ]
     got = suggest.from_asked(rows)
-    assert [(c.text, c.count, c.order) for c in got] == [("where are the TALKS?", 2, 0)]
+    assert [(c.text, c.count, c.order) for c in got] == [("where are the TALKS?", 2, -9)]
 
 
 def candidates(*texts: str) -> list[suggest.Candidate]:
@@ -155,6 +155,27 @@ async def test_memory_loads_once_per_server_and_keeps_up_with_answers_and_votes(
     assert await memory.candidates(None) == []  # a DM: nobody's questions
     assert store.calls == 1
     assert [a.id for a in await memory.recent(10)] == [3, 2, 1]
+
+
+async def test_memory_kept_up_to_date_equals_a_fresh_load() -> None:
+    """Noting answers and 👎 one by one gives the candidates a reload would give."""
+    rows = [asked(n, q) for n, q in enumerate(["Who?", "Where are the talks?", "WHO?"], 1)]
+    memory = AskedMemory(FakeStore(list(reversed(rows))))  # type: ignore[arg-type]
+    await memory.candidates(10)
+    news = [
+        asked(4, "who?"), asked(5, "Is it on?", private=True), asked(6, "Is it over?"),
+        asked(7, "Why not?", answered=False), asked(8, "where are the talks?"),
+    ]  # fmt: skip
+    for a in news:
+        memory.note(10, a)
+    for entry_id in (8, 1, 6, 6):
+        memory.flag(10, entry_id)
+    kept = await memory.candidates(10)
+    fresh = suggest.from_asked(await memory.recent(10))
+    assert sorted((c.text, c.count, c.order) for c in kept) == sorted(
+        (c.text, c.count, c.order) for c in fresh
+    )
+    assert {c.text: c.count for c in kept} == {"who?": 2, "Where are the talks?": 1}
 
 
 @pytest.mark.parametrize("store", [
