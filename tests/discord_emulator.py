@@ -1,8 +1,10 @@
 """A small Discord for tests: the HTTP API and Gateway a discord.py bot uses, on loopback.
 
 The real ``talks-bot run`` connects to it through TALKS_DISCORD_API_URL and
-TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command or ``click`` a
-button in one of two servers or in a DM, then read what the bot answered. Like Discord, it
+TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command, ``click`` a
+button, ``submit`` a modal, run a ``message_command`` or type into an option (``autocomplete``:
+interaction type 4, answered only by type 8 with valid choices) in one of
+two servers or in a DM, then read what the bot answered. Like Discord, it
 refuses to deliver a command that the member's permissions hide (``default_member_permissions``,
 unless a test says the server loosened that default) or that the command's ``contexts`` do not
 offer in a DM, and it fails what Discord fails (``discord_rules``: the published schema and
