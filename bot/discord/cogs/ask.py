@@ -237,7 +237,11 @@ class Ask(commands.Cog):
         except Exception:
             log.exception("autocomplete: could not read this server's questions")
             asked = []
-        texts = suggest.rank(current, asked, bot.article_suggestions, bot.vocabulary)
+        try:
+            texts = suggest.rank(current, asked, bot.article_suggestions, bot.vocabulary)
+        except Exception:  # a bug here must not turn into "loading options failed"
+            log.exception("autocomplete: could not rank suggestions")
+            texts = [c.text for c in bot.article_suggestions[: suggest.CHOICES_MAX]]
         return [app_commands.Choice(name=t, value=t) for t in texts]
 
     @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
