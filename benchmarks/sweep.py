@@ -31,7 +31,7 @@ GRID: dict[str, tuple[float | int, ...]] = {
     "synonym_weight": (0.3, 0.45, 0.6, 0.8),
     "sentence_weight": (0.5, 0.6, 0.7),
     "bm25_weight": (0.15, 0.3, 0.45),
-    "type_bonus": (0.05, 0.1, 0.15, 0.25),
+    "type_bonus": (0.05, 0.1, 0.15, 0.25, 0.35, 0.45),
     "speaker_bonus": (0.1, 0.25, 0.4),
     "other_speaker_penalty": (0.0, 0.1, 0.2),
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from retrieval import analyzer
+from retrieval import analyzer, lexicon
 
 
 class Kind(StrEnum):
@@ -28,6 +28,8 @@ class Kind(StrEnum):
 
 # Kinds whose answer is a value the sentence must state: without one, nothing answers.
 REQUIRED = frozenset({Kind.NUMBER, Kind.DURATION, Kind.TIME})
+# Kinds whose values are quantities that articles can disagree on ("700" against "500").
+QUANTITIES = REQUIRED
 
 _MONTHS = "january february march april may june july august september october november december"
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday"
@@ -43,7 +45,7 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.DATE: re.compile(
         rf"\b(?:(?:{'|'.join(_MONTHS.split())})(?:\s+\d{{1,2}})?|(?:{'|'.join(_DAYS.split())})"
         r"|(?:19|20)\d\d|today|tomorrow|yesterday|tonight|(?:last|next|this)\s+(?:week|month|"
-        r"year|weekend)|weekend|\d+\s+(?:days?|weeks?|months?|years?)\s+ago|since\s+\w+)\b",
+        r"year|weekend)|weekend|\d+\s+(?:days?|weeks?|months?|years?)\s+ago)\b",
         re.I,
     ),
     # A count: not a year, a clock time or the length of a period ("three-day" is a duration).
@@ -60,7 +62,12 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
         r"\b(?:noon|midday|midnight)\b|\b(?:GMT|UTC|local\s+time)\b",
         re.I,
     ),
-    Kind.PLACE: re.compile(r"\b(?:in|at|to|from|near|inside)\s+(?:the\s+)?[A-Z][a-z]"),
+    # A capitalised name after a preposition of place; the value is the name alone, so "in Kyiv"
+    # and "to Kyiv" are one place.
+    Kind.PLACE: re.compile(
+        r"\b(?:in|at|to|from|near|inside)\s+(?:the\s+)?(?P<value>[A-Z][a-z][\w’'-]*"
+        r"(?:\s+[A-Z][\w’'-]*)*)"
+    ),
     Kind.PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b"),
     Kind.QUOTATION: re.compile(r"[\"“”]"),
 }
@@ -92,10 +99,14 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
         ),
         Kind.DURATION,
     ),
-    (re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
-     Kind.NUMBER),
-    (re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
-     Kind.DATE),
+    (
+        re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share|amount)\b"),
+        Kind.NUMBER,
+    ),
+    (
+        re.compile(r"\bwhen\b|\b(?:what|which)\s+(?:date|day|year|month|week)\b|\bsince\s+when\b"),
+        Kind.DATE,
+    ),
     (
         re.compile(
             r"\bwhere\b|\b(?:what|which)\s+(?:city|cities|country|countries|places?|venues?|"
@@ -121,12 +132,36 @@ TYPE_NOUNS = frozenset(
 )
 
 
+_DAY = re.compile(
+    rf"\b(?:{'|'.join(_DAYS.split())}|today|tomorrow|yesterday|tonight|weekend)\b|"
+    rf"\b(?:{'|'.join(_MONTHS.split())})\s+\d{{1,2}}\b|\bdays?\s+ago\b"
+)
+_GRAINS = {
+    "day": _DAY,
+    "date": _DAY,
+    "year": re.compile(r"\b(?:19|20)\d\d\b|\byear\b"),
+    "month": re.compile(rf"\b(?:{'|'.join(_MONTHS.split())})\b|\bmonth\b"),
+}
+
+
+def fits(wanted: AnswerType, instance: str) -> bool:
+    """Whether a found instance (folded, lower case) is as precise as the question asks."""
+    grain = wanted.grain
+    return grain is None or grain.search(instance) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerType:
     kind: Kind | None
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
     cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
     counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
+
+    @property
+    def grain(self) -> re.Pattern[str] | None:
+        """What a date must name to answer "what day" / "what year" / "what month": a bare year
+        does not say which day."""
+        return _GRAINS.get(self.cue or "") if self.kind is Kind.DATE else None
 
     @property
     def required(self) -> bool:
@@ -169,4 +204,38 @@ def instances(kind: Kind | None, text: str) -> tuple[str, ...]:
     if kind is None or kind is Kind.QUOTATION:
         return ()
     found = _PATTERNS[kind].finditer(text)
-    return tuple(" ".join(analyzer.fold(m.group()).lower().split()) for m in found)
+    values = [
+        " ".join(analyzer.fold(m.group("value") if "value" in m.re.groupindex else m.group())
+                 .lower().split())
+        for m in found
+    ]  # fmt: skip
+    if kind is Kind.PLACE:
+        values.extend(_named_places(text))
+    return tuple(dict.fromkeys(values))  # each value once, in order
+
+
+_CAPITALISED = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+
+
+def _named_places(text: str) -> list[str]:
+    """Names WordNet knows as places ("France, the United Kingdom, Germany and Poland"), wherever
+    they stand: the longest known run of capitalised words, else its single words."""
+    places = lexicon.shared()
+    out: list[str] = []
+    for m in _CAPITALISED.finditer(text):
+        written = m.group().split()
+        words = analyzer.fold(m.group()).lower().split()
+        whole = " ".join(words)
+        if places.is_place(whole) and _name_like(m.group(), whole):
+            out.append(whole)
+        elif len(words) > 1:
+            out.extend(w for w, raw in zip(words, written, strict=True)
+                       if places.is_place(w) and _name_like(raw, w))  # fmt: skip
+    return out
+
+
+def _name_like(written: str, word: str) -> bool:
+    """Short place names that are also everyday words ("In" is Indiana's abbreviation, "Me"
+    Maine's) count only in capitals ("UK", "US")."""
+    return len(word) > 3 or written.isupper()
+

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from retrieval import analyzer, answer_types
-from retrieval.answer_types import Kind
+from retrieval.answer_types import AnswerType, Kind
 from retrieval.models import Passage
 from retrieval.query import Query
 from retrieval.sentences import split_sentences
@@ -132,13 +133,13 @@ def candidates(
             break
         exact = frozenset(own & para_terms)
         typed = [
-            _holds_new(kind, passage.text, s, asked)
-            and _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
+            _holds_new(query.answer_type, passage.text, s, asked)
+            * _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
             for n, s in enumerate(table)
         ]
         for n, s in enumerate(table):
             cov = credit(query, s.term_set, tuning.synonym_weight)
-            start, end, holds = s.start, s.end, typed[n]
+            start, end, holds = s.start, s.end, bool(typed[n])
             if kind is not None and kind is not Kind.QUOTATION and not holds:
                 # The answer may sit in the neighbouring sentence: quote both.
                 if n + 1 < len(table) and typed[n + 1]:
@@ -156,7 +157,9 @@ def candidates(
                 rank += tuning.type_bonus
             attributed = False
             if kind is Kind.QUOTATION and tuning.speakers:
-                attributed = _attributed(query.answer_type.speaker, table, n)
+                attributed = _attributed(query.answer_type.speaker, table, n) or _in_their_quote(
+                    query.answer_type.speaker, passage.text, s
+                )
                 if attributed:
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
@@ -170,18 +173,20 @@ def candidates(
     return found
 
 
-def _holds_new(kind: Kind | None, text: str, s: Sentence, asked: set[str]) -> bool:
-    """Whether the sentence holds an instance of ``kind`` the question does not already name
-    (for "what did X say": words in quotation marks)."""
+def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> int:
+    """How many instances of the asked kind the sentence holds that the question does not
+    already name (for "what did X say": whether it has words in quotation marks)."""
+    kind = wanted.kind
     if kind is None:
-        return False
+        return 0
     if kind is Kind.QUOTATION:
-        return answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None
+        return int(answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None)
+    new = 0
     for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
         words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
-        if not words <= asked:
-            return True
-    return False
+        if not words <= asked and answer_types.fits(wanted, found):
+            new += 1
+    return new
 
 
 def _counts_it(query: Query, terms: frozenset[str]) -> bool:
@@ -213,6 +218,37 @@ def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int) -> 
     if any(abs(i - v) <= SPEAKER_DISTANCE for i in names for v in verbs):
         return True
     return not names and n > 0 and any(t in table[n - 1].term_set for t in speaker)
+
+
+_QUOTATION = re.compile(r"“[^“”]{2,}”|\"[^\"]{2,}\"")
+ATTRIBUTION_CHARS = 120  # how far before or after a quotation its "…, X said" is looked for
+
+
+@lru_cache(maxsize=4096)
+def quotations(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    """Each quotation in a paragraph with the terms of who it is attributed to: the clause
+    right after it ("…,” Zelensky added.") or, failing that, the one right before it
+    ("Zelenskyy said. “…" or "Peskov told reporters: “…"). A quotation runs across sentences,
+    so every sentence inside it has its speaker, even when only the last names them."""
+    out = []
+    for m in _QUOTATION.finditer(text):
+        after = re.split(r"(?<=[.!?])\s|[“\"]", text[m.end() : m.end() + ATTRIBUTION_CHARS])[0]
+        lead = text[max(0, m.start() - ATTRIBUTION_CHARS) : m.start()].rstrip(" .:,")
+        before = re.split(r"[.!?”\"]\s", lead)[-1]
+        for clause in (after, before):
+            terms = analyzer.terms(clause)
+            if any(t in answer_types.SPEECH_VERBS for t in terms):
+                out.append((m.start(), m.end(), frozenset(terms)))
+                break
+    return tuple(out)
+
+
+def _in_their_quote(speaker: tuple[str, ...], text: str, s: Sentence) -> bool:
+    """Whether the sentence lies inside a quotation attributed to the speaker."""
+    return any(
+        a < s.end and s.start < b and any(t in who for t in speaker)
+        for a, b, who in quotations(text)
+    )
 
 
 def proximity(terms: Sequence[str], matched: set[str]) -> float:
@@ -277,7 +313,10 @@ def select(
             if cand.rank + bonus < tuning.follow_up_ratio * chosen[0].rank:
                 continue
             shown = [x for q in chosen for x in [q, *q.duplicates]]
-            if any(_same_claim(cand, x) or _overlaps(cand, x) for x in shown):
+            if any(
+                (_same_claim(cand, x) and not _disagree(cand, x, query)) or _overlaps(cand, x)
+                for x in shown
+            ):
                 continue
         used.add(i)
         for j, other in enumerate(passing):
@@ -285,19 +324,47 @@ def select(
                 continue
             if other.passage.source in {d.passage.source for d in cand.duplicates}:
                 continue
-            if _same_claim(cand, other):
+            if _same_claim(cand, other) and not _disagree(cand, other, query):
                 cand.duplicates.append(other)
                 used.add(j)
         chosen.append(cand)
     if tuning.standalone:
         for c in chosen:
             _stand_alone(c)
+        chosen = _merge_overlaps(chosen)
     return chosen
 
 
-def differ(chosen: Sequence[Candidate], query: Query) -> bool:
-    """Whether quotes from different articles give different values of the kind asked for."""
+def _merge_overlaps(chosen: list[Candidate]) -> list[Candidate]:
+    """Widened quotes from one paragraph may now overlap: show their union once, in the place
+    of the better one, rather than the same words twice."""
+    kept: list[Candidate] = []
+    for c in chosen:
+        earlier = next((k for k in kept if _overlaps(k, c)), None)
+        if earlier is None:
+            kept.append(c)
+        elif max(earlier.end, c.end) - min(earlier.start, c.start) <= MAX_QUOTE_CHARS:
+            earlier.start, earlier.end = min(earlier.start, c.start), max(earlier.end, c.end)
+    return kept
+
+
+def _disagree(a: Candidate, b: Candidate, query: Query) -> bool:
+    """Near-identical sentences that give different quantities are two versions, not one."""
     kind = query.answer_type.kind
+    if kind not in answer_types.QUANTITIES:
+        return False
+    x, y = set(answer_types.instances(kind, a.text)), set(answer_types.instances(kind, b.text))
+    return bool(x and y and x.isdisjoint(y))
+
+
+def differ(chosen: Sequence[Candidate], query: Query) -> bool:
+    """Whether quotes from different articles give different quantities of the kind asked for
+    (a count, a period, a clock time). Dates, people and places are not compared: one date is
+    told many ways ("Thursday", "May 15"), and a sentence names other people and places beside
+    the one that answers, so telling them apart would announce disagreements that are not."""
+    kind = query.answer_type.kind
+    if kind not in answer_types.QUANTITIES:
+        return False
     values: dict[str, set[str]] = {}
     for c in chosen:
         found = set(answer_types.instances(kind, c.text))

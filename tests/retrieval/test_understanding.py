@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from bot.app import engine_options
 from retrieval import Engine
-from retrieval.answer_types import Kind, detect, holds, instances
+from retrieval.answer_types import Kind, detect, fits, holds, instances
+from retrieval.corpus import load_corpus
 from retrieval.lexicon import shared, zipf
 from retrieval.query import GENERAL
 
@@ -40,6 +45,74 @@ def test_a_count_is_not_a_year_a_clock_time_or_a_period() -> None:
     assert instances(Kind.NUMBER, text) == ("700",)
     assert holds(Kind.DURATION, text) and holds(Kind.TIME, text) and holds(Kind.DATE, text)
     assert not holds(Kind.TIME, "The talks begin on Thursday.")
+
+
+def test_places_are_names_whether_after_a_preposition_or_listed() -> None:
+    text = "After a visit to Kyiv, the leaders of France, the United Kingdom and Poland met in Kyiv"
+    # WordNet's places, not only "in <Name>"; one place however it is introduced.
+    assert instances(Kind.PLACE, text) == ("kyiv", "france", "united kingdom", "poland")
+    # Capitalised everyday words that WordNet also lists as places ("In" is Indiana) are not.
+    assert instances(Kind.PLACE, "In a late address, Putin spoke. The UK agreed.") == ("uk",)
+
+
+def test_what_day_is_not_answered_by_a_year() -> None:
+    day = detect("What day is the vote supposed to happen?")
+    assert not fits(day, "2022") and fits(day, "may 15") and fits(day, "thursday")
+    assert fits(detect("When was the vote?"), "2022")  # "when" takes any date
+    assert not holds(Kind.DATE, "Since returning to office, he has pushed for a deal.")
+
+
+def test_articles_differ_on_a_count_but_not_on_one_place_told_two_ways(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The flood in the valley destroyed 40 bridges, officials in Lyon said.\n",
+            "b.txt": "Officials said the valley flood destroyed 65 bridges near Lyon.\n",
+            "c.txt": "Rescue teams travelled to Lyon after the valley flood.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    count = engine.answer("How many bridges did the valley flood destroy?")
+    assert count.differ and {"40", "65"} <= set(" ".join(q.text for q in count.quotes).split())
+    place = engine.answer("Where was the valley flood?")
+    assert place.answered and not place.differ  # "in Lyon", "near Lyon", "to Lyon": one place
+
+
+def test_words_inside_a_quotation_belong_to_whoever_it_is_attributed_to(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "“We will rebuild the dam before the spring floods. The bridge will reopen in "
+            "May,” Mayor Lopez said on Friday.\n\nEngineers said the dam was badly damaged.\n",
+            "b.txt": "The storm closed schools across the region for a week.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("What did Lopez say about the dam?")
+    # The dam sentence names nobody, but the quotation it opens ends "…,” Mayor Lopez said":
+    # it is his, and it is quoted once, whole, with the words that say so.
+    assert [q.text for q in answer.quotes] == [
+        "“We will rebuild the dam before the spring floods. The bridge will reopen in May,” "
+        "Mayor Lopez said on Friday."
+    ]
+
+
+def test_derived_forms_stand_in_for_each_other(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    lexicon = shared()
+    assert "death" in lexicon.synonyms("died")
+    folder = write_corpus(
+        {
+            "a.txt": "The earthquake destroyed 40 houses in the valley.\n",
+            "b.txt": "The earthquake caused the deaths of 300 villagers, officials said.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("how many died in the earthquake")  # counts deaths, not houses
+    assert answer.answered and "300" in answer.quotes[0].text
 
 
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
