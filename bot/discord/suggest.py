@@ -59,7 +59,7 @@ _DEPENDENT = re.compile(
 # statement ("Putin rejected claims that Moscow is avoiding talks, saying …").
 _CLAUSE = re.compile(
     r"[,;] (?=(who|which|where|when|while|whereas|but|and|as|saying|adding|calling|citing|"
-    r"following|after|according|amid|despite|although|though|with|in|on|a|an|the) )"
+    r"following|after|according|amid|despite|although|though|with|in|on) )"
 )
 # Openers that make a clause lean on what follows ("While Putin now advocates talks"), and
 # speech verbs that leave a cut clause hanging ("Putin said").

@@ -195,3 +195,10 @@ async def test_a_busy_or_failing_log_gives_no_questions_quickly_never_an_error(
     for server in memory._servers.values():
         if server.loading is not None:
             server.loading.cancel()
+
+
+def test_picking_an_article_suggestion_gets_an_answer_quoting_it(engine) -> None:
+    for c in suggest.from_corpus(engine.corpus):
+        answer = engine.answer(c.text)
+        assert answer.answered, c.text
+        assert c.text.rstrip(".”") in " ".join(q.text for q in answer.quotes), c.text
