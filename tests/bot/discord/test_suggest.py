@@ -202,3 +202,11 @@ def test_picking_an_article_suggestion_gets_an_answer_quoting_it(engine) -> None
         answer = engine.answer(c.text)
         assert answer.answered, c.text
         assert c.text.rstrip(".”") in " ".join(q.text for q in answer.quotes), c.text
+
+
+def test_a_moderators_choice_label_shows_the_question_unable_to_ping_or_run_long() -> None:
+    got = suggest.label("@everyone\x1b[2J look <@&5>\u202e\n" + "x" * 200, 60)
+    assert "@everyone" not in got and "<@&" not in got and "\x1b" not in got
+    assert "\u202e" not in got and "\n" not in got
+    assert got.startswith("@\u200beveryone[2J look <\u200b@\u200b&5>") and len(got) == 60
+    assert got.endswith("…")
