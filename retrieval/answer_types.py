@@ -28,6 +28,8 @@ class Kind(StrEnum):
 
 # Kinds whose answer is a value the sentence must state: without one, nothing answers.
 REQUIRED = frozenset({Kind.NUMBER, Kind.DURATION, Kind.TIME})
+# Kinds whose answer is a value rather than a name (what answer redundancy can vote on).
+VALUES = frozenset({Kind.DATE, Kind.NUMBER, Kind.DURATION, Kind.TIME})
 # Kinds whose values are quantities that articles can disagree on ("700" against "500").
 QUANTITIES = REQUIRED
 

@@ -169,8 +169,45 @@ def candidates(
                 cov, para_cov, bm25 / best_bm25, near, n,
             )  # fmt: skip
             found.append(candidate)
+    if tuning.redundancy and kind in answer_types.VALUES:
+        _reward_redundancy(found, query.answer_type, asked, tuning)
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
+
+
+def _reward_redundancy(
+    found: list[Candidate], wanted: AnswerType, asked: set[str], tuning: Tuning
+) -> None:
+    """Answer redundancy: a value of the asked kind that many articles give among the
+    candidates ("Thursday" in four of five) is likelier the answer than one only a single
+    article gives ("Sunday, May 11", the day of the announcement). Each typed candidate earns
+    a share of ``redundancy_weight`` by its best-supported new value. Only for values (dates,
+    counts, periods, times): the people and places a story is about recur in every article
+    whatever the question, so their redundancy says nothing."""
+    values: dict[int, set[str]] = {}
+    support: dict[str, set[str]] = {}
+    for n, c in enumerate(found):
+        if not c.holds_type or c.coverage < tuning.min_score:
+            continue
+        mine = {
+            v
+            for v in answer_types.instances(wanted.kind, c.text)
+            if answer_types.fits(wanted, v) and not _named_in(v, asked)
+        }
+        values[n] = mine
+        for v in mine:
+            support.setdefault(v, set()).add(c.passage.source)
+    articles = len({found[n].passage.source for n in values})
+    if articles < 2:
+        return
+    for n, mine in values.items():
+        best = max((len(support[v]) for v in mine), default=1)
+        found[n].rank += tuning.redundancy_weight * (best - 1) / (articles - 1)
+
+
+def _named_in(value: str, asked: set[str]) -> bool:
+    words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", value)} | set(value.split())
+    return words <= asked
 
 
 def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> int:

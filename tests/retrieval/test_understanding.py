@@ -115,6 +115,24 @@ def test_derived_forms_stand_in_for_each_other(
     assert answer.answered and "300" in answer.quotes[0].text
 
 
+def test_a_date_many_articles_give_outranks_one_only_one_gives(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The mayor first announced the bridge vote on Monday, March 3, at a crowded "
+            "meeting.\n",
+            "b.txt": "After many weeks of heated debate among residents, engineers and several "
+            "neighbouring councils, the long-awaited bridge vote will be held on Friday.\n",
+            "c.txt": "Residents from all over the valley, including farmers and shop owners, will "
+            "travel to the old town hall to cast their bridge vote on Friday.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # The short sentence matches best, but only one article gives its date; two give Friday.
+    assert "Friday" in engine.answer("When is the bridge vote?").quotes[0].text
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
