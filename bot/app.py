@@ -64,6 +64,7 @@ class Where:
     surface: Surface
     guild_id: int | str | None = None
     channel_id: int | str | None = None
+    private: bool | None = None  # Discord: shown only to the asker; None where it means nothing
 
 
 Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
@@ -104,6 +105,7 @@ class Asking:
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
             user_id=who.user_id, user_name=who.user_name, locale=who.locale,
+            private=where.private,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

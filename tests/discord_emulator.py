@@ -1,8 +1,10 @@
 """A small Discord for tests: the HTTP API and Gateway a discord.py bot uses, on loopback.
 
 The real ``talks-bot run`` connects to it through TALKS_DISCORD_API_URL and
-TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command or ``click`` a
-button in one of two servers or in a DM, then read what the bot answered. Like Discord, it
+TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command, ``click`` a
+button, ``submit`` a modal, run a ``message_command`` or type into an option (``autocomplete``:
+interaction type 4, answered only by type 8 with valid choices) in one of
+two servers or in a DM, then read what the bot answered. Like Discord, it
 refuses to deliver a command that the member's permissions hide (``default_member_permissions``,
 unless a test says the server loosened that default) or that the command's ``contexts`` do not
 offer in a DM, and it fails what Discord fails (``discord_rules``: the published schema and
@@ -120,6 +122,8 @@ class Exchange:
     answered_at: float | None = None
     source_message: dict[str, Any] | None = None
     modal: dict[str, Any] | None = None  # the form a type-9 response opened for the member
+    focused: dict[str, Any] | None = None  # autocomplete: the focused option, as declared
+    choices: list[dict[str, Any]] | None = None  # autocomplete: what a type-8 response offered
 
     @property
     def ephemeral(self) -> bool:
@@ -146,6 +150,14 @@ class Exchange:
                 self.changed.clear()
                 await self.changed.wait()
         return self.modal
+
+    async def wait_choices(self, timeout: float = 5) -> list[dict[str, Any]]:
+        """The choices the bot offered (callback type 8) for an autocomplete interaction."""
+        async with asyncio.timeout(timeout):
+            while self.choices is None:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.choices
 
     async def wait(self, timeout: float = 15, count: int = 1) -> dict[str, Any]:
         """The latest message once at least ``count`` have been shown."""
@@ -299,6 +311,51 @@ class Emulator:
             data["guild_id"] = cmd["guild_id"]
         return await self._dispatch(self._interaction(2, member, data, guild=guild))
 
+    async def autocomplete(
+        self,
+        who: str,
+        name: str,
+        focused: str,
+        typed: Any,
+        options: dict[str, Any] | None = None,
+        *,
+        sub: str | None = None,
+        guild: int | None = 0,
+        respect_defaults: bool = True,
+    ) -> Exchange:
+        """A member typing ``typed`` into option ``focused`` of /name [sub]: interaction type 4
+        (APPLICATION_COMMAND_AUTOCOMPLETE), the focused option marked ``"focused": true`` among
+        the other ``options`` filled so far. Discord sends it only for an option that declares
+        ``autocomplete: true``, and only where the member may use the command."""
+        cmd = self.command(name, guild)
+        member = self.member(who)
+        if guild is None:
+            contexts = cmd.get("contexts")
+            offered = CONTEXT_BOT_DM in contexts if contexts else cmd.get("dm_permission", True)
+            if not offered:
+                raise Refused(f"/{name} is not offered in DMs")
+        required = cmd.get("default_member_permissions")
+        if guild is not None and respect_defaults and required is not None:
+            need = int(required)
+            if member.permissions & need != need and not member.permissions & ADMINISTRATOR:
+                raise Refused(f"/{name} is hidden from {who}")
+        level = cmd if sub is None else self._sub(cmd, sub)
+        spec = next((o for o in level.get("options", []) if o["name"] == focused), None)
+        if spec is None or not spec.get("autocomplete"):
+            raise Refused(f"option {focused!r} of /{name} does not declare autocomplete")
+        opts = [self._option(level, k, v) for k, v in (options or {}).items() if k != focused]
+        opts.append({**self._option(level, focused, typed), "focused": True})
+        if sub is not None:
+            opts = [{"type": 1, "name": sub, "options": opts}]
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
+        if "guild_id" in cmd:
+            data["guild_id"] = cmd["guild_id"]
+        payload = self._interaction(rules.AUTOCOMPLETE, member, data, guild=guild)
+        ex = self._open(payload)
+        ex.focused = spec
+        await self._send_event("INTERACTION_CREATE", payload)
+        return ex
+
     def post(self, who: str, content: str, *, guild: int | None = 0) -> dict[str, Any]:
         """A member's message in the server's channel (or their DM with the bot), for a test
         to use with ``message_command``; the bot never sees it (no message intents)."""
@@ -360,12 +417,20 @@ class Emulator:
             self._interaction(5, self.member(who), data, message, guild=guild)
         )
 
-    def open_interaction(self, who: str = "member", *, kind: int = 2) -> Exchange:
-        """An interaction as if delivered, without a bot: tests answer it over HTTP."""
+    def open_interaction(
+        self, who: str = "member", *, kind: int = 2, option_type: int = 3
+    ) -> Exchange:
+        """An interaction as if delivered, without a bot: tests answer it over HTTP. An
+        autocomplete one (kind 4) focuses an option ``q`` of ``option_type``."""
         data = {"id": str(snowflake()), "name": "test", "type": 1, "options": []}
+        if kind == rules.AUTOCOMPLETE:
+            data["options"] = [{"name": "q", "type": option_type, "value": "", "focused": True}]
         if kind == 3:
             data = {"custom_id": "test", "component_type": 2}
-        return self._open(self._interaction(kind, self.member(who), data))
+        ex = self._open(self._interaction(kind, self.member(who), data))
+        if kind == rules.AUTOCOMPLETE:
+            ex.focused = {"name": "q", "type": option_type, "autocomplete": True}
+        return ex
 
     def member(self, who: str) -> Member:
         """A member by name; unknown names join both servers as plain members."""
@@ -728,7 +793,10 @@ class Emulator:
         if time.perf_counter() - ex.sent_at > RESPONSE_WINDOW_S:
             raise Rejected(404, 10062, "Unknown interaction")
         body, parts = await self._body(request)
-        problems = rules.check_callback(body, ex.kind)
+        if ex.kind == rules.AUTOCOMPLETE:
+            problems = rules.check_autocomplete(body, ex.focused or {})
+        else:
+            problems = rules.check_callback(body, ex.kind)
         if parts:
             problems += rules.check_attachments(body.get("data") or {}, ["payload_json", *parts])
         if problems:
@@ -752,6 +820,9 @@ class Emulator:
             ex.original = ex.source_message
         elif kind == 9:  # a form for the member; no message, nothing to edit later
             ex.modal = body["data"]
+            ex.changed.set()
+        elif kind == rules.AUTOCOMPLETE_RESULT:  # choices under the member's input; no message
+            ex.choices = body["data"]["choices"]
             ex.changed.set()
         if ex.original is not None:
             resource["message"] = ex.original

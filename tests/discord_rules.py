@@ -36,6 +36,14 @@ NAME_MAX = 32
 OPTIONS_MAX = 25
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
 CHAT_INPUT = 1
+STRING, INTEGER, NUMBER = 3, 4, 10  # option types that may autocomplete
+CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+# Discord's docs (interactions/application-commands#application-command-object-application-
+# command-option-choice-structure): a string choice's value is "up to 100 characters"; the
+# spec file's schema says 6000 (the option's own limit), Discord refuses more than 100.
+CHOICE_STRING_MAX = 100
+INT53 = 2**53
 
 RULES = {
     "schema": "request body matches the route's schema in Discord's OpenAPI spec",
@@ -55,6 +63,11 @@ RULES = {
     "localizations": "localisations use Discord's locales; localised names follow the name rules",
     "attachments": "multipart: parts are payload_json or files[n]; attachment ids match parts",
     "callback_type": "callback type allowed for the interaction type",
+    "autocomplete_option": "autocomplete only on string, integer and number options, never "
+    "together with choices",
+    "autocomplete_choices": f"autocomplete result: ≤ {CHOICES_MAX} choices, names 1–"
+    f"{CHOICE_NAME_MAX} characters, values of the option's type, strings ≤ "
+    f"{CHOICE_STRING_MAX} characters",
 }
 
 
@@ -78,6 +91,8 @@ def _validator(name: str) -> Draft202012Validator:
             "maxItems": 130,
             "items": {"$ref": "#/components/schemas/ApplicationCommandUpdateRequest"},
         }
+    elif name == "autocomplete_callback":
+        schema["$ref"] = "#/components/schemas/ApplicationCommandAutocompleteCallbackRequest"
     elif name == "interaction_callback":
         schema["anyOf"] = [
             {"$ref": "#/components/schemas/CreateMessageInteractionCallbackRequest"},
@@ -272,7 +287,9 @@ def _options(options: list[dict[str, Any]], path: str) -> Problems:
         problems += _localized(o, f"{path}/{n}", menu=False)
         if o.get("type") in (SUBCOMMAND, SUBCOMMAND_GROUP):
             problems += _options(o.get("options") or [], f"{path}/{n}/options")
-        elif o.get("required"):
+            continue
+        problems += _autocomplete(o, f"{path}/{n}")
+        if o.get("required"):
             if optional_seen:
                 problems.append((f"{path}/{n}", "option_order: required after optional"))
         else:
@@ -280,10 +297,61 @@ def _options(options: list[dict[str, Any]], path: str) -> Problems:
     return problems
 
 
+def _autocomplete(o: dict[str, Any], path: str) -> Problems:
+    """Docs: "autocomplete may not be set to true if choices are present", and only string,
+    integer and number options autocomplete."""
+    if not o.get("autocomplete"):
+        return []
+    if o.get("type") not in (STRING, INTEGER, NUMBER):
+        return [(path, f"autocomplete_option: option type {o.get('type')} cannot autocomplete")]
+    if o.get("choices"):
+        return [(path, "autocomplete_option: autocomplete together with choices")]
+    return []
+
+
 # --- interactions -----------------------------------------------------------------------------
 
 COMMAND_CALLBACKS = {4, 5, 9}  # message, deferred message, modal
 COMPONENT_CALLBACKS = {4, 5, 6, 7, 9}  # ... plus deferred update and update of the message
+AUTOCOMPLETE, AUTOCOMPLETE_RESULT = 4, 8  # interaction type, and its only callback type
+
+
+def check_autocomplete(body: Any, option: dict[str, Any]) -> Problems:
+    """An answer to an autocomplete interaction (type 4) for ``option``, the focused option as
+    the command declares it: callback type 8 only, the spec's schema, then Discord's
+    documented limits on the choices."""
+    if not isinstance(body, dict) or body.get("type") != AUTOCOMPLETE_RESULT:
+        kind = body.get("type") if isinstance(body, dict) else None
+        return [("type", f"callback_type: {kind} is not a response to interaction type 4")]
+    problems = check_schema("autocomplete_callback", body)
+    if problems:
+        return problems
+    choices = (body.get("data") or {}).get("choices")
+    if not isinstance(choices, list):
+        return [("data/choices", "autocomplete_choices: choices required")]
+    if len(choices) > CHOICES_MAX:
+        problems.append(("data/choices", f"autocomplete_choices: {len(choices)} > {CHOICES_MAX}"))
+    kind = option.get("type")
+    for n, c in enumerate(choices):
+        where = f"data/choices/{n}"
+        if not isinstance(c, dict):
+            problems.append((where, "autocomplete_choices: a choice is an object"))
+            continue
+        name, value = c.get("name"), c.get("value")
+        if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_NAME_MAX:
+            problems.append((where, f"autocomplete_choices: name {name!r}"))
+        if kind == STRING:
+            ok = isinstance(value, str) and len(value) <= CHOICE_STRING_MAX
+        elif kind == INTEGER:
+            ok = isinstance(value, int) and not isinstance(value, bool) and -INT53 < value < INT53
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok:
+            problems.append((where, f"autocomplete_choices: value {value!r} for type {kind}"))
+        for locale, text in (c.get("name_localizations") or {}).items():
+            if locale not in LOCALES or not 1 <= len(str(text)) <= CHOICE_NAME_MAX:
+                problems.append((where, f"autocomplete_choices: localised name {locale!r}"))
+    return problems
 
 
 def check_callback(body: Any, interaction_type: int) -> Problems:
@@ -297,6 +365,8 @@ def check_callback(body: Any, interaction_type: int) -> Problems:
     if problems:
         return problems
     kind = body["type"]
+    if interaction_type == AUTOCOMPLETE:  # only type 8, which check_autocomplete reads
+        return [("type", f"callback_type: {kind} is not a response to interaction type 4")]
     allowed = COMMAND_CALLBACKS if interaction_type == 2 else COMPONENT_CALLBACKS
     if interaction_type == 5:  # a modal submit cannot answer with another modal
         allowed = COMPONENT_CALLBACKS - {9}

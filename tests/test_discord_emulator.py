@@ -239,6 +239,14 @@ BAD_COMMANDS = {
         command(options=[{**option("q"), "name_localizations": {"ru": "ваш вопрос"}}])
     ],
     "unknown locale": [command(description_localizations={"xx": "d"})],
+    "autocomplete with choices": [
+        command(
+            options=[
+                {**option("q"), "autocomplete": True, "choices": [{"name": "a", "value": "a"}]}
+            ]
+        )
+    ],
+    "autocomplete on a boolean": [command(options=[{**option("b", kind=5), "autocomplete": True}])],
 }
 
 
@@ -282,6 +290,10 @@ def test_every_rule_has_a_bad_request_above_and_the_spec_version_is_known() -> N
         problems = rules.check_commands(commands)
         assert problems, commands
         reported |= {text.split(":")[0] for _, text in problems}
+    for body, kind in BAD_AUTOCOMPLETE.values():
+        problems = rules.check_autocomplete(body, {"name": "q", "type": kind})
+        assert problems, body
+        reported |= {text.split(":")[0] for _, text in problems}
     bad_upload = rules.check_attachments({"attachments": [{"id": 1}]}, ["files[0]"])
     reported |= {text.split(":")[0] for _, text in bad_upload}
     assert reported == set(rules.RULES)
@@ -310,3 +322,77 @@ async def test_modal_responses_are_checked(client: Client, case: str) -> None:
     assert (status, body["code"]) == (400, 50035), body
     assert (await client.callback(ex, modal(max_length=200, required=False)))[0] == 204
     assert ex.modal is not None and ex.modal["title"] == "Why?"
+
+
+def choices(*items: tuple[Any, Any]) -> dict[str, Any]:
+    return {"type": 8, "data": {"choices": [{"name": n, "value": v} for n, v in items]}}
+
+
+STRING, INTEGER = 3, 4
+BAD_AUTOCOMPLETE = {  # (response, type of the focused option)
+    "26 choices": (choices(*[(f"q{n}", f"q{n}") for n in range(26)]), STRING),
+    "empty name": (choices(("", "x")), STRING),
+    "name over 100": (choices(("x" * 101, "x")), STRING),
+    "string value over 100": (choices(("x", "x" * 101)), STRING),
+    "integer value for a string option": (choices(("x", 5)), STRING),
+    "string value for an integer option": (choices(("x", "5")), INTEGER),
+    "a message instead of choices": (message(content="x"), STRING),
+    "a defer": ({"type": 5}, STRING),
+    "no choices": ({"type": 8, "data": {}}, STRING),
+    "unknown locale": (
+        {
+            "type": 8,
+            "data": {"choices": [{"name": "a", "value": "a", "name_localizations": {"xx": "b"}}]},
+        },
+        STRING,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_AUTOCOMPLETE)
+async def test_autocomplete_responses_are_checked(client: Client, case: str) -> None:
+    """Type 4 takes only type 8, with choices as Discord documents them; a good one shows."""
+    body, kind = BAD_AUTOCOMPLETE[case]
+    ex = client.emu.open_interaction(kind=4, option_type=kind)
+    status, reply = await client.callback(ex, body)
+    assert (status, reply["code"]) == (400, 50035), reply
+    good = choices(*[("x" * 100, ("y" * 100) if kind == STRING else n) for n in range(25)])
+    assert (await client.callback(ex, good))[0] == 204
+    assert ex.choices is not None and len(ex.choices) == 25
+
+
+async def test_choices_answer_only_autocomplete(client: Client) -> None:
+    ex = client.emu.open_interaction()  # a slash command
+    status, reply = await client.callback(ex, choices(("a", "a")))
+    assert (status, reply["code"]) == (400, 50035), reply
+
+
+async def test_autocomplete_is_sent_only_for_options_that_declare_it(client: Client) -> None:
+    commands = [command("ask", options=[
+        {**option("question", required=True), "autocomplete": True}, option("other")
+    ])]  # fmt: skip
+    assert (await client.sync(commands))[0] == 200
+    emu = client.emu
+    emu._ws = _Sink()  # no bot connected: keep what would be sent
+    ex = await emu.autocomplete("member", "ask", "question", "wher", guild=None)
+    sent = emu._ws.sent[-1]["d"]
+    assert sent["type"] == 4 and ex.focused and ex.focused["name"] == "question"
+    assert sent["data"]["options"] == [
+        {"name": "question", "type": 3, "value": "wher", "focused": True}
+    ]
+    with pytest.raises(Refused):
+        await emu.autocomplete("member", "ask", "other", "x", guild=None)
+
+
+class _Sink:
+    """Stands in for the bot's gateway connection."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.closed = False
+
+    async def send_json(self, frame: dict[str, Any]) -> None:
+        self.sent.append(frame)
+
+    async def close(self) -> None:
+        self.closed = True

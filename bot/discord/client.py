@@ -18,7 +18,8 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.app import Asking
-from bot.discord import errors
+from bot.discord import errors, suggest
+from bot.discord.asked import AskedMemory
 from bot.discord.locales import Translator
 from bot.discord.render import NO_MENTIONS
 from bot.logs.store import RETRY_BUDGET_S, LogStore
@@ -57,8 +58,14 @@ class TalksBot(commands.Bot):
         self._answer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
         self._closing = False
         self.asking = Asking(engine, store, run=self._on_answer_thread, spawn=self.spawn)
+        self.asked = AskedMemory(store)  # each server's questions, for autocomplete
+        self.article_suggestions: list[suggest.Candidate] = []  # filled in setup_hook
+        self.vocabulary: suggest.Vocabulary | None = None
 
     async def setup_hook(self) -> None:
+        corpus = self.engine.corpus  # suggestions made once, off the event loop
+        self.article_suggestions = await asyncio.to_thread(suggest.from_corpus, corpus)
+        self.vocabulary = await asyncio.to_thread(suggest.Vocabulary.of, corpus)
         await self.load_commands()
         await self.tree.set_translator(Translator())  # uk and ru names, filled in at sync
         await self._sync()
@@ -76,6 +83,7 @@ class TalksBot(commands.Bot):
         days = self.settings.log_retention_days or 0
         cutoff = ago(timedelta(days=days))
         deleted = await self.store.purge(before=cutoff)
+        self.asked.forget()  # purged questions are suggested no more
         log.info("retention: deleted %d log entries older than %d days", deleted, days)
 
     async def _sync(self) -> None:

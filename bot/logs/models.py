@@ -58,6 +58,7 @@ class LogEntry:
     user_id: str | None = None
     user_name: str | None = None
     locale: str | None = None
+    private: bool | None = None  # shown only to the asker (Discord); None: not known / CLI
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
     reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
 
@@ -77,6 +78,7 @@ class LogEntry:
         user_id: int | str | None = None,
         user_name: str | None = None,
         locale: str | None = None,
+        private: bool | None = None,
         created_at: str | None = None,
     ) -> LogEntry:
         """The record of one answer; ``created_at`` is when it was asked (default: now).
@@ -100,6 +102,7 @@ class LogEntry:
             user_id=_text(user_id),
             user_name=None if user_name is None else repair(user_name),
             locale=locale,
+            private=private,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,6 +115,17 @@ def _repaired(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _text(value: int | str | None) -> str | None:
     return None if value is None else str(value)
+
+
+@dataclass(slots=True)
+class Asked:
+    """One question as suggestions and id pickers need it: no answer text, no user."""
+
+    id: int
+    question: str
+    answered: bool
+    private: bool | None  # None: not recorded (before log schema 5); treated as private
+    flagged: bool  # someone voted it not helpful
 
 
 @dataclass(frozen=True, slots=True)

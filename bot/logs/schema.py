@@ -65,6 +65,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE entries ADD COLUMN locale TEXT;
     """,
+    # 5: whether the exchange was private (ephemeral: /ask private:True, "Ask Talks Bot"), so
+    #    /ask autocomplete never offers a private question to the rest of the server. NULL
+    #    where it was not recorded (entries before this version, except the message command,
+    #    which is always private): such questions are treated as private.
+    """
+    ALTER TABLE entries ADD COLUMN private INTEGER;
+    UPDATE entries SET private = 1 WHERE surface = 'context_menu';
+    """,
 )
 
 VERSION = len(MIGRATIONS)

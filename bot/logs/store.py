@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.logs import schema
-from bot.logs.models import Filters, LogEntry, Stats, utc_now
+from bot.logs.models import Asked, Filters, LogEntry, Stats, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -275,13 +275,14 @@ class LogStore:
             cur = await db.execute(
                 """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id, channel_id,
                     user_id, user_name, question, answered, reason, answer, quotes, top_score,
-                    corpus_version, latency_ms, locale)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    corpus_version, latency_ms, locale, private)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, entry.user_name, entry.question, int(entry.answered),
                     entry.reason, entry.answer, json.dumps(entry.quotes, ensure_ascii=False),
                     entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
+                    None if entry.private is None else int(entry.private),
                 ),
             )  # fmt: skip
             if cur.rowcount:  # not already there (a fallback record imported twice)
@@ -520,6 +521,29 @@ class LogStore:
 
         return await self._bounded(go, timeout)
 
+    async def asked(
+        self, guild_id: str, limit: int, *, timeout: float | None = None
+    ) -> list[Asked]:
+        """The latest ``limit`` questions asked in one server, newest first, without their
+        answers: what /ask autocomplete and /logs show's id picker keep in memory. Bounded and
+        served by the (guild_id, created_at) index, so it costs the same on any log size."""
+
+        async def go() -> list[Asked]:
+            rows = await self.db.execute_fetchall(
+                """SELECT e.id, e.question, e.answered, e.private,
+                     EXISTS (SELECT 1 FROM feedback f
+                             WHERE f.entry_id = e.id AND f.helpful = 0) AS flagged
+                   FROM entries e WHERE e.guild_id = ?
+                   ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
+                (guild_id, limit),
+            )
+            return [
+                Asked(r[0], r[1], bool(r[2]), None if r[3] is None else bool(r[3]), bool(r[4]))
+                for r in rows
+            ]
+
+        return await self._bounded(go, timeout)
+
     async def get(
         self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
     ) -> LogEntry | None:
@@ -652,6 +676,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         user_id=row["user_id"],
         user_name=row["user_name"],
         locale=row["locale"],
+        private=None if row["private"] is None else bool(row["private"]),
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
         reasons=json.loads(row["reasons"] or "[]"),
     )

@@ -47,3 +47,11 @@ def test_logs_benchmark_acknowledges_every_view_and_nothing_is_refused() -> None
     for sub in ("stats", "search", "recent", "export"):
         assert f"| {sub} |" in out
     assert "requests Discord would refuse: 0" in out
+
+
+def test_autocomplete_benchmark_measures_every_keystroke_and_the_round_trip() -> None:
+    out = run("benchmarks.autocomplete", "--entries", "500", "--questions", "5", "--e2e", "5")
+    for row in ("| Talks Bot: memory + ranking + choices |", "| anchor: one indexed LIKE",
+                "right after a 👎", "| Talks Bot |"):  # fmt: skip
+        assert row in out, out
+    assert "requests Discord would refuse: 0" in out

@@ -20,6 +20,7 @@ ROUTES = {
     "webhook_execute": "IncomingWebhookRequestPartial",
     "webhook_edit_message": "IncomingWebhookUpdateRequestPartial",
     "command_overwrite_item": "ApplicationCommandUpdateRequest",
+    "interaction_autocomplete": "ApplicationCommandAutocompleteCallbackRequest",
 }
 
 RELAXED = {

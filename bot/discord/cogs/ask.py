@@ -16,9 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Where, Who
-from bot.discord import respond
+from bot.discord import respond, suggest
 from bot.discord.render import NO_MENTIONS, answer_embed
-from bot.logs.models import Surface, entry_time
+from bot.logs.models import Asked, Surface, entry_time
 from bot.text import repair
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ async def record_vote(
             interaction, content="I couldn't record that vote just now; please try again."
         )
         return
+    if stored and not helpful:  # a 👎'd answer's question is suggested no more
+        interaction.client.asked.flag(interaction.guild_id, entry_id)
     if not stored:  # the entry was deleted (retention or a purge) after the answer was shown
         await respond.finish(
             interaction,
@@ -222,6 +224,26 @@ class Ask(commands.Cog):
     ) -> None:
         await self._answer(interaction, question, "discord", private=private)
 
+    @ask.autocomplete("question")
+    async def suggest_questions(
+        self, interaction: discord.Interaction[TalksBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggestions as the member types: this server's answered public questions and the
+        articles' sentences (``bot.discord.suggest``), from memory. Never an error: without
+        the log, the articles' suggestions alone."""
+        bot = self.bot
+        try:
+            asked = await bot.asked.candidates(interaction.guild_id)
+        except Exception:
+            log.exception("autocomplete: could not read this server's questions")
+            asked = []
+        try:
+            texts = suggest.rank(current, asked, bot.article_suggestions, bot.vocabulary)
+        except Exception:  # a bug here must not turn into "loading options failed"
+            log.exception("autocomplete: could not rank suggestions")
+            texts = [c.text for c in bot.article_suggestions[: suggest.CHOICES_MAX]]
+        return [app_commands.Choice(name=t, value=t) for t in texts]
+
     @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
     async def ask_about_message(
         self, interaction: discord.Interaction[TalksBot], message: discord.Message
@@ -249,8 +271,12 @@ class Ask(commands.Cog):
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
-                Where(surface, interaction.guild_id, interaction.channel_id),
+                Where(surface, interaction.guild_id, interaction.channel_id, private),
             )  # the log record is written in the background, not before the answer is shown
+            self.bot.asked.note(
+                interaction.guild_id,
+                Asked(entry_id, answer.question, answer.answered, private, flagged=False),
+            )
             share = private and surface == "discord"  # /ask private:True; not the menu command
             view = vote_view(entry_id, share=share) if answer.answered else discord.utils.MISSING
             embed = answer_embed(answer, question, interaction.locale)

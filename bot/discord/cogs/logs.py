@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import respond
+from bot.discord import respond, suggest
 from bot.discord.errors import NotModerator
 from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
 from bot.logs import formats
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.discord.client import TalksBot
 
 EXPORT_MAX = 5000
+ID_CHOICES = 25  # Discord's limit on autocomplete choices
 
 
 def is_moderator(interaction: discord.Interaction[TalksBot]) -> bool:
@@ -117,6 +118,30 @@ class Logs(
             await respond.finish(interaction, content="No log entry with that id in this server.")
             return
         await respond.finish(interaction, embed=entry_embed(entry))
+
+    @show.autocomplete("id")
+    async def suggest_ids(
+        self, interaction: discord.Interaction[TalksBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """This server's latest entries, for moderators only (checked here: Discord does not
+        run the command's checks for autocomplete), matched by id or question; from memory."""
+        if not is_moderator(interaction) or interaction.guild_id is None:
+            return []
+        try:
+            recent = await self.bot.asked.recent(interaction.guild_id)
+        except Exception:
+            return []
+        typed = current.strip().casefold()
+        choices = []
+        for a in recent:
+            if typed and not (str(a.id).startswith(typed) or typed in a.question.casefold()):
+                continue
+            head = f"{a.id} · "
+            name = (head + suggest.label(a.question, suggest.CHOICE_CHARS - len(head))).strip()
+            choices.append(app_commands.Choice(name=name, value=str(a.id)))
+            if len(choices) == ID_CHOICES:
+                break
+        return choices
 
     @app_commands.command(name="stats", description="Totals over the last days.")
     @app_commands.describe(days="Period in days (default 7)")

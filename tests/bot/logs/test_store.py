@@ -51,6 +51,48 @@ async def test_upgrade_from_previous_version_keeps_entries(tmp_path, engine) -> 
         assert {r[0] for r in rows} == {c["source"] for q in old.quotes for c in q["citations"]}
 
 
+async def test_upgrade_to_schema_5_records_privacy_and_is_done_once(tmp_path, engine) -> None:
+    """A schema 4 file: the message command's entries become private (it always is); others'
+    privacy is unknown (NULL), so autocomplete treats them as private. Opening again changes
+    nothing; new entries record their privacy."""
+    path = tmp_path / "v4.db"
+    db = sqlite3.connect(path)
+    db.executescript(";".join(schema.MIGRATIONS[:4]) + "; PRAGMA user_version = 4;")
+    for n, surface in enumerate(("discord", "context_menu", "cli"), 1):
+        db.execute(
+            "INSERT INTO entries (id, created_at, surface, guild_id, question, answered, answer, "
+            "corpus_version, latency_ms) VALUES (?, '2025-05-12', ?, '7', 'q', 1, 'a', 'v', 1.0)",
+            (n, surface),
+        )
+    db.commit()
+    db.close()
+    for _ in range(2):
+        async with LogStore(path) as store:
+            assert [(a.id, a.private) for a in await store.asked("7", 10)] == [
+                (3, None), (2, True), (1, None),
+            ]  # fmt: skip
+    public = entry(engine, "Where will the talks be held?", guild_id=7, private=False)
+    async with LogStore(path) as store:
+        await store.record(public)
+        got = await store.get(public.id)
+        assert got is not None and got.private is False
+    db = sqlite3.connect(path)
+    assert db.execute("pragma user_version").fetchone()[0] == schema.VERSION == 5
+    db.close()
+
+
+async def test_asked_reads_one_servers_latest_questions_with_their_flags(store, engine) -> None:
+    a = [entry(engine, f"Where will the talks be held {n}?", guild_id=1, private=False)
+         for n in range(3)]  # fmt: skip
+    other = entry(engine, "Where will the talks be held?", guild_id=2, private=False)
+    for e in (*a, other):
+        await store.record(e)
+    await store.vote(a[1].id, 99, False, "wrong")
+    await store.vote(a[2].id, 98, True)
+    got = await store.asked("1", 2)
+    assert [(x.id, x.flagged) for x in got] == [(a[2].id, False), (a[1].id, True)]
+
+
 async def test_newer_schema_is_refused_and_left_unchanged(tmp_path) -> None:
     path = tmp_path / "future.db"
     db = sqlite3.connect(path)
