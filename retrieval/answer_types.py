@@ -122,6 +122,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], Kind]] = [
 _QUOTATION = re.compile(
     r"\b(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+"
     r"(?:(?:just|first|later|also|actually|really)\s+)?"
+    r"(?<!\bof )"  # "Secretary of State": after "of", a noun
     r"(?P<verb>say|said|write|tell|post|tweet|warn|claim|state|add|describe|call|announce|"
     r"respond|reply|demand|stress|emphasize|insist|mean|think|threaten|promise|pledge|vow)\b"
     r"|\bwhat\s+(?:were|are|was|is)\s+(?P<speaker2>.+?)(?:'s|s')?\s+(?P<noun>words|message|"

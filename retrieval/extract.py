@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from retrieval import analyzer, answer_types
+from retrieval import analyzer, answer_types, lexicon
 from retrieval.answer_types import AnswerType, Kind
 from retrieval.models import Passage
 from retrieval.query import Query
@@ -29,7 +29,7 @@ from retrieval.tuning import Tuning
 MIN_QUOTE_CHARS = 40  # shorter sentences ("Personally.") take their neighbour along
 MAX_QUOTE_CHARS = 450
 DUPLICATE_JACCARD = 0.5
-SPEAKER_DISTANCE = 4  # terms between a speaker and a speech verb that attributes words to them
+SPEAKER_DISTANCE = 4  # words between a speaker and a speech verb that attributes words to them
 
 _PRONOUN_START = re.compile(
     r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their|Its|This|That|These|Those|Such|"
@@ -157,18 +157,14 @@ def candidates(
                     start, holds = table[n - 1].start, True
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)
-            rank = (
-                coverage
-                + tuning.bm25_weight * bm25 / best_bm25
-                + tuning.proximity_weight * near
-            )
+            rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
             if holds:
                 rank += tuning.type_bonus
             attributed = False
             if kind is Kind.QUOTATION and tuning.speakers:
-                attributed = _attributed(query.answer_type.speaker, table, n) or _in_their_quote(
-                    query.answer_type.speaker, passage.text, s
-                )
+                attributed = _attributed(
+                    query.answer_type.speaker, table, n, passage.text
+                ) or _in_their_quote(query.answer_type.speaker, passage.text, s)
                 if attributed:
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
@@ -252,18 +248,57 @@ def _speaks(s: Sentence) -> bool:
     return bool(s.term_set & answer_types.SPEECH_VERBS)
 
 
-def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int) -> bool:
-    """Whether sentence ``n`` gives the speaker's words: the speaker's name within a few terms
-    of a speech verb, or a speech verb in a sentence right after one naming the speaker
-    ("… Kellogg had voiced support. 'Not the other way around,' he emphasized.")."""
+def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int, text: str) -> bool:
+    """Whether sentence ``n`` gives the speaker's words: the speaker is the name nearest a
+    speech verb ("… leaders stood beside Zelensky, urging …, or face what Macron described
+    as …" gives Macron's words, not Zelensky's), or a speech verb in a sentence right after one
+    naming the speaker ("… Kellogg had voiced support. 'Not the other way around,' he
+    emphasized.")."""
     s = table[n]
-    verbs = [i for i, t in enumerate(s.terms) if t in answer_types.SPEECH_VERBS]
-    if not verbs:
+    if not s.term_set & answer_types.SPEECH_VERBS:
         return False
-    names = [i for i, t in enumerate(s.terms) if t in speaker]
-    if any(abs(i - v) <= SPEAKER_DISTANCE for i in names for v in verbs):
+    if _speaker_nearest(speaker, text[s.start : s.end]):
         return True
+    names = any(t in speaker for t in s.terms)
     return not names and n > 0 and any(t in table[n - 1].term_set for t in speaker)
+
+
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+
+
+@lru_cache(maxsize=8192)
+def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
+    """Whether, for some speech verb, the nearest run of name words (capitalised words and the
+    speaker's own words: "Kremlin spokesperson Dmitry Peskov") within ``SPEAKER_DISTANCE``
+    words names the speaker in full; on a tie the run before the verb wins ("Peskov said")."""
+    known = lexicon.shared()
+    words = [(m.group(), analyzer.terms(m.group())) for m in _WORD.finditer(sentence)]
+    kinds: list[str] = []  # per word: "verb", "name" or ""
+    runs: list[int] = []  # per word: where its run of name words starts, or -1
+    for i, (word, terms) in enumerate(words):
+        mine = any(t in speaker for t in terms)
+        capital = word[0].isupper() and (i > 0 or known.entry(word.lower()) is None)
+        if terms and not mine and set(terms) & answer_types.SPEECH_VERBS:
+            kinds.append("verb")
+        elif terms and (mine or capital):
+            kinds.append("name")
+        elif word == "of" and i and kinds[i - 1] == "name":
+            kinds.append("of")  # "Secretary of State": one name
+        else:
+            kinds.append("")
+        joined = i and kinds[i - 1] in ("name", "of")
+        runs.append((runs[i - 1] if joined else i) if kinds[i] in ("name", "of") else -1)
+    wanted = set(speaker)
+    for v, kind in enumerate(kinds):
+        if kind != "verb":
+            continue
+        lo, hi = max(0, v - SPEAKER_DISTANCE), min(len(words), v + SPEAKER_DISTANCE + 1)
+        near = [(abs(i - v), i > v, runs[i]) for i in range(lo, hi) if kinds[i] == "name"]
+        if near:
+            run = min(near)[2]
+            if {t for i, (_, terms) in enumerate(words) if runs[i] == run for t in terms} >= wanted:
+                return True
+    return False
 
 
 _QUOTATION = re.compile(r"“[^“”]{2,}”|\"[^\"]{2,}\"")
@@ -271,29 +306,30 @@ ATTRIBUTION_CHARS = 120  # how far before or after a quotation its "…, X said"
 
 
 @lru_cache(maxsize=4096)
-def quotations(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
-    """Each quotation in a paragraph with the terms of who it is attributed to: the clause
-    right after it ("…,” Zelensky added.") or, failing that, the one right before it
-    ("Zelenskyy said. “…" or "Peskov told reporters: “…"). A quotation runs across sentences,
-    so every sentence inside it has its speaker, even when only the last names them."""
+def quotations(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Each quotation in a paragraph with the clause that attributes it: the one right after
+    it ("…,” Zelensky added.") or, failing that, the one right before it ("Zelenskyy said.
+    “…" or "Peskov told reporters: “…"). A quotation runs across sentences, so every sentence
+    inside it has its speaker, even when only the last names them."""
     out = []
     for m in _QUOTATION.finditer(text):
         after = re.split(r"(?<=[.!?])\s|[“\"]", text[m.end() : m.end() + ATTRIBUTION_CHARS])[0]
         lead = text[max(0, m.start() - ATTRIBUTION_CHARS) : m.start()].rstrip(" .:,")
         before = re.split(r"[.!?”\"]\s", lead)[-1]
         for clause in (after, before):
-            terms = analyzer.terms(clause)
-            if any(t in answer_types.SPEECH_VERBS for t in terms):
-                out.append((m.start(), m.end(), frozenset(terms)))
+            if set(analyzer.terms(clause)) & answer_types.SPEECH_VERBS:
+                out.append((m.start(), m.end(), clause))
                 break
     return tuple(out)
 
 
 def _in_their_quote(speaker: tuple[str, ...], text: str, s: Sentence) -> bool:
-    """Whether the sentence lies inside a quotation attributed to the speaker."""
+    """Whether the sentence lies inside a quotation whose attribution names the speaker as
+    the one speaking ("European leaders pushed …, Peskov responded by stating that …
+    “resistant …”" is Peskov's)."""
     return any(
-        a < s.end and s.start < b and any(t in who for t in speaker)
-        for a, b, who in quotations(text)
+        a < s.end and s.start < b and _speaker_nearest(speaker, clause)
+        for a, b, clause in quotations(text)
     )
 
 

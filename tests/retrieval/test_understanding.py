@@ -170,6 +170,22 @@ def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
     ]
 
 
+def test_the_speaker_is_the_name_nearest_the_speech_verb(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Soon after the teachers' union pushed for a pay rise, Mayor Lopez responded "
+            "by saying the city budget is “already stretched.”\n",
+            "b.txt": "The city budget for schools grew last year.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    assert engine.answer("What did Lopez say about the budget?").answered
+    # The union is named next to "responded", but Lopez is nearer: the words are his.
+    assert not engine.answer("What did the union say about the budget?").answered
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
