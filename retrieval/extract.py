@@ -397,7 +397,10 @@ def select(
 ) -> list[Candidate]:
     """The quotes to show: the best, merged with its near-duplicates, then diverse follow-ups."""
     passing = [c for c in found if c.coverage >= tuning.min_score]
-    if query.answer_type.required and tuning.answer_types:
+    kind = query.answer_type.kind
+    if tuning.answer_types and kind is not None and kind is not Kind.QUOTATION:
+        # A question asking for a date, place, person or value is answered first by a quote
+        # that holds one: "what day …" is not answered by "… since early 2022".
         passing = [c for c in passing if c.holds_type] or passing
     chosen: list[Candidate] = []
     used: set[int] = set()

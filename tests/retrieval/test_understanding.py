@@ -186,6 +186,22 @@ def test_the_speaker_is_the_name_nearest_the_speech_verb(
     assert not engine.answer("What did the union say about the budget?").answered
 
 
+def test_a_quote_holding_the_kind_asked_for_comes_first(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The harbour bridge vote is the first harbour bridge vote since 2019.\n",
+            "b.txt": "Residents will cast their bridge vote on Friday, officials said.\n",
+            "c.txt": "The harbour festival takes place in June.\n",
+            "d.txt": "The old harbour is busy in summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # a.txt matches every word and ranks higher, but "since 2019" does not say which day.
+    assert "Friday" in engine.answer("What day is the harbour bridge vote?").quotes[0].text
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
