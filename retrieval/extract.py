@@ -211,6 +211,7 @@ def _reward_redundancy(
 
 
 def _named_in(value: str, asked: set[str]) -> bool:
+    """Whether the question already names the value ("Kyiv" in "who went to Kyiv")."""
     words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", value)} | set(value.split())
     return words <= asked
 
@@ -225,8 +226,7 @@ def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> i
         return int(answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None)
     new = 0
     for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
-        words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", found)} | set(found.split())
-        if not words <= asked and answer_types.fits(wanted, found):
+        if not _named_in(found, asked) and answer_types.fits(wanted, found):
             new += 1
     return new
 
