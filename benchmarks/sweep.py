@@ -35,6 +35,7 @@ GRID: dict[str, tuple[float | int, ...]] = {
     "redundancy_weight": (0.0, 0.1, 0.2, 0.4),
     "context_weight": (0.0, 0.35, 0.5, 0.6),
     "context_share": (0.2, 0.3, 0.5),
+    "predicate_weight": (0.3, 0.5, 0.75, 1.0),
     "speaker_bonus": (0.1, 0.25, 0.4),
     "other_speaker_penalty": (0.0, 0.1, 0.2),
 }

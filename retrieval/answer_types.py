@@ -173,20 +173,23 @@ class AnswerType:
         return self.kind in REQUIRED
 
 
+_DETERMINERS = frozenset("the a an this that these those his her its their our your my".split())
 _YES_NO = re.compile(r"^\W*(?P<aux>did|does|do|has|have|had|will|would|can|could)\s+(?P<rest>.+)")
 
 
 def _event(folded: str) -> tuple[str | None, tuple[str, ...]]:
     """The verb a yes/no question asks about: "did the talks *produce* …", "has Putin
-    *responded* …": the first word after the subject's first word that WordNet knows as a
-    verb in the form the auxiliary takes (bare after "did", a participle after "has")."""
+    *responded* …": the first word after the subject's first word (past any determiner) that
+    WordNet knows as a verb in the form the auxiliary takes (bare after "did", a participle
+    after "has")."""
     found = _YES_NO.match(folded)
     if not found:
         return None, ()
     known = lexicon.shared()
     perfect = found.group("aux") in ("has", "have", "had")
     words = re.findall(r"[a-z][a-z'-]*", found.group("rest"))
-    for i, word in enumerate(words[1:], 1):
+    first = next((i for i, w in enumerate(words) if w not in _DETERMINERS), len(words))
+    for i, word in enumerate(words[first + 1 :], first + 1):  # after the subject's first word
         if perfect:
             bases = [b for b in known.base_forms(word) if b != word]
             verb = bases[0] if bases and "v" in known.parts_of_speech(word) else None
@@ -197,6 +200,28 @@ def _event(folded: str) -> tuple[str | None, tuple[str, ...]]:
             terms = analyzer.terms(verb)
             return (terms[0] if terms else None), tuple(analyzer.terms(" ".join(words[:i])))
     return None, ()
+
+
+_WH_VERB = re.compile(r"^\W*(?:who|whom)\s+(?P<verb>[a-z]+)\b")
+_WH_AUX = re.compile(
+    r"^\W*(?:when|where|what|which|how|why)(?:\s+\w+)?\s+"
+    r"(?P<aux>did|does|do|will|would|has|have|had|can|could)\s+(?P<rest>.+)"
+)
+_COPULAS = frozenset("is was are were s did does do has have had will would can could".split())
+
+
+def predicate(folded: str) -> str | None:
+    """The verb a wh-question asks about ("who *runs* Turkey", "when did the war *start*"),
+    which the articles often say in other words ("President", "began"): its index term."""
+    found = _WH_VERB.match(folded)
+    if found and found.group("verb") not in _COPULAS:
+        terms = analyzer.terms(found.group("verb"))
+        return terms[0] if terms else None
+    found = _WH_AUX.match(folded)
+    if found:
+        event, _ = _event(f"{found.group('aux')} {found.group('rest')}")
+        return event
+    return None
 
 
 def detect(question: str) -> AnswerType:
@@ -270,4 +295,3 @@ def _name_like(written: str, word: str) -> bool:
     """Short place names that are also everyday words ("In" is Indiana's abbreviation, "Me"
     Maine's) count only in capitals ("UK", "US")."""
     return len(word) > 3 or written.isupper()
-

@@ -7,10 +7,10 @@ the same ``Query`` value, so a question is never re-analysed along the way.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from retrieval import analyzer, answer_types, focus, lexicon
-from retrieval.answer_types import AnswerType
+from retrieval.answer_types import AnswerType, Kind
 from retrieval.index import BM25Index
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -75,12 +75,17 @@ class QueryAnalyzer:
         wanted = answer_types.detect(text) if tuning.answer_types else AnswerType(None)
         terms: list[Term] = []
         seen: set[str] = set()
+        verb = None  # the verb a typed wh-question asks about, often said otherwise
+        if tuning.predicates and wanted.kind is not None and wanted.kind is not Kind.QUOTATION:
+            verb = answer_types.predicate(" ".join(analyzer.fold(text).lower().split()))
         for word in analyzer.words(text):
             if tuning.focus and word in focus.CHATTER:
                 continue
             if wanted.cue and analyzer.stem(word) == analyzer.stem(wanted.cue):
                 continue
             term = self._term(word)
+            if term is not None and verb is not None and term.term == verb:
+                term = replace(term, weight=term.weight * tuning.predicate_weight)
             if term is not None and term.term not in seen and term.weight > 0:
                 seen.add(term.term)
                 terms.append(term)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import engine_options
 from retrieval import Engine
-from retrieval.answer_types import Kind, detect, fits, holds, instances
+from retrieval.answer_types import Kind, detect, fits, holds, instances, predicate
 from retrieval.corpus import load_corpus
 from retrieval.lexicon import shared, zipf
 from retrieval.query import GENERAL
@@ -200,6 +200,24 @@ def test_a_quote_holding_the_kind_asked_for_comes_first(
     engine = Engine.build(load_corpus(folder), **engine_options())
     # a.txt matches every word and ranks higher, but "since 2019" does not say which day.
     assert "Friday" in engine.answer("What day is the harbour bridge vote?").quotes[0].text
+
+
+def test_the_verb_a_wh_question_asks_about_weighs_less_than_its_nouns(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    assert predicate("who runs the museum") == "run"
+    assert predicate("when did the war start") == "start"  # past "the" and the subject
+    folder = write_corpus(
+        {
+            "a.txt": "Museum director Anna Weber opened the new wing on Monday.\n",
+            "b.txt": "The city museum runs guided tours every weekend for visitors.\n",
+            "c.txt": "Visitors praised the guided tours of the old town.\n",
+            "d.txt": "The new wing has three floors of paintings.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # "runs" matches b.txt word for word, but who runs a museum is said as "director".
+    assert "Anna Weber" in engine.answer("who runs the museum").quotes[0].text
 
 
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
