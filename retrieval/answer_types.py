@@ -153,6 +153,10 @@ def fits(wanted: AnswerType, instance: str) -> bool:
     return grain is None or grain.search(instance) is not None
 
 
+# Type nouns in the plural ask for a list ("which countries", "what dates").
+PLURAL_CUES = frozenset("cities countries places venues locations towns people dates".split())
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerType:
     kind: Kind | None
@@ -161,6 +165,11 @@ class AnswerType:
     counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
     event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
     subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
+
+    @property
+    def plural(self) -> bool:
+        """"Which countries …": the answer names several."""
+        return self.cue in PLURAL_CUES
 
     @property
     def grain(self) -> re.Pattern[str] | None:

@@ -160,6 +160,8 @@ def candidates(
             rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
             if holds:
                 rank += tuning.type_bonus
+            if query.answer_type.plural and typed[n] >= 2:
+                rank += tuning.list_bonus  # "which countries": a sentence naming several
             attributed = False
             if kind is Kind.QUOTATION and tuning.speakers:
                 attributed = _attributed(

@@ -220,6 +220,23 @@ def test_the_verb_a_wh_question_asks_about_weighs_less_than_its_nouns(
     assert "Anna Weber" in engine.answer("who runs the museum").quotes[0].text
 
 
+def test_a_plural_question_prefers_a_sentence_naming_several(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The fishing treaty was signed at the summit in Oslo.\n",
+            "b.txt": "Delegations from France, Germany, Spain and Poland, after long talks at the "
+            "summit, signed the fishing treaty.\n",
+            "c.txt": "Fishing boats returned to port in the evening.\n",
+            "d.txt": "The summit hotel was full.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    answer = engine.answer("Which countries signed the fishing treaty at the summit?")
+    assert answer.quotes[0].text.startswith("Delegations from France, Germany")
+
+
 def test_count_question_without_a_count_in_the_articles_is_declined(engine: Engine) -> None:
     assert not engine.answer("How many drones did Russia launch after Putin's statement?").answered
 
