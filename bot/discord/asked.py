@@ -129,6 +129,13 @@ class AskedMemory:
             a.flagged = True
             server.candidates = None  # rebuilt at the next keystroke (votes are rare)
 
+    async def close(self) -> None:
+        """Stop loads still reading the log, before the log closes under them."""
+        loads = [s.loading for s in self._servers.values() if s.loading is not None]
+        for task in loads:
+            task.cancel()
+        await asyncio.gather(*loads, return_exceptions=True)
+
     def forget(self) -> None:
         """Entries were purged: reload every server at its next keystroke."""
         for server in self._servers.values():

@@ -144,6 +144,7 @@ class TalksBot(commands.Bot):
         await super().close()
         await self._drain(deadline)  # records spawned by answers that ended with the connection
         self._answer_thread.shutdown(wait=True)
+        await self.asked.close()
         await self.store.close()  # whatever is still retrying goes to the fallback file
 
     async def _drain(self, deadline: float) -> None:
