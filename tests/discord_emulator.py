@@ -276,18 +276,12 @@ class Emulator:
         where = "in DMs" if guild is None else f"in {self.guilds[guild].name}"
         raise KeyError(f"command /{name} is not synced {where}")
 
-    async def invoke(
-        self,
-        who: str,
-        name: str,
-        options: dict[str, Any] | None = None,
-        *,
-        sub: str | None = None,
-        guild: int | None = 0,
-        respect_defaults: bool = True,
-    ) -> Exchange:
-        """A member runs /name [sub] with options in server ``guild`` (index; None: a DM with
-        the bot), as Discord would deliver it."""
+    def _usable(
+        self, who: str, name: str, guild: int | None, respect_defaults: bool
+    ) -> tuple[dict[str, Any], Member]:
+        """The command and the member, if Discord offers /name to them here: not in a DM
+        unless the command's contexts allow it, not to members without its default
+        permissions (unless the test overrides them)."""
         cmd = self.command(name, guild)
         member = self.member(who)
         if guild is None:
@@ -300,6 +294,21 @@ class Emulator:
             need = int(required)
             if member.permissions & need != need and not member.permissions & ADMINISTRATOR:
                 raise Refused(f"/{name} is hidden from {who}")
+        return cmd, member
+
+    async def invoke(
+        self,
+        who: str,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        sub: str | None = None,
+        guild: int | None = 0,
+        respect_defaults: bool = True,
+    ) -> Exchange:
+        """A member runs /name [sub] with options in server ``guild`` (index; None: a DM with
+        the bot), as Discord would deliver it."""
+        cmd, member = self._usable(who, name, guild, respect_defaults)
         opts = [
             self._option(cmd if sub is None else self._sub(cmd, sub), k, v)
             for k, v in (options or {}).items()
@@ -327,18 +336,7 @@ class Emulator:
         (APPLICATION_COMMAND_AUTOCOMPLETE), the focused option marked ``"focused": true`` among
         the other ``options`` filled so far. Discord sends it only for an option that declares
         ``autocomplete: true``, and only where the member may use the command."""
-        cmd = self.command(name, guild)
-        member = self.member(who)
-        if guild is None:
-            contexts = cmd.get("contexts")
-            offered = CONTEXT_BOT_DM in contexts if contexts else cmd.get("dm_permission", True)
-            if not offered:
-                raise Refused(f"/{name} is not offered in DMs")
-        required = cmd.get("default_member_permissions")
-        if guild is not None and respect_defaults and required is not None:
-            need = int(required)
-            if member.permissions & need != need and not member.permissions & ADMINISTRATOR:
-                raise Refused(f"/{name} is hidden from {who}")
+        cmd, member = self._usable(who, name, guild, respect_defaults)
         level = cmd if sub is None else self._sub(cmd, sub)
         spec = next((o for o in level.get("options", []) if o["name"] == focused), None)
         if spec is None or not spec.get("autocomplete"):
