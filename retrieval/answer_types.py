@@ -165,6 +165,7 @@ class AnswerType:
     counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
     event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
     subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
+    predicate: str | None = None  # index term of the verb "who runs …" asks about
 
     @property
     def plural(self) -> bool:
@@ -251,7 +252,7 @@ def detect(question: str) -> AnswerType:
             if kind is Kind.NUMBER:
                 after = analyzer.terms(folded[found.end() :])
                 counted = after[0] if after else None
-            return AnswerType(kind, cue=cue, counted=counted)
+            return AnswerType(kind, cue=cue, counted=counted, predicate=predicate(folded))
     event, subject = _event(folded)
     return AnswerType(None, event=event, subject=subject)
 

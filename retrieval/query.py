@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from retrieval import analyzer, answer_types, focus, lexicon
-from retrieval.answer_types import AnswerType, Kind
+from retrieval.answer_types import AnswerType
 from retrieval.index import BM25Index
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -75,9 +75,8 @@ class QueryAnalyzer:
         wanted = answer_types.detect(text) if tuning.answer_types else AnswerType(None)
         terms: list[Term] = []
         seen: set[str] = set()
-        verb = None  # the verb a typed wh-question asks about, often said otherwise
-        if tuning.predicates and wanted.kind is not None and wanted.kind is not Kind.QUOTATION:
-            verb = answer_types.predicate(" ".join(analyzer.fold(text).lower().split()))
+        # The verb a typed wh-question asks about is often said otherwise in the articles.
+        verb = wanted.predicate if tuning.predicates else None
         for word in analyzer.words(text):
             if tuning.focus and word in focus.CHATTER:
                 continue
