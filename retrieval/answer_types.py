@@ -163,13 +163,14 @@ class AnswerType:
     speaker: tuple[str, ...] = ()  # index terms of the speaker, for quotation questions
     cue: str | None = None  # the answer-type word ("what date …", "what did X say"), not looked up
     counted: str | None = None  # the index term of what "how many …" counts ("soldiers")
+    measured: tuple[str, ...] = ()  # index terms of what "how long …" asks about ("the talks")
     event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
     subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
     predicate: str | None = None  # index term of the verb "who runs …" asks about
 
     @property
     def plural(self) -> bool:
-        """"Which countries …": the answer names several."""
+        """ "Which countries …": the answer names several."""
         return self.cue in PLURAL_CUES
 
     @property
@@ -248,13 +249,30 @@ def detect(question: str) -> AnswerType:
         found = pattern.search(folded)
         if found:
             cue = next((w for w in found.group().split() if w in TYPE_NOUNS), None)
-            counted = None
+            counted, measured = None, ()
             if kind is Kind.NUMBER:
                 after = analyzer.terms(folded[found.end() :])
                 counted = after[0] if after else None
-            return AnswerType(kind, cue=cue, counted=counted, predicate=predicate(folded))
+            elif kind is Kind.DURATION:
+                measured = tuple(analyzer.terms(folded[found.end() :]))
+            return AnswerType(
+                kind, cue=cue, counted=counted, measured=measured, predicate=predicate(folded)
+            )
     event, subject = _event(folded)
     return AnswerType(None, event=event, subject=subject)
+
+
+# A period written as a modifier ("a 30-day ceasefire", "the three-day truce") is the length of
+# the noun it modifies, which is among the next two words.
+_UNIT = _UNITS.replace("s?", "")  # singular: "30-day", never "30-days"
+_MODIFIER = re.compile(rf"\b{_NUM}-{_UNIT}\s+(?P<next>[\w’'-]+(?:\s+[\w’'-]+)?)", re.I)
+
+
+@lru_cache(maxsize=65_536)
+def modified(text: str) -> tuple[tuple[str, ...], ...]:
+    """For each period written as a modifier in ``text``, the index terms of the words after it
+    ("30-day ceasefire" → ("ceasefir",)); periods written otherwise ("for 30 days") are free."""
+    return tuple(tuple(analyzer.terms(m.group("next"))) for m in _MODIFIER.finditer(text))
 
 
 def holds(kind: Kind | None, text: str, start: int = 0, end: int | None = None) -> bool:

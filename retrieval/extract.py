@@ -135,6 +135,7 @@ def candidates(
         typed = [
             _holds_new(query.answer_type, passage.text, s, asked)
             * _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
+            * _measures_it(query, passage.text[s.start : s.end])
             for n, s in enumerate(table)
         ]
         for n, s in enumerate(table):
@@ -244,6 +245,23 @@ def _counts_it(query: Query, terms: frozenset[str]) -> bool:
         if t.term == counted:
             return counted in terms or any(terms.issuperset(syn) for syn in t.synonyms)
     return True  # the counted word is not looked up (chatter, a type noun): no constraint
+
+
+def _measures_it(query: Query, text: str) -> bool:
+    """For "how long is X": a period written as a modifier is the length of the noun it
+    modifies, so "how long will the talks last" is not answered by "a 30-day ceasefire",
+    while "how long would the truce last" is (a synonym). Periods written otherwise ("for
+    three days") are not tied to a noun and count."""
+    measured = query.answer_type.measured
+    if not measured:
+        return True
+    modifiers = answer_types.modified(text)
+    if not modifiers or len(answer_types.instances(Kind.DURATION, text)) > len(modifiers):
+        return True
+    wanted = set(measured) | {
+        term for t in query.terms if t.term in measured for syn in t.synonyms for term in syn
+    }
+    return any(wanted.intersection(m) for m in modifiers)
 
 
 def _speaks(s: Sentence) -> bool:

@@ -319,3 +319,24 @@ def test_sentence_table_keeps_only_the_most_recently_used_paragraphs(engine: Eng
     table(5)
     assert sorted(table._cache) == [2, 4, 5]
     assert table(0)[0]  # an evicted paragraph is analysed again, not lost
+
+
+def test_a_period_written_as_a_modifier_measures_its_noun_only(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    assert {"harbour", "summit"} <= set(detect("How long will the harbour summit last?").measured)
+    folder = write_corpus(
+        {
+            "a.txt": "Before the harbour summit opened, the city declared a 90-day curfew.\n",
+            "b.txt": "The dock strike went on for three weeks in the spring.\n",
+            "c.txt": "Fishing boats returned to port in the evening.\n",
+            "d.txt": "The harbour summit hotel was full of delegates.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # "90-day" is how long the curfew lasts, not the summit: no article says how long that is.
+    steps = engine.explain("How long will the harbour summit last?")
+    assert not steps.verdict.answered and steps.verdict.reason == "no_value"
+    assert "90-day" in engine.answer("How long is the curfew?").quotes[0].text
+    # A period not tied to a noun ("for three weeks") answers as before.
+    assert "three weeks" in engine.answer("How long did the dock strike go on?").quotes[0].text
