@@ -133,6 +133,15 @@ TYPE_NOUNS = frozenset(
     "date day year month week time hour city cities country countries place venue location "
     "town person people number percentage amount duration length long".split()
 )
+# Nouns that say again what kind of answer is asked for, anywhere in the question: "which city
+# was chosen as the *venue*" asks for a place twice; the articles name the place ("Istanbul"),
+# not the word "venue", so looking it up would only cost coverage.
+KIND_NOUNS: dict[Kind, frozenset[str]] = {
+    Kind.PLACE: frozenset("place venue location site city town".split()),
+    Kind.DATE: frozenset("date day".split()),
+    Kind.TIME: frozenset("time hour".split()),
+    Kind.DURATION: frozenset("duration length".split()),
+}
 
 
 _DAY = re.compile(
@@ -145,6 +154,9 @@ _GRAINS = {
     "year": re.compile(r"\b(?:19|20)\d\d\b|\byear\b"),
     "month": re.compile(rf"\b(?:{'|'.join(_MONTHS.split())})\b|\bmonth\b"),
 }
+
+
+_KIND_STEMS = {k: frozenset(analyzer.stem(w) for w in nouns) for k, nouns in KIND_NOUNS.items()}
 
 
 def fits(wanted: AnswerType, instance: str) -> bool:
@@ -182,6 +194,13 @@ class AnswerType:
     @property
     def required(self) -> bool:
         return self.kind in REQUIRED
+
+    def names_kind(self, stem: str) -> bool:
+        """Whether a question word (its stem) only names the kind asked for ("venue" when a
+        place is asked), so is not looked up."""
+        if self.cue and stem == analyzer.stem(self.cue):
+            return True
+        return self.kind is not None and stem in _KIND_STEMS.get(self.kind, ())
 
 
 _DETERMINERS = frozenset("the a an this that these those his her its their our your my".split())

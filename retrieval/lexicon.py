@@ -112,6 +112,19 @@ class Lexicon:
         "host" is also a noun, but "-ing" only inflects verbs), "hotel" a noun."""
         return "".join(sorted({p for _, pos in self._bases(word) for p in pos}))
 
+    def is_past_form(self, word: str) -> bool:
+        """Whether the word is the past tense or participle of a verb ("chosen", "attended"):
+        WordNet also files some as nouns or adjectives ("the chosen"), but in a question they
+        are nearly always the verb."""
+        base = self._irregular.get(word)
+        if base is not None and "v" in self._raw.get(base, "").partition("\t")[0]:
+            return True
+        if not word.endswith("ed"):
+            return False
+        return any(
+            "v" in self._raw.get(word[:-2] + ending, "").partition("\t")[0] for ending in ("", "e")
+        )
+
     def synonyms(self, word: str) -> list[str]:
         """First-sense synonyms (no hypernyms, no later senses): of the word's own entry when
         WordNet has one ("meeting", the gathering), else of its base forms ("breaches")."""

@@ -80,7 +80,7 @@ class QueryAnalyzer:
         for word in analyzer.words(text):
             if tuning.focus and word in focus.CHATTER:
                 continue
-            if wanted.cue and analyzer.stem(word) == analyzer.stem(wanted.cue):
+            if wanted.names_kind(analyzer.stem(word)):
                 continue
             term = self._term(word)
             if term is not None and verb is not None and term.term == verb:
@@ -98,6 +98,8 @@ class QueryAnalyzer:
         stem = analyzer.stem(word)
         z = lexicon.zipf(word) if tuning.salience or tuning.spelling_guard else 0.0
         pos = self.lexicon.parts_of_speech(word) if tuning.salience else ""
+        if pos and self.lexicon.is_past_form(word):
+            pos = "v"  # "chosen" is WordNet's noun "the chosen" too, but asked as the verb
         rarity = self._rarity(z) if tuning.salience else 1.0
         synonyms = self._synonyms(word, stem) if tuning.synonyms else ()
         df = self.index.document_frequency(stem)

@@ -340,3 +340,23 @@ def test_a_period_written_as_a_modifier_measures_its_noun_only(
     assert "90-day" in engine.answer("How long is the curfew?").quotes[0].text
     # A period not tied to a noun ("for three weeks") answers as before.
     assert "three weeks" in engine.answer("How long did the dock strike go on?").quotes[0].text
+
+
+def test_words_restating_the_kind_asked_for_and_verb_forms_weigh_as_such(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Organisers said the spring book fair will take place in Lindau.\n",
+            "b.txt": "Publishers praised the book fair's new reading tent.\n",
+            "c.txt": "Ticket prices for the fair rose by two euros.\n",
+            "d.txt": "The harbour was busy all weekend.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    question = "Which town was chosen as the venue for the book fair?"
+    terms = {t.word: t for t in engine.analyse(question).terms}
+    assert "venue" not in terms  # it asks for a place again; the articles name the place
+    assert terms["chosen"].pos == "v"  # WordNet's noun "the chosen" is not what is asked
+    assert terms["chosen"].weight < terms["fair"].weight
+    assert "Lindau" in engine.answer(question).quotes[0].text
