@@ -284,6 +284,11 @@ def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int, tex
 
 
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
+# Prepositions after which a name is an object, not a speaker ("by" stays: "… said by Peskov").
+_NOT_SPEAKER_BEFORE = frozenset(
+    "beside besides with to of for from on at in into against about toward towards "
+    "between among like than".split()
+)
 
 
 @lru_cache(maxsize=8192)
@@ -292,7 +297,8 @@ def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
     speaker's own words: "Kremlin spokesperson Dmitry Peskov") within ``SPEAKER_DISTANCE``
     words names the speaker in full; on a tie the run before the verb wins ("Peskov said")."""
     known = lexicon.shared()
-    words = [(m.group(), analyzer.terms(m.group())) for m in _WORD.finditer(sentence)]
+    found = list(_WORD.finditer(sentence))
+    words = [(m.group(), analyzer.terms(m.group())) for m in found]
     kinds: list[str] = []  # per word: "verb", "name" or ""
     runs: list[int] = []  # per word: where its run of name words starts, or -1
     for i, (word, terms) in enumerate(words):
@@ -306,14 +312,35 @@ def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
             kinds.append("of")  # "Secretary of State": one name
         else:
             kinds.append("")
-        joined = i and kinds[i - 1] in ("name", "of")
+        # A run of names stops at punctuation: "On Thursday, Trump warned" names Trump alone.
+        joined = (
+            i
+            and kinds[i - 1] in ("name", "of")
+            and sentence[found[i - 1].end() : found[i].start()].isspace()
+        )
         runs.append((runs[i - 1] if joined else i) if kinds[i] in ("name", "of") else -1)
     wanted = set(speaker)
+    # A name after a preposition ("stood beside Zelensky, urging …") or in the possessive
+    # ("Zelenskyy's move came after …") is not who speaks.
+    ends: dict[int, int] = {}  # run start → its last word
+    for i, run in enumerate(runs):
+        if run >= 0:
+            ends[run] = i
+    silent = {
+        run
+        for run, last in ends.items()
+        if (run and words[run - 1][0].lower() in _NOT_SPEAKER_BEFORE)
+        or words[last][0].endswith(("’s", "'s", "s’", "s'"))
+    }
     for v, kind in enumerate(kinds):
         if kind != "verb":
             continue
         lo, hi = max(0, v - SPEAKER_DISTANCE), min(len(words), v + SPEAKER_DISTANCE + 1)
-        near = [(abs(i - v), i > v, runs[i]) for i in range(lo, hi) if kinds[i] == "name"]
+        near = [
+            (abs(i - v), i > v, runs[i])
+            for i in range(lo, hi)
+            if kinds[i] == "name" and runs[i] not in silent
+        ]
         if near:
             run = min(near)[2]
             if {t for i, (_, terms) in enumerate(words) if runs[i] == run for t in terms} >= wanted:

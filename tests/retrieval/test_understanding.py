@@ -186,6 +186,28 @@ def test_the_speaker_is_the_name_nearest_the_speech_verb(
     assert not engine.answer("What did the union say about the budget?").answered
 
 
+def test_a_name_after_a_preposition_in_the_possessive_or_across_a_comma_is_not_the_speaker(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Teachers stood beside Mayor Lopez, urging the council to fund new "
+            "“school libraries.”\n",
+            "b.txt": "Mayor Lopez's budget for school libraries grew, the council noted.\n",
+            "c.txt": "On Tuesday, Chen warned that the harbour budget would not be met.\n",
+            "d.txt": "The harbour festival takes place in June.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # The teachers urge (Lopez stands beside them); the council notes (the budget is Lopez's).
+    steps = engine.explain("What did Lopez say about school libraries?")
+    assert not steps.verdict.answered and steps.verdict.reason == "no_speaker"
+    # "On Tuesday, Chen warned": the day and the name are two runs; Chen speaks.
+    assert (
+        "Chen warned" in engine.answer("What did Chen say about the harbour budget?").quotes[0].text
+    )
+
+
 def test_a_quote_holding_the_kind_asked_for_comes_first(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
