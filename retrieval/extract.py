@@ -57,6 +57,9 @@ class SentenceTable:
         self._passages = passages
         self._cache: dict[int, tuple[tuple[Sentence, ...], frozenset[str]]] = {}
 
+    def passage(self, i: int) -> Passage:
+        return self._passages[i]
+
     def __call__(self, i: int) -> tuple[tuple[Sentence, ...], frozenset[str]]:
         """The paragraph's sentences, and the terms of the whole paragraph."""
         found = self._cache.pop(i, None)
@@ -159,19 +162,22 @@ def candidates(
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)
             rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
-            if holds:
-                rank += tuning.type_bonus
             if query.answer_type.plural and typed[n] >= 2:
                 rank += tuning.list_bonus  # "which countries": a sentence naming several
             attributed = False
             if kind is Kind.QUOTATION and tuning.speakers:
+                before = table[n - 1].term_set if n else _last_before(sentences, i, passage)
                 attributed = _attributed(
-                    query.answer_type.speaker, table, n, passage.text
+                    query.answer_type.speaker, s, before, passage.text
                 ) or _in_their_quote(query.answer_type.speaker, passage.text, s)
                 if attributed:
                     rank += tuning.speaker_bonus
                 elif _speaks(s):
                     rank -= tuning.other_speaker_penalty
+                # Words in quotation marks answer "what did X say" only when they are X's.
+                holds = holds and attributed
+            if holds:
+                rank += tuning.type_bonus
             candidate = Candidate(
                 passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
                 cov, para_cov, bm25 / best_bm25, near, n,
@@ -268,22 +274,40 @@ def _speaks(s: Sentence) -> bool:
     return bool(s.term_set & answer_types.SPEECH_VERBS)
 
 
-def _attributed(speaker: tuple[str, ...], table: Sequence[Sentence], n: int, text: str) -> bool:
-    """Whether sentence ``n`` gives the speaker's words: the speaker is the name nearest a
+def _last_before(sentences: SentenceTable, i: int, passage: Passage) -> frozenset[str]:
+    """The terms of the last sentence of the paragraph before, in the same article."""
+    if i == 0:
+        return frozenset()
+    previous = sentences.passage(i - 1)
+    if previous.source != passage.source:
+        return frozenset()
+    table, _ = sentences(i - 1)
+    return table[-1].term_set if table else frozenset()
+
+
+def _attributed(speaker: tuple[str, ...], s: Sentence, before: frozenset[str], text: str) -> bool:
+    """Whether sentence ``s`` gives the speaker's words: the speaker is the name nearest a
     speech verb ("… leaders stood beside Zelensky, urging …, or face what Macron described
     as …" gives Macron's words, not Zelensky's), or a speech verb in a sentence right after one
     naming the speaker ("… Kellogg had voiced support. 'Not the other way around,' he
-    emphasized.")."""
-    s = table[n]
+    emphasized."); ``before`` is the terms of that sentence (the previous paragraph's last
+    one for a paragraph's first: news paragraphs are short and a quote often opens one)."""
     if not s.term_set & answer_types.SPEECH_VERBS:
         return False
     if _speaker_nearest(speaker, text[s.start : s.end]):
         return True
     names = any(t in speaker for t in s.terms)
-    return not names and n > 0 and any(t in table[n - 1].term_set for t in speaker)
+    if names or not any(t in before for t in speaker):
+        return False
+    # "… Kellogg had voiced support. 'Not the other way around,' he emphasized." carries the
+    # speaker over; "… Zelenskyy's move came after … Putin signaled …, suggesting …" does not:
+    # there a name of its own stands by the verb, or no pronoun stands for the speaker.
+    sentence = text[s.start : s.end]
+    return _PRONOUN.search(sentence) is not None and not _speaker_nearest((), sentence)
 
 
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
+_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 # Prepositions after which a name is an object, not a speaker ("by" stays: "… said by Peskov").
 _NOT_SPEAKER_BEFORE = frozenset(
     "beside besides with to of for from on at in into against about toward towards "
@@ -525,7 +549,8 @@ def differ(chosen: Sequence[Candidate], query: Query) -> bool:
 
 def _stand_alone(c: Candidate) -> None:
     """Widen a quote so a reader knows who speaks: take the sentence before one that opens
-    with a pronoun, and run on to where an opened quotation closes."""
+    with a pronoun, run on to where an opened quotation closes and back to where a closed
+    one opened."""
     text = c.passage.text
     spans = quote_spans(text)
     if _PRONOUN_START.match(text[c.start : c.end]):
@@ -534,6 +559,16 @@ def _stand_alone(c: Candidate) -> None:
             c.start = before[-1]
     opened = sum(text.count(q, c.start, c.end) for q in _OPEN_QUOTES)
     closed = sum(text.count(q, c.start, c.end) for q in _CLOSE_QUOTES)
+    lead = text[: c.start]
+    if closed > opened and lead.count(_OPEN_QUOTES) > lead.count(_CLOSE_QUOTES):
+        # "… excuses,” Zelensky added.": go back to where the quoted words began.
+        for a, b in reversed(spans):
+            if b <= c.start and c.end - a <= MAX_QUOTE_CHARS:
+                c.start = a
+                if any(q in text[a:b] for q in _OPEN_QUOTES):
+                    break
+            elif b <= c.start:
+                break
     if opened > closed:
         for a, b in spans:
             if a >= c.end and b - c.start <= MAX_QUOTE_CHARS:

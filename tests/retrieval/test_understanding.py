@@ -284,6 +284,94 @@ def test_a_quote_opening_with_a_pronoun_takes_the_sentence_naming_the_speaker(
     assert not first.startswith(("He ", "She ", "They "))
 
 
+def test_a_quote_closing_a_quotation_goes_back_to_where_it_opened(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The mayor spoke at the harbour on Monday.\n"
+            "“The new ferry will sail in June. The old pier stays open until then. We "
+            "thank the harbour workers for their patience,” Mayor Lopez added.\n",
+            "b.txt": "The harbour festival takes place in June.\n",
+            "c.txt": "Fishing boats returned to port in the evening.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    quote = engine.answer("What did Lopez say about the harbour workers?").quotes[0]
+    # The matching sentence ends the quotation; the quote shows it from its opening mark.
+    assert quote.text.startswith("“The new ferry") and quote.text.endswith("Lopez added.")
+
+
+def test_words_in_quotation_marks_answer_what_x_said_only_when_they_are_xs(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Mayor Lopez visited the harbour, where officials described the ferry "
+            "plan as “a harbour budget risk.”\n",
+            "b.txt": "Later that week the harbour budget came up again.\n"
+            "“We will find the money for the harbour budget,” he said.\n",
+            "c.txt": "Mayor Lopez met the port council on Friday to discuss the ferry.\n",
+            "d.txt": "Fishing boats returned to port in the evening.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # b.txt's "he" is nobody named; a.txt's quotation is the officials' words, not Lopez's.
+    assert not engine.answer("What did Lopez say about the harbour budget?").answered
+    folder = write_corpus(
+        {
+            "a.txt": "Mayor Lopez visited the harbour, where officials described the ferry "
+            "plan as “a harbour budget risk.”\n",
+            "b.txt": "Mayor Lopez met the port council about the harbour budget.\n"
+            "“We will find the money for the harbour budget,” he said.\n",
+            "d.txt": "Fishing boats returned to port in the evening.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # "he" opens its paragraph; the paragraph before names Lopez: the words are his.
+    first = engine.answer("What did Lopez say about the harbour budget?").quotes[0]
+    assert "We will find the money" in first.text
+
+
+def test_someone_elses_quotation_is_not_offered_as_the_speakers_words(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Mayor Lopez said the ferry plan would go ahead in spring. A new pier for "
+            "the fishing fleet will follow in the next year or two.\n",
+            "b.txt": "Standing next to Mayor Lopez at the busy harbour on a cold Monday morning, "
+            "officials from the port authority called the new ferry plan “a costly mistake.”\n",
+            "c.txt": "Fishing boats returned to port in the evening.\n",
+            "d.txt": "The harbour festival takes place in June.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # b.txt matches every word and holds quotation marks, but the words are the officials'.
+    answer = engine.answer("What did Lopez say about the new ferry plan?")
+    assert answer.quotes[0].text.startswith("Mayor Lopez said")
+    assert not any("costly mistake" in q.text for q in answer.quotes)
+
+
+def test_a_speaker_carries_over_to_the_next_sentence_only_through_a_pronoun(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    text = "Mayor Lopez opened the harbour fair on Monday. {}\n"
+    other = "Later, the council chair took the stage, suggesting the ferry budget be doubled."
+    own = "Later, he took the stage, suggesting the ferry budget be doubled."
+    question = "What did Lopez say about the ferry budget?"
+    for sentence, answered in ((other, False), (own, True)):
+        folder = write_corpus(
+            {
+                "a.txt": text.format(sentence),
+                "b.txt": "Fishing boats returned to port in the evening.\n",
+                "c.txt": "The harbour festival takes place in June.\n",
+            }
+        )
+        engine = Engine.build(load_corpus(folder), **engine_options())
+        assert engine.answer(question).answered is answered, sentence
+
+
 def test_synonyms_from_wordnet_match_at_reduced_weight(engine: Engine) -> None:
     query = engine.analyse("how many breaches did kyiv accuse moscow of")
     breaches = next(t for t in query.terms if t.word == "breaches")
