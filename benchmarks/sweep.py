@@ -32,6 +32,7 @@ GRID: dict[str, tuple[float | int, ...]] = {
     "sentence_weight": (0.5, 0.6, 0.7),
     "bm25_weight": (0.15, 0.3, 0.45),
     "type_bonus": (0.05, 0.1, 0.15, 0.25, 0.35, 0.45),
+    "borrowed_type_share": (0.0, 0.5, 1.0),
     "redundancy_weight": (0.0, 0.1, 0.2, 0.4),
     "context_weight": (0.0, 0.35, 0.5, 0.6),
     "context_share": (0.2, 0.3, 0.5),

@@ -153,12 +153,13 @@ def candidates(
             start, end, holds = s.start, s.end, bool(typed[n])
             if leans and s.end - table[n - 1].start <= MAX_QUOTE_CHARS:
                 start = table[n - 1].start
+            borrowed = False
             if kind is not None and kind is not Kind.QUOTATION and not holds:
                 # The answer may sit in the neighbouring sentence: quote both.
                 if n + 1 < len(table) and typed[n + 1]:
-                    end, holds = table[n + 1].end, True
+                    end, holds, borrowed = table[n + 1].end, True, True
                 elif n > 0 and typed[n - 1]:
-                    start, holds = table[n - 1].start, True
+                    start, holds, borrowed = table[n - 1].start, True, True
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)
             rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
@@ -177,7 +178,7 @@ def candidates(
                 # Words in quotation marks answer "what did X say" only when they are X's.
                 holds = holds and attributed
             if holds:
-                rank += tuning.type_bonus
+                rank += tuning.type_bonus * (tuning.borrowed_type_share if borrowed else 1.0)
             candidate = Candidate(
                 passage, start, end, s.term_set, coverage, rank, exact, holds, attributed,
                 cov, para_cov, bm25 / best_bm25, near, n,

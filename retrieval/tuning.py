@@ -64,6 +64,12 @@ class Tuning:
     bm25_weight: float = 0.3
     proximity_weight: float = 0.1
     type_bonus: float = 0.25  # a sentence holding a new instance of the asked kind
+    # A sentence that only borrows the value from its neighbour (quoted with it) gains this
+    # share of TYPE_BONUS: a date in the sentence itself is likelier about what it says ("…
+    # talks on May 15. … just hours after European leaders gathered in Kyiv" does not date the
+    # gathering). 0.0–0.75 give the same figures (own shown 86.7 → 88.0 %, nothing else
+    # moves; also in benchmarks.sweep's grid); half, like CONTEXT_WEIGHT.
+    borrowed_type_share: float = 0.5
     # A plural type noun ("which countries", "what dates") asks for a list: a sentence with
     # two or more new instances gains this. 0.2–0.6 give the same figures (dev shown 85.7 →
     # 87.1 %, nothing else moves); the smallest is kept.

@@ -431,6 +431,26 @@ def test_sentence_table_keeps_only_the_most_recently_used_paragraphs(engine: Eng
     assert table(0)[0]  # an evicted paragraph is analysed again, not lost
 
 
+def test_a_value_in_the_sentence_itself_beats_one_borrowed_from_its_neighbour(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "The ferry contract will be signed on June 3 at the town hall. Earlier, the "
+            "harbour council approved the ferry budget after a long and heated debate. The "
+            "ferry budget pays for two boats and a harbour council office.\n",
+            "b.txt": "On Monday, May 5, the harbour council approved the budget for the new ferry "
+            "service after weeks of argument.\n",
+            "c.txt": "Fishing boats returned to the harbour in the evening.\n",
+            "d.txt": "The ferry to the island runs twice a day in the summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # a.txt matches best, but its date is the contract's, in the sentence before.
+    first = engine.answer("When did the harbour council approve the ferry budget?").quotes[0]
+    assert "May 5" in first.text
+
+
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
