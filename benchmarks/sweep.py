@@ -38,6 +38,7 @@ GRID: dict[str, tuple[float | int, ...]] = {
     "context_share": (0.2, 0.3, 0.5),
     "predicate_weight": (0.3, 0.5, 0.75, 1.0),
     "list_bonus": (0.0, 0.2, 0.4),
+    "agent_bonus": (0.0, 0.1, 0.25, 0.4),
     "speaker_bonus": (0.1, 0.25, 0.4),
     "other_speaker_penalty": (0.0, 0.1, 0.2),
 }

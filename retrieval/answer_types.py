@@ -179,6 +179,7 @@ class AnswerType:
     event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
     subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
     predicate: str | None = None  # index term of the verb "who runs …" asks about
+    agent: tuple[str, ...] = ()  # index terms of who does it in "when did *Putin* propose …"
 
     @property
     def plural(self) -> bool:
@@ -243,15 +244,20 @@ _COPULAS = frozenset("is was are were s did does do has have had will would can 
 def predicate(folded: str) -> str | None:
     """The verb a wh-question asks about ("who *runs* Turkey", "when did the war *start*"),
     which the articles often say in other words ("President", "began"): its index term."""
+    return _predicate(folded)[0]
+
+
+def _predicate(folded: str) -> tuple[str | None, tuple[str, ...]]:
+    """The verb a wh-question asks about and, after an auxiliary, who does it ("what date did
+    *Putin* propose"); "who runs …" asks for the doer, so has none."""
     found = _WH_VERB.match(folded)
     if found and found.group("verb") not in _COPULAS:
         terms = analyzer.terms(found.group("verb"))
-        return terms[0] if terms else None
+        return (terms[0] if terms else None), ()
     found = _WH_AUX.match(folded)
     if found:
-        event, _ = _event(f"{found.group('aux')} {found.group('rest')}")
-        return event
-    return None
+        return _event(f"{found.group('aux')} {found.group('rest')}")
+    return None, ()
 
 
 def detect(question: str) -> AnswerType:
@@ -274,8 +280,14 @@ def detect(question: str) -> AnswerType:
                 counted = after[0] if after else None
             elif kind is Kind.DURATION:
                 measured = tuple(analyzer.terms(folded[found.end() :]))
+            verb, agent = _predicate(folded)
             return AnswerType(
-                kind, cue=cue, counted=counted, measured=measured, predicate=predicate(folded)
+                kind,
+                cue=cue,
+                counted=counted,
+                measured=measured,
+                predicate=verb,
+                agent=agent,
             )
     event, subject = _event(folded)
     return AnswerType(None, event=event, subject=subject)

@@ -124,6 +124,7 @@ def candidates(
     own = {t.term for t in query.terms if t.in_corpus}
     found: list[Candidate] = []
     scored = 0
+    agent_verbs = _agent_verbs(query) if tuning.agents else frozenset()
     for i, passage, bm25 in retrieved:
         table, para_terms = sentences(i)
         para_cov = credit(query, para_terms, tuning.synonym_weight)
@@ -163,6 +164,13 @@ def candidates(
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)
             rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
+            sentence = passage.text[s.start : s.end]
+            if (
+                agent_verbs
+                and s.term_set & agent_verbs
+                and _doer_nearest(query.answer_type.agent, sentence, agent_verbs)
+            ):
+                rank += tuning.agent_bonus  # "when did Putin propose": Putin proposing
             if query.answer_type.plural and typed[n] >= 2:
                 rank += tuning.list_bonus  # "which countries": a sentence naming several
             attributed = False
@@ -188,6 +196,19 @@ def candidates(
         _reward_redundancy(found, query.answer_type, asked, tuning)
     found.sort(key=lambda c: (-c.rank, c.passage.source, c.passage.paragraph, c.start))
     return found
+
+
+def _agent_verbs(query: Query) -> frozenset[str]:
+    """The terms that say the verb a typed wh-question asks about (with its synonyms), when the
+    question names who does it."""
+    wanted = query.answer_type
+    if not wanted.predicate or not wanted.agent or wanted.kind in (None, Kind.QUOTATION):
+        return frozenset()
+    verbs = {wanted.predicate}
+    for t in query.terms:
+        if t.term == wanted.predicate:
+            verbs.update(syn[0] for syn in t.synonyms if len(syn) == 1)
+    return frozenset(verbs)
 
 
 def _reward_redundancy(
@@ -316,11 +337,17 @@ _NOT_SPEAKER_BEFORE = frozenset(
 )
 
 
-@lru_cache(maxsize=8192)
 def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
     """Whether, for some speech verb, the nearest run of name words (capitalised words and the
     speaker's own words: "Kremlin spokesperson Dmitry Peskov") within ``SPEAKER_DISTANCE``
     words names the speaker in full; on a tie the run before the verb wins ("Peskov said")."""
+    return _doer_nearest(speaker, sentence, answer_types.SPEECH_VERBS)
+
+
+@lru_cache(maxsize=8192)
+def _doer_nearest(speaker: tuple[str, ...], sentence: str, verbs: frozenset[str]) -> bool:
+    """Whether, for some verb of ``verbs``, the nearest run of name words names ``speaker``
+    (who speaks for speech verbs; who does it for the verb a question asks about)."""
     known = lexicon.shared()
     found = list(_WORD.finditer(sentence))
     words = [(m.group(), analyzer.terms(m.group())) for m in found]
@@ -329,7 +356,7 @@ def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
     for i, (word, terms) in enumerate(words):
         mine = any(t in speaker for t in terms)
         capital = word[0].isupper() and (i > 0 or known.entry(word.lower()) is None)
-        if terms and not mine and set(terms) & answer_types.SPEECH_VERBS:
+        if terms and not mine and set(terms) & verbs:
             kinds.append("verb")
         elif terms and (mine or capital):
             kinds.append("name")

@@ -451,6 +451,26 @@ def test_a_value_in_the_sentence_itself_beats_one_borrowed_from_its_neighbour(
     assert "May 5" in first.text
 
 
+def test_when_did_x_do_it_prefers_x_doing_it_to_x_having_it_done(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    wanted = detect("When did the mayor propose the harbour budget?")
+    assert (wanted.predicate, wanted.agent) == ("propos", ("mayor",))
+    folder = write_corpus(
+        {
+            "a.txt": "On Monday, the harbour council proposed the new budget to the mayor.\n",
+            "b.txt": "The mayor proposed a budget for the harbour on Friday after a long and "
+            "careful review of the old accounts with her aides.\n",
+            "c.txt": "Fishing boats returned to the harbour in the evening.\n",
+            "d.txt": "The ferry to the island runs twice a day in the summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # a.txt is shorter and matches as well, but there the council proposes, to the mayor.
+    first = engine.answer("When did the mayor propose the harbour budget?").quotes[0]
+    assert "Friday" in first.text
+
+
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
