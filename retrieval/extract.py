@@ -323,13 +323,25 @@ def _attributed(speaker: tuple[str, ...], s: Sentence, before: frozenset[str], t
         return False
     # "… Kellogg had voiced support. 'Not the other way around,' he emphasized." carries the
     # speaker over; "… Zelenskyy's move came after … Putin signaled …, suggesting …" does not:
-    # there a name of its own stands by the verb, or no pronoun stands for the speaker.
-    sentence = text[s.start : s.end]
-    return _PRONOUN.search(sentence) is not None and not _speaker_nearest((), sentence)
+    # no pronoun stands for the speaker there.
+    return _pronoun_speaks(text[s.start : s.end])
 
 
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
-_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
+_PRONOUNS = frozenset({"he", "she", "they"})
+
+
+@lru_cache(maxsize=8192)
+def _pronoun_speaks(sentence: str) -> bool:
+    """Whether "he" / "she" / "they" is the subject of a speech verb: right after it ("said
+    he") or within ``SPEAKER_DISTANCE`` words before it ("he wrote", "she had earlier said")."""
+    words = [m.group() for m in _WORD.finditer(sentence)]
+    for i, word in enumerate(words):
+        if set(analyzer.terms(word)) & answer_types.SPEECH_VERBS:
+            near = words[max(0, i - SPEAKER_DISTANCE) : i] + words[i + 1 : i + 2]
+            if any(w.lower() in _PRONOUNS for w in near):
+                return True
+    return False
 # Prepositions after which a name is an object, not a speaker ("by" stays: "… said by Peskov").
 _NOT_SPEAKER_BEFORE = frozenset(
     "beside besides with to of for from on at in into against about toward towards "

@@ -359,8 +359,9 @@ def test_a_speaker_carries_over_to_the_next_sentence_only_through_a_pronoun(
     text = "Mayor Lopez opened the harbour fair on Monday. {}\n"
     other = "Later, the council chair took the stage, suggesting the ferry budget be doubled."
     own = "Later, he took the stage, suggesting the ferry budget be doubled."
+    named = "“We will double the ferry budget,” he told Harbour Radio."  # a name, but "he" speaks
     question = "What did Lopez say about the ferry budget?"
-    for sentence, answered in ((other, False), (own, True)):
+    for sentence, answered in ((other, False), (own, True), (named, True)):
         folder = write_corpus(
             {
                 "a.txt": text.format(sentence),
