@@ -178,6 +178,7 @@ class AnswerType:
     measured: tuple[str, ...] = ()  # index terms of what "how long …" asks about ("the talks")
     event: str | None = None  # the index term of what "did X <verb> …" asks happened ("agree")
     subject: tuple[str, ...] = ()  # index terms of the X in "did X <verb> …"
+    complement: tuple[str, ...] = ()  # index terms of the Y in "did X <verb> Y"
     predicate: str | None = None  # index term of the verb "who runs …" asks about
     agent: tuple[str, ...] = ()  # index terms of who does it in "when did *Putin* propose …"
 
@@ -208,14 +209,14 @@ _DETERMINERS = frozenset("the a an this that these those his her its their our y
 _YES_NO = re.compile(r"^\W*(?P<aux>did|does|do|has|have|had|will|would|can|could)\s+(?P<rest>.+)")
 
 
-def _event(folded: str) -> tuple[str | None, tuple[str, ...]]:
-    """The verb a yes/no question asks about: "did the talks *produce* …", "has Putin
-    *responded* …": the first word after the subject's first word (past any determiner) that
-    WordNet knows as a verb in the form the auxiliary takes (bare after "did", a participle
-    after "has")."""
+def _event(folded: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """The verb a yes/no question asks about ("did the talks *produce* a signed agreement",
+    "has Putin *responded* …"), with the index terms before and after it: the verb is the
+    first word after the subject's first word (past any determiner) that WordNet knows as a
+    verb in the form the auxiliary takes (bare after "did", a participle after "has")."""
     found = _YES_NO.match(folded)
     if not found:
-        return None, ()
+        return None, (), ()
     known = lexicon.shared()
     perfect = found.group("aux") in ("has", "have", "had")
     words = re.findall(r"[a-z][a-z'-]*", found.group("rest"))
@@ -229,8 +230,13 @@ def _event(folded: str) -> tuple[str | None, tuple[str, ...]]:
             verb = word if entry is not None and "v" in entry.pos else None
         if verb:
             terms = analyzer.terms(verb)
-            return (terms[0] if terms else None), tuple(analyzer.terms(" ".join(words[:i])))
-    return None, ()
+            subject = tuple(analyzer.terms(" ".join(words[:i])))
+            return (
+                (terms[0] if terms else None),
+                subject,
+                tuple(analyzer.terms(" ".join(words[i + 1 :]))),
+            )
+    return None, (), ()
 
 
 _WH_VERB = re.compile(r"^\W*(?:who|whom)\s+(?P<verb>[a-z]+)\b")
@@ -256,7 +262,8 @@ def _predicate(folded: str) -> tuple[str | None, tuple[str, ...]]:
         return (terms[0] if terms else None), ()
     found = _WH_AUX.match(folded)
     if found:
-        return _event(f"{found.group('aux')} {found.group('rest')}")
+        event, agent, _ = _event(f"{found.group('aux')} {found.group('rest')}")
+        return event, agent
     return None, ()
 
 
@@ -289,8 +296,8 @@ def detect(question: str) -> AnswerType:
                 predicate=verb,
                 agent=agent,
             )
-    event, subject = _event(folded)
-    return AnswerType(None, event=event, subject=subject)
+    event, subject, complement = _event(folded)
+    return AnswerType(None, event=event, subject=subject, complement=complement)
 
 
 # A period written as a modifier ("a 30-day ceasefire", "the three-day truce") is the length of

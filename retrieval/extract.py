@@ -342,6 +342,8 @@ def _pronoun_speaks(sentence: str) -> bool:
             if any(w.lower() in _PRONOUNS for w in near):
                 return True
     return False
+
+
 # Prepositions after which a name is an object, not a speaker ("by" stays: "… said by Peskov").
 _NOT_SPEAKER_BEFORE = frozenset(
     "beside besides with to of for from on at in into against about toward towards "
@@ -490,17 +492,23 @@ def answerable(query: Query, found: Sequence[Candidate], tuning: Tuning) -> Verd
 
 def _tells(c: Candidate, query: Query) -> bool:
     """Whether the quote tells the event a yes/no question asks about (the verb or a synonym)
-    together with its subject: "did Putin agree …" is not answered by "if Russia doesn't
-    agree …" nor by Putin doing something else."""
+    together with its subject and something of what it was done to: "did Putin agree …" is
+    not answered by "if Russia doesn't agree …" nor by Putin doing something else, nor "did
+    the talks produce a signed agreement" by the talks producing something else."""
     wanted = query.answer_type
     terms = frozenset(analyzer.terms(c.text))
     if wanted.subject and not terms & set(wanted.subject):
         return False
-    if wanted.event in terms:
+    if wanted.complement and not any(_says(terms, query, t) for t in wanted.complement):
+        return False  # "did the talks produce a signed agreement": not "… produced a proposal"
+    return _says(terms, query, wanted.event)
+
+
+def _says(terms: frozenset[str], query: Query, term: str | None) -> bool:
+    """Whether the terms hold a question term or one of its synonyms."""
+    if term in terms:
         return True
-    return any(
-        terms.issuperset(syn) for t in query.terms if t.term == wanted.event for syn in t.synonyms
-    )
+    return any(terms.issuperset(syn) for t in query.terms if t.term == term for syn in t.synonyms)
 
 
 def select(

@@ -142,12 +142,17 @@ def test_did_x_happen_needs_x_doing_it(
         {
             "a.txt": "The mayor criticised the harbour budget at a packed council meeting.\n",
             "b.txt": "The governor signed the harbour budget on Tuesday after a long debate.\n",
+            "c.txt": "A fishing treaty with the islands is still being drafted.\n",
         }
     )
     engine = Engine.build(load_corpus(folder), **engine_options())
     assert engine.answer("Did the governor sign the harbour budget?").answered
     # Every word is in the articles, but nobody reports the mayor signing.
     assert not engine.answer("Did the mayor sign the harbour budget?").answered
+    # The governor signed something, but no article reports a treaty signed.
+    assert detect("Did the governor sign a fishing treaty?").complement == ("fish", "treati")
+    steps = engine.explain("Did the governor sign the treaty?")
+    assert not steps.verdict.answered and steps.verdict.reason == "no_event"
 
 
 def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
