@@ -58,6 +58,7 @@ class SentenceTable:
         self._cache: dict[int, tuple[tuple[Sentence, ...], frozenset[str]]] = {}
 
     def passage(self, i: int) -> Passage:
+        """The paragraph itself (to see whether the one before is of the same article)."""
         return self._passages[i]
 
     def __call__(self, i: int) -> tuple[tuple[Sentence, ...], frozenset[str]]:
@@ -139,7 +140,7 @@ def candidates(
         typed = [
             _holds_new(query.answer_type, passage.text, s, asked)
             * _counts_it(query, s.term_set | (table[n - 1].term_set if n else frozenset()))
-            * _measures_it(query, passage.text[s.start : s.end])
+            * _measures_it(query, passage.text, s)
             for n, s in enumerate(table)
         ]
         for n, s in enumerate(table):
@@ -164,11 +165,12 @@ def candidates(
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)
             rank = coverage + tuning.bm25_weight * bm25 / best_bm25 + tuning.proximity_weight * near
-            sentence = passage.text[s.start : s.end]
             if (
                 agent_verbs
                 and s.term_set & agent_verbs
-                and _doer_nearest(query.answer_type.agent, sentence, agent_verbs)
+                and _doer_nearest(
+                    query.answer_type.agent, passage.text[s.start : s.end], agent_verbs
+                )
             ):
                 rank += tuning.agent_bonus  # "when did Putin propose": Putin proposing
             if query.answer_type.plural and typed[n] >= 2:
@@ -275,7 +277,7 @@ def _counts_it(query: Query, terms: frozenset[str]) -> bool:
     return True  # the counted word is not looked up (chatter, a type noun): no constraint
 
 
-def _measures_it(query: Query, text: str) -> bool:
+def _measures_it(query: Query, text: str, s: Sentence) -> bool:
     """For "how long is X": a period written as a modifier is the length of the noun it
     modifies, so "how long will the talks last" is not answered by "a 30-day ceasefire",
     while "how long would the truce last" is (a synonym). Periods written otherwise ("for
@@ -283,6 +285,7 @@ def _measures_it(query: Query, text: str) -> bool:
     measured = query.answer_type.measured
     if not measured:
         return True
+    text = text[s.start : s.end]
     modifiers = answer_types.modified(text)
     if not modifiers or len(answer_types.instances(Kind.DURATION, text)) > len(modifiers):
         return True
@@ -359,16 +362,16 @@ def _speaker_nearest(speaker: tuple[str, ...], sentence: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _doer_nearest(speaker: tuple[str, ...], sentence: str, verbs: frozenset[str]) -> bool:
-    """Whether, for some verb of ``verbs``, the nearest run of name words names ``speaker``
-    (who speaks for speech verbs; who does it for the verb a question asks about)."""
+def _doer_nearest(doer: tuple[str, ...], sentence: str, verbs: frozenset[str]) -> bool:
+    """Whether, for some verb of ``verbs``, the nearest run of name words names ``doer`` (who
+    speaks, for speech verbs; who does it, for the verb a question asks about)."""
     known = lexicon.shared()
     found = list(_WORD.finditer(sentence))
     words = [(m.group(), analyzer.terms(m.group())) for m in found]
     kinds: list[str] = []  # per word: "verb", "name" or ""
     runs: list[int] = []  # per word: where its run of name words starts, or -1
     for i, (word, terms) in enumerate(words):
-        mine = any(t in speaker for t in terms)
+        mine = any(t in doer for t in terms)
         capital = word[0].isupper() and (i > 0 or known.entry(word.lower()) is None)
         if terms and not mine and set(terms) & verbs:
             kinds.append("verb")
@@ -385,7 +388,7 @@ def _doer_nearest(speaker: tuple[str, ...], sentence: str, verbs: frozenset[str]
             and sentence[found[i - 1].end() : found[i].start()].isspace()
         )
         runs.append((runs[i - 1] if joined else i) if kinds[i] in ("name", "of") else -1)
-    wanted = set(speaker)
+    wanted = set(doer)
     # A name after a preposition ("stood beside Zelensky, urging …") or in the possessive
     # ("Zelenskyy's move came after …") is not who speaks.
     ends: dict[int, int] = {}  # run start → its last word
