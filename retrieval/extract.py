@@ -243,9 +243,14 @@ def _reward_redundancy(
         found[n].rank += tuning.redundancy_weight * (best - 1) / (articles - 1)
 
 
-def _named_in(value: str, asked: set[str]) -> bool:
-    """Whether the question already names the value ("Kyiv" in "who went to Kyiv")."""
+def _named_in(value: str, asked: set[str], kind: Kind | None = None) -> bool:
+    """Whether the question already names the value ("Kyiv" in "who went to Kyiv"); a person
+    by their surname, the last word ("Ukrainian President Volodymyr Zelensky" is named by
+    "Zelensky's chief of staff")."""
     words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", value)} | set(value.split())
+    if kind is Kind.PERSON:
+        last = analyzer.terms(value.split()[-1])
+        return bool(last) and last[-1] in asked
     return words <= asked
 
 
@@ -259,7 +264,7 @@ def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> i
         return int(answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None)
     new = 0
     for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
-        if not _named_in(found, asked) and answer_types.fits(wanted, found):
+        if not _named_in(found, asked, kind) and answer_types.fits(wanted, found):
             new += 1
     return new
 

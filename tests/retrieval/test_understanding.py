@@ -477,6 +477,24 @@ def test_when_did_x_do_it_prefers_x_doing_it_to_x_having_it_done(
     assert "Friday" in first.text
 
 
+def test_a_person_the_question_names_is_not_the_answer_to_who(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Mayor Anna Weber met the chief of staff of the harbour authority on "
+            "Monday.\n",
+            "b.txt": "The new chief of staff at city hall, Tom Brandt, worked for Weber for years "
+            "as a harbour pilot and adviser.\n",
+            "c.txt": "Fishing boats returned to the harbour in the evening.\n",
+            "d.txt": "The ferry to the island runs twice a day in the summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # "Mayor Anna Weber" is named by the question ("Weber's"): a.txt holds nobody new.
+    assert "Tom Brandt" in engine.answer("Who is Weber's chief of staff?").quotes[0].text
+
+
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
