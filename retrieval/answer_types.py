@@ -181,6 +181,7 @@ class AnswerType:
     complement: tuple[str, ...] = ()  # index terms of the Y in "did X <verb> Y"
     predicate: str | None = None  # index term of the verb "who runs …" asks about
     agent: tuple[str, ...] = ()  # index terms of who does it in "when did *Putin* propose …"
+    ahead: bool = False  # "when is / will …": what is or will be, not what began
 
     @property
     def plural(self) -> bool:
@@ -295,9 +296,24 @@ def detect(question: str) -> AnswerType:
                 measured=measured,
                 predicate=verb,
                 agent=agent,
+                ahead=kind is Kind.DATE and _AHEAD.search(folded) is not None,
             )
     event, subject, complement = _event(folded)
     return AnswerType(None, event=event, subject=subject, complement=complement)
+
+
+# "When is / are / will …", "what day is …": the question asks when something is or will be.
+_AHEAD = re.compile(
+    r"\b(?:when|(?:what|which)\s+(?:date|day|month|year|week))\s+(?:is|are|will|'s|s)\b"
+)
+# "since <a date>" starts a period: the date tells when something began.
+_SINCE = re.compile(r"\bsince\b[^,;:.!?—]*", re.I)
+
+
+@lru_cache(maxsize=65_536)
+def since_values(text: str) -> frozenset[str]:
+    """The dates inside "since …" phrases of ``text`` ("since March of that year")."""
+    return frozenset(v for m in _SINCE.finditer(text) for v in instances(Kind.DATE, m.group()))
 
 
 # A period written as a modifier ("a 30-day ceasefire", "the three-day truce") is the length of

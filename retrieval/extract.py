@@ -227,11 +227,7 @@ def _reward_redundancy(
     for n, c in enumerate(found):
         if not c.holds_type or c.coverage < tuning.min_score:
             continue
-        mine = {
-            v
-            for v in answer_types.instances(wanted.kind, c.text)
-            if answer_types.fits(wanted, v) and not _named_in(v, asked)
-        }
+        mine = set(_new_values(wanted, c.text, asked))
         values[n] = mine
         for v in mine:
             support.setdefault(v, set()).add(c.passage.source)
@@ -262,11 +258,21 @@ def _holds_new(wanted: AnswerType, text: str, s: Sentence, asked: set[str]) -> i
         return 0
     if kind is Kind.QUOTATION:
         return int(answer_types.QUOTE_MARKS.search(text, s.start, s.end) is not None)
-    new = 0
-    for found in answer_types.instances(kind, text[s.start : s.end]):  # cached per sentence
-        if not _named_in(found, asked, kind) and answer_types.fits(wanted, found):
-            new += 1
-    return new
+    return len(_new_values(wanted, text[s.start : s.end], asked))
+
+
+def _new_values(wanted: AnswerType, text: str, asked: set[str]) -> list[str]:
+    """The instances of the asked kind in ``text`` that could answer: as precise as asked, not
+    named by the question, and for "when is / will …" not the start of a period ("since March",
+    when something began, not when what is asked will happen)."""
+    kind = wanted.kind
+    found = answer_types.instances(kind, text)  # cached per sentence
+    anchors = answer_types.since_values(text) if wanted.ahead and found else frozenset()
+    return [
+        v
+        for v in found
+        if answer_types.fits(wanted, v) and not _named_in(v, asked, kind) and v not in anchors
+    ]
 
 
 def _counts_it(query: Query, terms: frozenset[str]) -> bool:

@@ -495,6 +495,24 @@ def test_a_person_the_question_names_is_not_the_answer_to_who(
     assert "Tom Brandt" in engine.answer("Who is Weber's chief of staff?").quotes[0].text
 
 
+def test_when_is_it_is_not_answered_by_when_something_began(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    assert detect("when is the harbour vote").ahead and not detect("when was the vote").ahead
+    folder = write_corpus(
+        {
+            "a.txt": "The harbour vote has been delayed since March, when the council split.\n",
+            "b.txt": "After weeks of argument among residents, engineers and councillors, the "
+            "harbour vote now takes place on Friday at the town hall.\n",
+            "c.txt": "Fishing boats returned to the harbour in the evening.\n",
+            "d.txt": "The ferry to the island runs twice a day in the summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # a.txt is shorter and matches as well, but "since March" is when the delay began.
+    assert "Friday" in engine.answer("when is the harbour vote").quotes[0].text
+
+
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
