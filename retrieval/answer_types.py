@@ -196,7 +196,10 @@ class AnswerType:
 
     @property
     def required(self) -> bool:
-        return self.kind in REQUIRED
+        """Whether only a quote holding a value answers: counts, periods, clock times, and the
+        date of what is or will be ("when is the next exchange"): news gives a scheduled event
+        its day, while the time of a past one may be told relatively ("hours after …")."""
+        return self.kind in REQUIRED or (self.kind is Kind.DATE and self.ahead)
 
     def names_kind(self, stem: str) -> bool:
         """Whether a question word (its stem) only names the kind asked for ("venue" when a

@@ -513,6 +513,25 @@ def test_when_is_it_is_not_answered_by_when_something_began(
     assert "Friday" in engine.answer("when is the harbour vote").quotes[0].text
 
 
+def test_when_is_it_needs_a_date_while_when_did_it_may_be_told_relatively(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = write_corpus(
+        {
+            "a.txt": "Ferry workers began a strike right after the pay talks with the harbour "
+            "board collapsed.\n",
+            "b.txt": "Fishing boats returned to the harbour in the evening.\n",
+            "c.txt": "The ferry to the island runs twice a day in the summer.\n",
+        }
+    )
+    engine = Engine.build(load_corpus(folder), **engine_options())
+    # A past event may be dated by another: the article answers.
+    assert engine.answer("When did the ferry workers begin their strike?").answered
+    # What is or will be needs its day; the article gives none.
+    steps = engine.explain("When is the next ferry strike?")
+    assert not steps.verdict.answered and steps.verdict.reason == "no_value"
+
+
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
