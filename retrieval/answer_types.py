@@ -307,7 +307,7 @@ def detect(question: str) -> AnswerType:
 
 # "When is / are / will …", "what day is …": the question asks when something is or will be.
 _AHEAD = re.compile(
-    r"\b(?:when|(?:what|which)\s+(?:date|day|month|year|week))\s+(?:is|are|will|'s|s)\b"
+    r"\b(?:when|(?:what|which)\s+(?:date|day|month|year|week))(?:\s+(?:is|are|will)\b|['’]s\b)"
 )
 # "since <a date>" starts a period: the date tells when something began.
 _SINCE = re.compile(r"\bsince\b[^,;:.!?—]*", re.I)

@@ -498,7 +498,8 @@ def test_a_person_the_question_names_is_not_the_answer_to_who(
 def test_when_is_it_is_not_answered_by_when_something_began(
     write_corpus: Callable[[dict[str, str | bytes]], Path],
 ) -> None:
-    assert detect("when is the harbour vote").ahead and not detect("when was the vote").ahead
+    assert detect("when is the harbour vote").ahead and detect("when's the vote").ahead
+    assert not detect("when was the vote").ahead
     folder = write_corpus(
         {
             "a.txt": "The harbour vote has been delayed since March, when the council split.\n",
