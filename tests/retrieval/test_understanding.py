@@ -15,6 +15,18 @@ from retrieval.lexicon import shared, zipf
 from retrieval.query import GENERAL
 
 
+@pytest.fixture
+def engine_on(
+    write_corpus: Callable[[dict[str, str | bytes]], Path],
+) -> Callable[[dict[str, str]], Engine]:
+    """An engine over made-up articles: each test writes the few it needs."""
+
+    def build(articles: dict[str, str]) -> Engine:
+        return Engine.build(load_corpus(write_corpus(dict(articles))), **engine_options())
+
+    return build
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -63,16 +75,15 @@ def test_what_day_is_not_answered_by_a_year() -> None:
 
 
 def test_articles_differ_on_a_count_but_not_on_one_place_told_two_ways(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The flood in the valley destroyed 40 bridges, officials in Lyon said.\n",
             "b.txt": "Officials said the valley flood destroyed 65 bridges near Lyon.\n",
             "c.txt": "Rescue teams travelled to Lyon after the valley flood.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     count = engine.answer("How many bridges did the valley flood destroy?")
     assert count.differ and {"40", "65"} <= set(" ".join(q.text for q in count.quotes).split())
     place = engine.answer("Where was the valley flood?")
@@ -80,16 +91,15 @@ def test_articles_differ_on_a_count_but_not_on_one_place_told_two_ways(
 
 
 def test_words_inside_a_quotation_belong_to_whoever_it_is_attributed_to(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "“We will rebuild the dam before the spring floods. The bridge will reopen in "
             "May,” Mayor Lopez said on Friday.\n\nEngineers said the dam was badly damaged.\n",
             "b.txt": "The storm closed schools across the region for a week.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     answer = engine.answer("What did Lopez say about the dam?")
     # The dam sentence names nobody, but the quotation it opens ends "…,” Mayor Lopez said":
     # it is his, and it is quoted once, whole, with the words that say so.
@@ -100,25 +110,24 @@ def test_words_inside_a_quotation_belong_to_whoever_it_is_attributed_to(
 
 
 def test_derived_forms_stand_in_for_each_other(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     lexicon = shared()
     assert "death" in lexicon.synonyms("died")
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The earthquake destroyed 40 houses in the valley.\n",
             "b.txt": "The earthquake caused the deaths of 300 villagers, officials said.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     answer = engine.answer("how many died in the earthquake")  # counts deaths, not houses
     assert answer.answered and "300" in answer.quotes[0].text
 
 
 def test_a_date_many_articles_give_outranks_one_only_one_gives(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The mayor first announced the bridge vote on Monday, March 3, at a crowded "
             "meeting.\n",
@@ -128,24 +137,22 @@ def test_a_date_many_articles_give_outranks_one_only_one_gives(
             "travel to the old town hall to cast their bridge vote on Friday.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # The short sentence matches best, but only one article gives its date; two give Friday.
     assert "Friday" in engine.answer("When is the bridge vote?").quotes[0].text
 
 
 def test_did_x_happen_needs_x_doing_it(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     wanted = detect("Has the mayor signed the harbour budget?")
     assert (wanted.event, wanted.subject) == ("sign", ("mayor",))
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The mayor criticised the harbour budget at a packed council meeting.\n",
             "b.txt": "The governor signed the harbour budget on Tuesday after a long debate.\n",
             "c.txt": "A fishing treaty with the islands is still being drafted.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     assert engine.answer("Did the governor sign the harbour budget?").answered
     # Every word is in the articles, but nobody reports the mayor signing.
     assert not engine.answer("Did the mayor sign the harbour budget?").answered
@@ -156,9 +163,9 @@ def test_did_x_happen_needs_x_doing_it(
 
 
 def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The city council voted on Monday to close the old harbour bridge for a year "
             "of repairs. Fishermen called the decision a disaster for their trade.\n",
@@ -166,7 +173,6 @@ def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
             "the organisers.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     answer = engine.answer("What did the fishermen say about closing the bridge?")
     # "the decision" is the closing, told in the sentence before: both are quoted.
     assert [q.text for q in answer.quotes] == [
@@ -176,25 +182,24 @@ def test_a_sentence_referring_back_is_quoted_with_what_it_refers_to(
 
 
 def test_the_speaker_is_the_name_nearest_the_speech_verb(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Soon after the teachers' union pushed for a pay rise, Mayor Lopez responded "
             "by saying the city budget is “already stretched.”\n",
             "b.txt": "The city budget for schools grew last year.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     assert engine.answer("What did Lopez say about the budget?").answered
     # The union is named next to "responded", but Lopez is nearer: the words are his.
     assert not engine.answer("What did the union say about the budget?").answered
 
 
 def test_a_name_after_a_preposition_in_the_possessive_or_across_a_comma_is_not_the_speaker(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Teachers stood beside Mayor Lopez, urging the council to fund new "
             "“school libraries.”\n",
@@ -203,7 +208,6 @@ def test_a_name_after_a_preposition_in_the_possessive_or_across_a_comma_is_not_t
             "d.txt": "The harbour festival takes place in June.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # The teachers urge (Lopez stands beside them); the council notes (the budget is Lopez's).
     steps = engine.explain("What did Lopez say about school libraries?")
     assert not steps.verdict.answered and steps.verdict.reason == "no_speaker"
@@ -214,9 +218,9 @@ def test_a_name_after_a_preposition_in_the_possessive_or_across_a_comma_is_not_t
 
 
 def test_a_quote_holding_the_kind_asked_for_comes_first(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The harbour bridge vote is the first harbour bridge vote since 2019.\n",
             "b.txt": "Residents will cast their bridge vote on Friday, officials said.\n",
@@ -224,17 +228,16 @@ def test_a_quote_holding_the_kind_asked_for_comes_first(
             "d.txt": "The old harbour is busy in summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # a.txt matches every word and ranks higher, but "since 2019" does not say which day.
     assert "Friday" in engine.answer("What day is the harbour bridge vote?").quotes[0].text
 
 
 def test_the_verb_a_wh_question_asks_about_weighs_less_than_its_nouns(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     assert predicate("who runs the museum") == "run"
     assert predicate("when did the war start") == "start"  # past "the" and the subject
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Museum director Anna Weber opened the new wing on Monday.\n",
             "b.txt": "The city museum runs guided tours every weekend for visitors.\n",
@@ -242,15 +245,14 @@ def test_the_verb_a_wh_question_asks_about_weighs_less_than_its_nouns(
             "d.txt": "The new wing has three floors of paintings.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # "runs" matches b.txt word for word, but who runs a museum is said as "director".
     assert "Anna Weber" in engine.answer("who runs the museum").quotes[0].text
 
 
 def test_a_plural_question_prefers_a_sentence_naming_several(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The fishing treaty was signed at the summit in Oslo.\n",
             "b.txt": "Delegations from France, Germany, Spain and Poland, after long talks at the "
@@ -259,7 +261,6 @@ def test_a_plural_question_prefers_a_sentence_naming_several(
             "d.txt": "The summit hotel was full.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     answer = engine.answer("Which countries signed the fishing treaty at the summit?")
     assert answer.quotes[0].text.startswith("Delegations from France, Germany")
 
@@ -290,9 +291,9 @@ def test_a_quote_opening_with_a_pronoun_takes_the_sentence_naming_the_speaker(
 
 
 def test_a_quote_closing_a_quotation_goes_back_to_where_it_opened(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The mayor spoke at the harbour on Monday.\n"
             "“The new ferry will sail in June. The old pier stays open until then. We "
@@ -301,16 +302,15 @@ def test_a_quote_closing_a_quotation_goes_back_to_where_it_opened(
             "c.txt": "Fishing boats returned to port in the evening.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     quote = engine.answer("What did Lopez say about the harbour workers?").quotes[0]
     # The matching sentence ends the quotation; the quote shows it from its opening mark.
     assert quote.text.startswith("“The new ferry") and quote.text.endswith("Lopez added.")
 
 
 def test_words_in_quotation_marks_answer_what_x_said_only_when_they_are_xs(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Mayor Lopez visited the harbour, where officials described the ferry "
             "plan as “a harbour budget risk.”\n",
@@ -320,10 +320,9 @@ def test_words_in_quotation_marks_answer_what_x_said_only_when_they_are_xs(
             "d.txt": "Fishing boats returned to port in the evening.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # b.txt's "he" is nobody named; a.txt's quotation is the officials' words, not Lopez's.
     assert not engine.answer("What did Lopez say about the harbour budget?").answered
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Mayor Lopez visited the harbour, where officials described the ferry "
             "plan as “a harbour budget risk.”\n",
@@ -332,16 +331,15 @@ def test_words_in_quotation_marks_answer_what_x_said_only_when_they_are_xs(
             "d.txt": "Fishing boats returned to port in the evening.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # "he" opens its paragraph; the paragraph before names Lopez: the words are his.
     first = engine.answer("What did Lopez say about the harbour budget?").quotes[0]
     assert "We will find the money" in first.text
 
 
 def test_someone_elses_quotation_is_not_offered_as_the_speakers_words(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Mayor Lopez said the ferry plan would go ahead in spring. A new pier for "
             "the fishing fleet will follow in the next year or two.\n",
@@ -351,7 +349,6 @@ def test_someone_elses_quotation_is_not_offered_as_the_speakers_words(
             "d.txt": "The harbour festival takes place in June.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # b.txt matches every word and holds quotation marks, but the words are the officials'.
     answer = engine.answer("What did Lopez say about the new ferry plan?")
     assert answer.quotes[0].text.startswith("Mayor Lopez said")
@@ -359,7 +356,7 @@ def test_someone_elses_quotation_is_not_offered_as_the_speakers_words(
 
 
 def test_a_speaker_carries_over_to_the_next_sentence_only_through_a_pronoun(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     text = "Mayor Lopez opened the harbour fair on Monday. {}\n"
     other = "Later, the council chair took the stage, suggesting the ferry budget be doubled."
@@ -367,14 +364,13 @@ def test_a_speaker_carries_over_to_the_next_sentence_only_through_a_pronoun(
     named = "“We will double the ferry budget,” he told Harbour Radio."  # a name, but "he" speaks
     question = "What did Lopez say about the ferry budget?"
     for sentence, answered in ((other, False), (own, True), (named, True)):
-        folder = write_corpus(
+        engine = engine_on(
             {
                 "a.txt": text.format(sentence),
                 "b.txt": "Fishing boats returned to port in the evening.\n",
                 "c.txt": "The harbour festival takes place in June.\n",
             }
         )
-        engine = Engine.build(load_corpus(folder), **engine_options())
         assert engine.answer(question).answered is answered, sentence
 
 
@@ -438,9 +434,9 @@ def test_sentence_table_keeps_only_the_most_recently_used_paragraphs(engine: Eng
 
 
 def test_a_value_in_the_sentence_itself_beats_one_borrowed_from_its_neighbour(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The ferry contract will be signed on June 3 at the town hall. Earlier, the "
             "harbour council approved the ferry budget after a long and heated debate. The "
@@ -451,18 +447,17 @@ def test_a_value_in_the_sentence_itself_beats_one_borrowed_from_its_neighbour(
             "d.txt": "The ferry to the island runs twice a day in the summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # a.txt matches best, but its date is the contract's, in the sentence before.
     first = engine.answer("When did the harbour council approve the ferry budget?").quotes[0]
     assert "May 5" in first.text
 
 
 def test_when_did_x_do_it_prefers_x_doing_it_to_x_having_it_done(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     wanted = detect("When did the mayor propose the harbour budget?")
     assert (wanted.predicate, wanted.agent) == ("propos", ("mayor",))
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "On Monday, the harbour council proposed the new budget to the mayor.\n",
             "b.txt": "The mayor proposed a budget for the harbour on Friday after a long and "
@@ -471,16 +466,15 @@ def test_when_did_x_do_it_prefers_x_doing_it_to_x_having_it_done(
             "d.txt": "The ferry to the island runs twice a day in the summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # a.txt is shorter and matches as well, but there the council proposes, to the mayor.
     first = engine.answer("When did the mayor propose the harbour budget?").quotes[0]
     assert "Friday" in first.text
 
 
 def test_a_person_the_question_names_is_not_the_answer_to_who(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Mayor Anna Weber met the chief of staff of the harbour authority on "
             "Monday.\n",
@@ -490,17 +484,16 @@ def test_a_person_the_question_names_is_not_the_answer_to_who(
             "d.txt": "The ferry to the island runs twice a day in the summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # "Mayor Anna Weber" is named by the question ("Weber's"): a.txt holds nobody new.
     assert "Tom Brandt" in engine.answer("Who is Weber's chief of staff?").quotes[0].text
 
 
 def test_when_is_it_is_not_answered_by_when_something_began(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     assert detect("when is the harbour vote").ahead and detect("when's the vote").ahead
     assert not detect("when was the vote").ahead
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "The harbour vote has been delayed since March, when the council split.\n",
             "b.txt": "After weeks of argument among residents, engineers and councillors, the "
@@ -509,15 +502,14 @@ def test_when_is_it_is_not_answered_by_when_something_began(
             "d.txt": "The ferry to the island runs twice a day in the summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # a.txt is shorter and matches as well, but "since March" is when the delay began.
     assert "Friday" in engine.answer("when is the harbour vote").quotes[0].text
 
 
 def test_when_is_it_needs_a_date_while_when_did_it_may_be_told_relatively(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Ferry workers began a strike right after the pay talks with the harbour "
             "board collapsed.\n",
@@ -525,7 +517,6 @@ def test_when_is_it_needs_a_date_while_when_did_it_may_be_told_relatively(
             "c.txt": "The ferry to the island runs twice a day in the summer.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # A past event may be dated by another: the article answers.
     assert engine.answer("When did the ferry workers begin their strike?").answered
     # What is or will be needs its day; the article gives none.
@@ -534,10 +525,10 @@ def test_when_is_it_needs_a_date_while_when_did_it_may_be_told_relatively(
 
 
 def test_a_period_written_as_a_modifier_measures_its_noun_only(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
     assert {"harbour", "summit"} <= set(detect("How long will the harbour summit last?").measured)
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Before the harbour summit opened, the city declared a 90-day curfew.\n",
             "b.txt": "The dock strike went on for three weeks in the spring.\n",
@@ -545,7 +536,6 @@ def test_a_period_written_as_a_modifier_measures_its_noun_only(
             "d.txt": "The harbour summit hotel was full of delegates.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     # "90-day" is how long the curfew lasts, not the summit: no article says how long that is.
     steps = engine.explain("How long will the harbour summit last?")
     assert not steps.verdict.answered and steps.verdict.reason == "no_value"
@@ -555,9 +545,9 @@ def test_a_period_written_as_a_modifier_measures_its_noun_only(
 
 
 def test_words_restating_the_kind_asked_for_and_verb_forms_weigh_as_such(
-    write_corpus: Callable[[dict[str, str | bytes]], Path],
+    engine_on: Callable[[dict[str, str]], Engine],
 ) -> None:
-    folder = write_corpus(
+    engine = engine_on(
         {
             "a.txt": "Organisers said the spring book fair will take place in Lindau.\n",
             "b.txt": "Publishers praised the book fair's new reading tent.\n",
@@ -565,7 +555,6 @@ def test_words_restating_the_kind_asked_for_and_verb_forms_weigh_as_such(
             "d.txt": "The harbour was busy all weekend.\n",
         }
     )
-    engine = Engine.build(load_corpus(folder), **engine_options())
     question = "Which town was chosen as the venue for the book fair?"
     terms = {t.word: t for t in engine.analyse(question).terms}
     assert "venue" not in terms  # it asks for a place again; the articles name the place
