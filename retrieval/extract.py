@@ -239,14 +239,14 @@ def _reward_redundancy(
         found[n].rank += tuning.redundancy_weight * (best - 1) / (articles - 1)
 
 
-def _named_in(value: str, asked: set[str], kind: Kind | None = None) -> bool:
+def _named_in(value: str, asked: set[str], kind: Kind | None) -> bool:
     """Whether the question already names the value ("Kyiv" in "who went to Kyiv"); a person
     by their surname, the last word ("Ukrainian President Volodymyr Zelensky" is named by
     "Zelensky's chief of staff")."""
-    words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", value)} | set(value.split())
     if kind is Kind.PERSON:
         last = analyzer.terms(value.split()[-1])
         return bool(last) and last[-1] in asked
+    words = {analyzer.stem(w) for w in re.findall(r"[a-z0-9]+", value)} | set(value.split())
     return words <= asked
 
 
