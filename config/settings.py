@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     corpus_dir: Path | None = Field(
         default=None, description="Folder of *.txt articles; empty means the shipped seeds."
     )
-    top_k: int = Field(default=8, ge=1, le=100, description="Paragraphs retrieved per question.")
+    top_k: int = Field(
+        default=24, ge=1, le=100,
+        description="Paragraphs retrieved per question; their sentences are the candidates read.",
+    )
     max_quotes: int = Field(default=3, ge=1, le=3, description="Quotes shown per answer.")
     min_score: float | None = Field(
         default=None,

@@ -1,19 +1,30 @@
-"""The answer engine: a loaded corpus and its index, turning questions into quoted answers."""
+"""The answer engine: a loaded corpus and its index, turning questions into quoted answers.
+
+One question goes through the pipeline's components in turn (``retrieval/pipeline``):
+input rules → analysis → **retrieve** (BM25) → **candidates** (sentences, pre-ranked) →
+**read** (the learned reader) → **decide** (rank; confident, not sure or decline) →
+**assemble** (quotes and citations). ``explain`` returns what every step produced.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from retrieval import extract, questions
-from retrieval.corpus import Corpus, shorten
+from retrieval.corpus import Corpus
 from retrieval.extract import Candidate, Verdict
 from retrieval.index import BM25Index, Params
-from retrieval.models import NOT_COVERED, Answer, Citation, Quote
+from retrieval.models import NOT_COVERED, Answer
+from retrieval.pipeline.assemble import Assembler
+from retrieval.pipeline.candidates import Candidates, Reading
+from retrieval.pipeline.decide import DECLINE, Decider, Decision
+from retrieval.pipeline.read import Pair, Reader
+from retrieval.pipeline.retrieve import Retrieved, Retriever
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -23,11 +34,18 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 
 
+class Reads(Protocol):
+    """What the read step needs: pairs in, one logit each out (``Reader``, or a stand-in)."""
+
+    def run(self, pairs: list[Pair]) -> list[float]: ...
+
+
 class Engine:
     """Answers questions from one corpus. Immutable after construction; safe across threads.
 
     Construction is cheap and does no file I/O: the index and speller come built (see
-    ``retrieval.build.load_or_build``, or ``Engine.build`` for both steps at once).
+    ``retrieval.build.load_or_build``, or ``Engine.build`` for both steps at once), and the
+    reader loads its model on first use (``load_models`` to load it now).
     """
 
     def __init__(
@@ -41,10 +59,12 @@ class Engine:
         max_question_chars: int,
         min_score: float | None = None,
         tuning: Tuning | None = None,
+        reader: Reads | None = None,
+        decider: Decider | None = None,
     ) -> None:
         """``top_k``, ``max_quotes`` and ``max_question_chars`` have their defaults in one place,
-        the settings class (``bot.app.engine_options``); ``min_score`` overrides the calibrated
-        threshold in ``tuning``."""
+        the settings class (``bot.app.engine_options``); ``min_score`` overrides the coverage
+        the hand-written rules ask for (one of the decide step's signals)."""
         if index.n_docs != len(corpus.prose):
             raise ValueError(f"index of {index.n_docs} paragraphs for {len(corpus.prose)}")
         self.corpus = corpus
@@ -60,6 +80,12 @@ class Engine:
         self.speller = speller
         self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
         self.sentences = extract.SentenceTable(self.prose)
+        titles = {a.source: a.title for a in corpus.articles}
+        self.retriever = Retriever(index, self.sentences, top_k)
+        self.candidates = Candidates(self.sentences, titles, tuning)
+        self.reader: Reads = reader if reader is not None else Reader()
+        self.decider = replace(decider or Decider.load(), tuning=tuning)
+        self.assembler = Assembler(corpus, max_quotes, tuning)
 
     @classmethod
     def build(
@@ -77,6 +103,12 @@ class Engine:
         built = load_or_build(corpus, params or Params(), cache_dir, progress)
         return cls(corpus, built.index, built.speller, **options)
 
+    def load_models(self) -> None:
+        """Load the reader's model now rather than at the first question."""
+        load = getattr(self.reader, "load", None)
+        if load is not None:
+            load()
+
     def analyse(self, question: str) -> Query:
         """The question as the engine reads it (see ``retrieval.query``)."""
         return self.analyser.analyse(question)
@@ -91,53 +123,27 @@ class Engine:
         """Every step of answering one question, for ``talks-bot ask --explain``."""
         rejection = questions.check(question, self.max_question_chars)
         if rejection is not None:
-            return Explanation(None, [], Verdict(False, rejection.reason), [], rejection)
+            return Explanation(None, rejection=rejection)
         query = self.analyse(question)
         if not query.terms:  # nothing left once chatter and markup are gone
-            rejection = questions.only_common_words()
-            return Explanation(query, [], Verdict(False, rejection.reason), [], rejection)
-        found = self._candidates(query)
-        verdict = extract.answerable(query, found, self.tuning)
+            return Explanation(query, rejection=questions.only_common_words())
+        retrieved = self.retriever.run(query)
+        readings = self.candidates.run(query, retrieved)
+        logits = self.reader.run([pair(question, r) for r in readings]) if readings else []
+        decision = self.decider.run(query, readings, logits)
         chosen = (
-            extract.select(found, query, self.tuning, self.max_quotes) if verdict.answered else []
+            self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
         )
-        return Explanation(query, found, verdict, chosen)
-
-    def _candidates(self, query: Query) -> list[Candidate]:
-        tuning = self.tuning
-        small = tuning.all_sentences and self.index.n_docs <= tuning.all_sentences_max_docs
-        k = self.index.n_docs if small else self.top_k
-        retrieved = [(i, self.prose[i], s) for i, s in self.index.top(query.lookup(), k)]
-        return extract.candidates(query, retrieved, self.sentences, self.tuning)
+        return Explanation(query, retrieved, readings, decision, chosen)
 
     def _answer(self, question: str) -> Answer:
         steps = self.explain(question)
         if steps.rejection is not None:
             return self._decline(question, steps.rejection.reason, steps.rejection.details)
-        if not steps.chosen:
-            return self._decline(question, NOT_COVERED)
-        chosen = steps.chosen
-        quotes = [
-            Quote(
-                text=shorten(c.text, extract.MAX_QUOTE_CHARS),
-                score=round(c.coverage, 4),
-                citations=[
-                    self._cite(d.passage.source, d.passage.paragraph) for d in [c, *c.duplicates]
-                ],
-            )
-            for c in chosen
-        ]
-        return Answer(
-            question=question,
-            answered=True,
-            quotes=quotes,
-            corpus_version=self.corpus.version,
-            articles_total=len(self.corpus.articles),
-            differ=steps.query is not None and extract.differ(chosen, steps.query),
-        )
-
-    def _cite(self, source: str, paragraph: int) -> Citation:
-        return Citation.of(self.corpus.article(source), paragraph)
+        assert steps.query is not None and steps.decision is not None
+        if steps.decision.outcome == DECLINE:
+            return self._decline(question, steps.decision.reason or NOT_COVERED)
+        return self.assembler.run(steps.query, steps.decision)
 
     def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(
@@ -150,12 +156,34 @@ class Engine:
         )
 
 
+def pair(question: str, r: Reading) -> Pair:
+    return Pair(question, r.candidate.text, r.context, r.title)
+
+
 @dataclass(frozen=True)
 class Explanation:
-    """How one question was read and answered: the query, ranked candidates, the verdict."""
+    """What each step produced for one question (empty lists for steps it never reached)."""
 
     query: Query | None
-    candidates: list[Candidate]
-    verdict: Verdict
-    chosen: list[Candidate]
+    retrieved: list[Retrieved] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    decision: Decision | None = None
+    chosen: list[Candidate] = field(default_factory=list)
     rejection: questions.Rejection | None = None  # refused before or instead of the lookup
+
+    @property
+    def verdict(self) -> Verdict:
+        """What the hand-written rules say (refused input: not answered, with its reason)."""
+        if self.rejection is not None:
+            return Verdict(False, self.rejection.reason)
+        assert self.decision is not None
+        return self.decision.rules
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was declined, one code for every surface; None when answered."""
+        if self.rejection is not None:
+            return self.rejection.reason
+        if self.decision is not None and self.decision.outcome == DECLINE:
+            return self.decision.reason or NOT_COVERED
+        return None

@@ -11,7 +11,10 @@ Figures:
 - citation accuracy: answerable items whose first quote cites a supporting article;
 - wrongly declined: answerable items the engine declined;
 - abstention: items that should be declined and were;
-- quote fidelity: shown quotes that are exact text of their cited source files.
+- quote fidelity: shown citations whose text is exact text of the file they cite;
+- confident answers: the share of questions to decline that got a confident answer
+  (``Answer.confidence == "high"``), and of confident answers whose first quote is right;
+  a "not sure" answer counts as an answer everywhere else.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ class Report:
     wrongly_declined: float
     answerable: int
     unanswerable: int
+    confident_unanswerable: float = 0.0  # to decline, answered with confidence
+    confident_right: float = 1.0  # confident answers whose first quote is right
+    confident: int = 0  # confident answers
+    confident_answerable: float = 0.0  # answerable, answered with confidence
     kinds: dict[str, KindFigures] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
 
@@ -90,7 +97,10 @@ class Report:
             f"citation accuracy      {self.citations:6.1%}",
             f"wrongly declined       {self.wrongly_declined:6.1%}  (answerable, declined)",
             f"abstention             {self.abstention:6.1%}  ({self.unanswerable} to decline)",
-            f"quote fidelity         {self.fidelity:6.1%}",
+            f"confidently answered   {self.confident_unanswerable:6.1%}  (to decline)",
+            f"confident answers right{self.confident_right:7.1%}  ({self.confident} confident)",
+            f"answerable, confident  {self.confident_answerable:6.1%}  (the rest 'not sure')",
+            f"quote fidelity         {self.fidelity:6.1%}  (every citation)",
         ]
 
     def kind_lines(self) -> list[str]:
@@ -152,15 +162,23 @@ def is_right(quote: Quote, item: Item) -> bool:
 
 
 def quote_is_faithful(quote: Quote, corpus: Corpus) -> bool:
-    """Every piece of the quote (split at an added ellipsis) is text of its source, the first
-    citation; further citations are articles reporting the same fact in near-identical words."""
-    pieces = [p.strip() for p in quote.text.split("…") if p.strip()]
-    source = corpus.article(quote.citations[0].source).text if quote.citations else ""
+    """Every citation's text (its own, else the quote's) is text of the file it cites, piece
+    by piece where an ellipsis marks a cut."""
+    return bool(quote.citations) and all(
+        citation_is_faithful(c, quote, corpus) for c in quote.citations
+    )
+
+
+def citation_is_faithful(citation: Citation, quote: Quote, corpus: Corpus) -> bool:
+    text = citation.text if citation.text is not None else quote.text
+    pieces = [p.strip() for p in text.split("…") if p.strip()]
+    source = corpus.article(citation.source).text
     return bool(pieces) and all(piece in source for piece in pieces)
 
 
 def evaluate(answer: Callable[[str], Answer], items: list[Item], corpus: Corpus) -> Report:
     first = shown = cited = declined = wrongly_declined = faithful = quotes_total = 0
+    confident = confident_right = confident_unanswerable = 0
     answerable = [i for i in items if not i.should_decline]
     unanswerable = [i for i in items if i.should_decline]
     kinds: dict[str, KindFigures] = defaultdict(KindFigures)
@@ -171,9 +189,17 @@ def evaluate(answer: Callable[[str], Answer], items: list[Item], corpus: Corpus)
         figures.total += 1
         figures.declined += not result.answered
         for quote in result.quotes:
-            quotes_total += 1
-            faithful += quote_is_faithful(quote, corpus)
+            for citation in quote.citations:
+                quotes_total += 1
+                faithful += citation_is_faithful(citation, quote, corpus)
         top = result.quotes[0].text if result.quotes else None
+        sure = result.answered and result.confidence != "low"
+        confident += sure
+        confident_unanswerable += sure and item.should_decline
+        confident_right += (
+            sure and not item.should_decline and bool(result.quotes)
+            and is_right(result.quotes[0], item)
+        )  # fmt: skip
         if item.should_decline:
             if not result.answered:
                 declined += 1
@@ -206,6 +232,10 @@ def evaluate(answer: Callable[[str], Answer], items: list[Item], corpus: Corpus)
         wrongly_declined=wrongly_declined / n_answerable,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
+        confident_unanswerable=confident_unanswerable / max(len(unanswerable), 1),
+        confident_right=confident_right / confident if confident else 1.0,
+        confident=confident,
+        confident_answerable=(confident - confident_unanswerable) / n_answerable,
         kinds=dict(kinds),
         misses=misses,
     )

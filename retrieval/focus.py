@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval import analyzer
+
 # --- Discord and Markdown markup ---------------------------------------------------------------
 _MARKUP = [
     (re.compile(r"```(?:[a-z0-9_+-]*\n)?(.*?)```", re.S), r"\1"),  # code blocks keep their text
@@ -132,4 +134,13 @@ def focus(question: str) -> str:
     text = plain_chat(text)
     text = drop_source_talk(text)
     focused = asking_clause(text)
-    return focused or text
+    if not focused or not _names_something(focused):
+        # "Putin proposed direct talks with Ukraine, when and where though?": the clause that
+        # asks only points back at the rest; read the whole message, never drop the topic.
+        return text
+    return focused
+
+
+def _names_something(text: str) -> bool:
+    """Whether the text holds a content word beyond chatter (its topic, not just "when")."""
+    return any(w not in CHATTER for w in analyzer.words(text))

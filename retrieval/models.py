@@ -17,9 +17,20 @@ NO_WORDS = "no_words"
 ONLY_COMMON_WORDS = "only_common_words"
 CONTROL_CHARACTERS = "control_characters"
 NOT_ENGLISH = "not_english"  # mostly letters of another script: the articles are English
+# Declined by the decide step, with what the hand-written rules found missing: no paragraph
+# matches the question's main word; no value of the kind asked for (a date for "when"); the
+# asked-about person is never quoted; the event a yes/no question asks about is never told.
+NO_SALIENT_MATCH = "no_salient_match"
+NO_VALUE = "no_value"
+NO_SPEAKER = "no_speaker"
+NO_EVENT = "no_event"
 REASONS = (
-    NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS, NOT_ENGLISH
+    NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS, NOT_ENGLISH,
+    NO_SALIENT_MATCH, NO_VALUE, NO_SPEAKER, NO_EVENT,
 )  # fmt: skip
+# How sure an answer is: "high" quotes what answers; "low" quotes the closest passages, which
+# may not answer directly. None for a decline.
+CONFIDENCES = ("high", "low")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,7 @@ class Citation:
     outlet: str | None = None
     date: str | None = None
     url: str | None = None
+    text: str | None = None  # this article's own words for the quote, an exact substring
 
     @classmethod
     def of(cls, article: Article, paragraph: int) -> Citation:
@@ -107,6 +119,7 @@ class Answer:
     articles_total: int = 0
     details: dict[str, int] = field(default_factory=dict)
     differ: bool = False  # quotes from different articles give different versions
+    confidence: str | None = None  # "high" or "low" when answered (``CONFIDENCES``)
 
     def to_dict(self) -> dict[str, object]:
         """The answer's values as JSON-ready data (the surfaces add their own fields)."""
@@ -117,6 +130,7 @@ class Answer:
             "reason": self.reason,
             "details": dict(self.details),
             "differ": self.differ,
+            "confidence": self.confidence,
             "latency_ms": round(self.latency_ms, 3),
             "corpus_version": self.corpus_version,
             "articles_total": self.articles_total,
