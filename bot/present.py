@@ -47,7 +47,7 @@ def answer_text(answer: Answer, width: int | None = None) -> str:
     width = width or terminal_width()
     if not answer.answered:
         return textwrap.fill(wording.decline_message(answer, LIST_SOURCES), width)
-    blocks = [wording.DIFFER] if answer.differ else []
+    blocks = wording.lead_lines(answer)
     for q in answer.quotes:
         line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
         agreeing = wording.reported_by(q, answer.articles_total)
@@ -90,5 +90,6 @@ def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
         "quotes": data["quotes"],
         "reason": data["reason"],
         "differ": data["differ"],
+        "confidence": data["confidence"],
         "latency_ms": data["latency_ms"],
     }

@@ -34,6 +34,17 @@ _DECLINES = {
     "another language. Please ask in English.",
 }
 DIFFER = "The articles differ:"  # said before quotes that give different versions
+# Said before the quotes of a "not sure" answer (``Answer.confidence == "low"``): the closest
+# passages, which may not answer the question directly.
+NOT_SURE = "The articles may not answer this directly. The closest passages:"
+
+
+def lead_lines(answer: Answer) -> list[str]:
+    """What every surface says before the quotes, in this order."""
+    return [
+        *([NOT_SURE] if answer.confidence == "low" else []),
+        *([DIFFER] if answer.differ else []),
+    ]
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
 _UNKNOWN = "I can't answer that question."
 
@@ -74,7 +85,7 @@ def plain_text(answer: Answer) -> str:
     """The neutral rendering the answer log keeps: quotes with [n] markers, then the sources."""
     if not answer.answered:
         return decline_message(answer)
-    lines = [DIFFER] if answer.differ else []
+    lines = lead_lines(answer)
     for q in answer.quotes:
         line = f"{q.text} {''.join(f'[{n}]' for n in answer.markers(q))}"
         agreeing = reported_by(q, answer.articles_total)

@@ -74,7 +74,7 @@ def answer_embed(
         )
         embed.set_footer(text="Talks Bot only answers from its articles.")
         return _fit(embed)
-    lines = [f"*{wording.DIFFER}*"] if answer.differ else []
+    lines = [f"*{line}*" for line in wording.lead_lines(answer)]
     for quote in answer.quotes:
         markers = "".join(f"[{n}]" for n in answer.markers(quote))
         lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")

@@ -59,6 +59,7 @@ class LogEntry:
     user_name: str | None = None
     locale: str | None = None
     private: bool | None = None  # shown only to the asker (Discord); None: not known / CLI
+    confidence: str | None = None  # "high" or "low" when answered (retrieval.models)
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
     reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
 
@@ -103,6 +104,7 @@ class LogEntry:
             user_name=None if user_name is None else repair(user_name),
             locale=locale,
             private=private,
+            confidence=answer.confidence,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,7 +125,7 @@ class Asked:
 
     id: int
     question: str
-    answered: bool
+    answered: bool  # and with confidence: a "not sure" answer is not offered as a suggestion
     private: bool | None  # None: not recorded (before log schema 5); treated as private
     flagged: bool  # someone voted it not helpful
 

@@ -73,6 +73,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN private INTEGER;
     UPDATE entries SET private = 1 WHERE surface = 'context_menu';
     """,
+    # 6: how sure an answer is ("high", or "low" for "the articles may not answer this
+    #    directly"); NULL for declines and for entries before this version (all confident).
+    """
+    ALTER TABLE entries ADD COLUMN confidence TEXT;
+    UPDATE entries SET confidence = 'high' WHERE answered = 1;
+    """,
 )
 
 VERSION = len(MIGRATIONS)

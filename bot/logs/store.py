@@ -275,14 +275,14 @@ class LogStore:
             cur = await db.execute(
                 """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id, channel_id,
                     user_id, user_name, question, answered, reason, answer, quotes, top_score,
-                    corpus_version, latency_ms, locale, private)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    corpus_version, latency_ms, locale, private, confidence)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, entry.user_name, entry.question, int(entry.answered),
                     entry.reason, entry.answer, json.dumps(entry.quotes, ensure_ascii=False),
                     entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
-                    None if entry.private is None else int(entry.private),
+                    None if entry.private is None else int(entry.private), entry.confidence,
                 ),
             )  # fmt: skip
             if cur.rowcount:  # not already there (a fallback record imported twice)
@@ -530,7 +530,8 @@ class LogStore:
 
         async def go() -> list[Asked]:
             rows = await self.db.execute_fetchall(
-                """SELECT e.id, e.question, e.answered, e.private,
+                """SELECT e.id, e.question, e.answered AND coalesce(e.confidence, 'high') = 'high',
+                     e.private,
                      EXISTS (SELECT 1 FROM feedback f
                              WHERE f.entry_id = e.id AND f.helpful = 0) AS flagged
                    FROM entries e WHERE e.guild_id = ?
@@ -677,6 +678,7 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         user_name=row["user_name"],
         locale=row["locale"],
         private=None if row["private"] is None else bool(row["private"]),
+        confidence=row["confidence"],
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
         reasons=json.loads(row["reasons"] or "[]"),
     )

@@ -275,7 +275,10 @@ class Ask(commands.Cog):
             )  # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
                 interaction.guild_id,
-                Asked(entry_id, answer.question, answer.answered, private, flagged=False),
+                Asked(
+                    entry_id, answer.question, answer.answered and answer.confidence != "low",
+                    private, flagged=False,
+                ),
             )
             share = private and surface == "discord"  # /ask private:True; not the menu command
             view = vote_view(entry_id, share=share) if answer.answered else discord.utils.MISSING
