@@ -8,6 +8,8 @@ input rules → analysis → **retrieve** (BM25) → **candidates** (sentences, 
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from retrieval.tuning import Tuning
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
+ANSWERS_KEPT = 1024  # recent answers by exact question text; a few MB at most
 
 
 class Reads(Protocol):
@@ -86,6 +89,10 @@ class Engine:
         self.reader: Reads = reader if reader is not None else Reader()
         self.decider = replace(decider or Decider.load(), tuning=tuning)
         self.assembler = Assembler(corpus, max_quotes, tuning)
+        # Members repeat each other ("where are the talks?" after an announcement): the same
+        # text gets the same answer from the same corpus, so recent ones are kept, and a burst
+        # of repeats costs one reading each instead of one per member.
+        self._remembered = functools.lru_cache(maxsize=ANSWERS_KEPT)(self._answer)
 
     @classmethod
     def build(
@@ -115,7 +122,7 @@ class Engine:
 
     def answer(self, question: str) -> Answer:
         started = time.perf_counter()
-        answer = self._answer(question)
+        answer = copy.deepcopy(self._remembered(question))  # callers may change theirs
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 # Written independently of the engine (../shared/eval), copied unedited: calibrate, never edit.
 DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
+# The shared evaluation sets, beside the checkout (CI lays a copy of shared/ there too).
+SHARED = ROOT.parent / "shared" / "eval"
+SHARED_PARTS = ("dev_questions.jsonl", "dev_questions_b.jsonl", "dev_questions_c.jsonl")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,7 +33,7 @@ async def test_ask_answers_and_logs_with_the_time_of_asking(engine, store) -> No
 async def test_spawned_records_are_written_in_the_background(engine, store) -> None:
     tasks: list[asyncio.Task] = []
     asking = Asking(engine, store, spawn=lambda coro: tasks.append(asyncio.create_task(coro)))
-    _, entry_id = await asking.ask("Who won the 2018 World Cup?", Who(), Where("cli"))
+    _, entry_id = await asking.ask("What is photosynthesis?", Who(), Where("cli"))
     await asyncio.gather(*tasks)
     entry = await store.get(entry_id)
     assert entry is not None and entry.reason == "not_covered"

@@ -14,7 +14,7 @@ from conftest import QUESTIONS, run_cli
 from bot.cli import build_parser
 
 WHERE = "Where will the talks be held?"
-OFF_TOPIC = "Who won the 2018 World Cup?"
+OFF_TOPIC = "What is photosynthesis?"
 
 
 # --- subprocess smoke tests ---------------------------------------------------------------------
@@ -70,13 +70,16 @@ def test_terminal_says_how_many_articles_report_a_quote_only_when_several(cli) -
 def test_ask_json_follows_the_contract(cli) -> None:
     data = json.loads(cli("ask", "--json", "--no-log", WHERE).stdout)
     assert set(data) == {
-        "id", "question", "answered", "answer", "quotes", "reason", "differ", "latency_ms"
+        "id", "question", "answered", "answer", "quotes", "reason", "differ", "confidence",
+        "latency_ms",
     }  # fmt: skip
     assert data["answered"] is True and data["reason"] is None
+    assert data["confidence"] in ("high", "low")
     citation = data["quotes"][0]["citations"][0]
     assert set(citation) == {
-        "source", "file", "title", "paragraph", "label", "outlet", "date", "url"
+        "source", "file", "title", "paragraph", "label", "outlet", "date", "url", "text"
     }  # fmt: skip
+    assert citation["text"] == data["quotes"][0]["text"]  # the first citation's own words
     assert citation["file"].endswith(".txt") and isinstance(citation["paragraph"], int)
     assert citation["label"] and len(citation["label"]) < len(citation["title"]) + 20
 
@@ -188,9 +191,9 @@ def test_ask_explain_shows_focus_weights_type_candidates_and_verdict(cli) -> Non
     assert "focus:       'how long is the truce europe wants?? lol'" in out
     assert "answer type: duration (a value is required)" in out
     assert "truce" in out and "synonyms: ceasefir" in out and "weight" in out
-    assert "1. rank" in out and "answered:" in out
-    declined = cli("ask", "--explain", "Which hotel will host the delegations?").stdout
-    assert "general" in declined and "declined:" in declined
+    assert "1. p " in out and "logit" in out and "decide:" in out and "answered:" in out
+    declined = cli("ask", "--explain", OFF_TOPIC).stdout
+    assert "general" in declined and "declined:    not_covered" in declined
     assert "no answer log at" in cli("logs").stderr  # --explain logs nothing
 
 

@@ -70,11 +70,11 @@ def test_db_option_before_or_after_the_command(tmp_path) -> None:
     db = tmp_path / "mine.db"
     assert run_cli("--db", str(db), "ask", QUESTION, cwd=tmp_path).returncode == 0
     assert (
-        run_cli("ask", "Who won the 2018 World Cup?", "--db", str(db), cwd=tmp_path).returncode == 0
+        run_cli("ask", "What is photosynthesis?", "--db", str(db), cwd=tmp_path).returncode == 0
     )
     assert len(rows(db)) == 2
     out = run_cli("logs", "--db", str(db), cwd=tmp_path).stdout
-    assert f"Answer log: {db}" in out and "2018 World Cup" in out
+    assert f"Answer log: {db}" in out and "photosynthesis" in out
 
 
 def test_logs_on_a_missing_file_says_so_and_creates_nothing(tmp_path) -> None:
@@ -191,7 +191,7 @@ def test_batch_with_bad_bytes_surrogates_and_nan_ids_is_strict_json_and_all_logg
     lines = [
         b'{"id": 1, "question": "Where will the talks be held? \xff\xfe"}',
         b'{"id": NaN, "question": "Who is the Kremlin spokesperson? \\ud800"}',
-        b'{"id": Infinity, "question": "Who won the 2018 World Cup?"}',
+        b'{"id": Infinity, "question": "What is photosynthesis?"}',
         b'{"id": 1e999, "question": "Who is Trump\'s Ukraine envoy?"}',
     ]
     result = subprocess.run(
@@ -262,7 +262,7 @@ def test_cli_entries_record_the_os_user_and_user_accepts_a_name(tmp_path) -> Non
 def test_purge_asks_on_a_terminal_and_says_how_many(tmp_path) -> None:
     db = tmp_path / "t.db"
     run_cli("ask", "--db", str(db), QUESTION, cwd=tmp_path)
-    run_cli("ask", "--db", str(db), "Who won the 2018 World Cup?", cwd=tmp_path)
+    run_cli("ask", "--db", str(db), "What is photosynthesis?", cwd=tmp_path)
     for reply, left in ((b"n\n", 2), (b"y\n", 0)):
         master, slave = pty.openpty()
         try:

@@ -34,7 +34,7 @@ def test_json_contract_carries_citation_metadata() -> None:
     data = present.answer_json(Answer("q", True, [Quote("Text.", 0.5, [cite])]), "id-1")
     assert json.loads(json.dumps(data))["quotes"][0]["citations"][0] == {
         "source": "a", "file": "a.txt", "title": "Title", "paragraph": 1, "label": "Label",
-        "outlet": "Outlet", "date": "2025-05-11", "url": "https://x.org",
+        "outlet": "Outlet", "date": "2025-05-11", "url": "https://x.org", "text": None,
     }  # fmt: skip
     assert data["id"] == "id-1" and "[1]" in data["answer"]
 

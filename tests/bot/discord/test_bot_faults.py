@@ -20,7 +20,7 @@ from bot.logs.store import LogStore
 QUESTIONS = [
     "Where will the talks be held?",
     "Who is the Kremlin spokesperson?",
-    "Who won the 2018 World Cup?",
+    "What is photosynthesis?",
     "What did Trump call Putin's announcement?",
 ]
 # Longer than the bot's shutdown grace (the retry budget plus a margin).

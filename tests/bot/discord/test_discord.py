@@ -94,7 +94,7 @@ async def test_unanswerable_question_is_declined_visibly(discord_bot: Harness) -
         await emu.invoke("decliner", "ask", {"question": "Where will the talks be held?"})
     ).wait()
     declined = await (
-        await emu.invoke("decliner", "ask", {"question": "Who won the 2018 World Cup?"})
+        await emu.invoke("decliner", "ask", {"question": "What is photosynthesis?"})
     ).wait()
     embed = declined["embeds"][0]
     assert embed["title"].startswith("Not answered")
@@ -124,7 +124,7 @@ async def test_mentions_in_a_question_ping_nobody(discord_bot: Harness) -> None:
 
 async def test_logs_are_for_moderators_only(discord_bot: Harness) -> None:
     emu = discord_bot.emu
-    await (await emu.invoke("curious", "ask", {"question": "Who won the 2018 World Cup?"})).wait()
+    await (await emu.invoke("curious", "ask", {"question": "What is photosynthesis?"})).wait()
     await discord_bot.wait_rows("SELECT id FROM entries", 1)
     with pytest.raises(Refused):  # Discord hides the command from plain members...
         await emu.invoke("member", "logs", {}, sub="recent")
@@ -132,12 +132,12 @@ async def test_logs_are_for_moderators_only(discord_bot: Harness) -> None:
     ex = await emu.invoke("member", "logs", {}, sub="declined", respect_defaults=False)
     refusal = await ex.wait()
     assert "moderators" in refusal["content"] and refusal["flags"] & 64
-    assert "2018 World Cup" not in embed_text(refusal)
+    assert "photosynthesis" not in embed_text(refusal)
     for who in ("moderator", "helper"):  # Manage Messages, or the configured moderator role
         ex = await emu.invoke(who, "logs", {}, sub="declined", respect_defaults=False)
         listing = await ex.wait()
         assert listing["flags"] & 64
-        assert "2018 World Cup" in embed_text(listing)
+        assert "photosynthesis" in embed_text(listing)
 
 
 async def test_moderator_export_is_a_csv_attachment(discord_bot: Harness) -> None:
@@ -162,7 +162,7 @@ async def test_fifty_questions_at_once_are_all_acknowledged_and_logged(
     questions = [
         "Where will the talks be held?",
         "Who is the Kremlin spokesperson?",
-        "Who won the 2018 World Cup?",
+        "What is photosynthesis?",
         "What did Trump call Putin's announcement?",
     ]
     exchanges = await asyncio.gather(

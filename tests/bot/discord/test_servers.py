@@ -51,19 +51,19 @@ async def test_each_server_sees_only_its_own_log_and_dms_are_in_none(global_bot:
     assert emu.sync_calls == ["global"]
     await ask(emu, "Where will the talks be held?", guild=0)
     b_answer = await ask(emu, "Who is the Kremlin spokesperson?", guild=1)
-    dm = await ask(emu, "Who won the 2018 World Cup?", guild=None)  # global commands work in DMs
+    dm = await ask(emu, "What is photosynthesis?", guild=None)  # global commands work in DMs
     assert "guild_id" not in dm and dm["embeds"][0]["title"].startswith("Not answered")
     rows = await global_bot.wait_rows("SELECT id, guild_id, question FROM entries", 3)
     by_question = {q: (entry_id, guild) for entry_id, guild, q in rows}
     b_id, b_guild = by_question["Who is the Kremlin spokesperson?"]
     assert b_guild == str(emu.guilds[1].id)
-    assert by_question["Who won the 2018 World Cup?"][1] is None
+    assert by_question["What is photosynthesis?"][1] is None
     flag = await emu.click("member", b_answer, emu.buttons(b_answer)[1])  # flag it in B
     await flag.wait_modal()
     await (await emu.submit("member", flag, {})).wait()
 
     a_only = "Where will the talks be held?"
-    others = ("Kremlin spokesperson", "2018 World Cup")
+    others = ("Kremlin spokesperson", "photosynthesis")
     for sub, options in [("recent", {}), ("search", {"text": "o"}), ("stats", {})]:
         text = embed_text((await logs(emu, sub, options)).reply)
         assert all(q not in text for q in others), (sub, text)

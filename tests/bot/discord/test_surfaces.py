@@ -81,7 +81,7 @@ async def test_ask_talks_bot_on_a_message_without_text_says_so(bot: Harness) -> 
     emu = bot.emu
     reply = await (await emu.message_command("imager", "Ask Talks Bot", emu.post("x", ""))).wait()
     assert "no text" in reply["content"] and reply["flags"] & 64
-    declined = emu.post("x", "Who won the 2018 World Cup?")
+    declined = emu.post("x", "What is photosynthesis?")
     reply = await (await emu.message_command("imager", "Ask Talks Bot", declined)).wait()
     assert reply["embeds"][0]["title"].startswith("Not answered")
 

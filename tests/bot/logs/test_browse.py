@@ -39,7 +39,7 @@ async def _log(path, engine) -> dict[str, int]:
     async with LogStore(path) as store:
         for key, question, where in [
             ("answered", "Where will the talks be held?", {"guild_id": GUILD, "user_id": 1}),
-            ("declined", "Who won the 2018 World Cup?", {"guild_id": GUILD, "user_id": 2}),
+            ("declined", "What is photosynthesis?", {"guild_id": GUILD, "user_id": 2}),
             ("cli", "Who is the Kremlin spokesperson?", {}),
         ]:
             entry = LogEntry.from_answer(engine.answer(question), "discord" if where else "cli",
@@ -85,7 +85,7 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
     assert [r["id"] for r in await rows("declined")] == [str(ids["declined"])]
     assert [r["id"] for r in await rows("not_helpful")] == [str(ids["answered"])]
     assert {r["question"] for r in await rows("most_asked")} == {
-        "Where will the talks be held?", "Who won the 2018 World Cup?",
+        "Where will the talks be held?", "What is photosynthesis?",
         "Who is the Kremlin spokesperson?",
     }  # fmt: skip
 
@@ -93,7 +93,7 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
 @pytest.mark.slow
 def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
     db = {"TALKS_DB_PATH": str(tmp_path / "talks.db")}
-    run_cli("ask", "Who won the 2018 World Cup?", env=db, cwd=tmp_path)
+    run_cli("ask", "What is photosynthesis?", env=db, cwd=tmp_path)
     run_cli("ask", "Where will the talks be held?", env=db, cwd=tmp_path)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
@@ -114,7 +114,7 @@ def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.2)
-        assert [r["question"] for r in rows] == ["Who won the 2018 World Cup?"]
+        assert [r["question"] for r in rows] == ["What is photosynthesis?"]
         assert rows[0]["reason"] == "not_covered"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

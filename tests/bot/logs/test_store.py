@@ -77,7 +77,7 @@ async def test_upgrade_to_schema_5_records_privacy_and_is_done_once(tmp_path, en
         got = await store.get(public.id)
         assert got is not None and got.private is False
     db = sqlite3.connect(path)
-    assert db.execute("pragma user_version").fetchone()[0] == schema.VERSION == 5
+    assert db.execute("pragma user_version").fetchone()[0] == schema.VERSION
     db.close()
 
 
@@ -122,7 +122,7 @@ async def test_unwritable_database_keeps_records_in_fallback_and_imports_them(
     assert await store.record(kept)
     await store.db.execute("PRAGMA query_only = ON")  # the file turns read-only mid-run
     lost = [
-        entry(engine, "Who won the 2018 World Cup?"),
+        entry(engine, "What is photosynthesis?"),
         entry(engine, "Who is the Kremlin spokesperson?"),
     ]
     assert [await store.record(e) for e in lost] == [False, False]
@@ -157,7 +157,7 @@ async def test_votes_replace_and_unknown_entries_are_refused(store, engine) -> N
 
 async def test_filters(store, engine) -> None:
     a = entry(engine, "Where will the talks be held?", user_id=1, user_name="ann")
-    b = entry(engine, "Who won the 2018 World Cup?", user_id=2)
+    b = entry(engine, "What is photosynthesis?", user_id=2)
     b.created_at = "2025-01-01T00:00:00.000Z"
     for x in (a, b):
         await store.record(x)
@@ -201,7 +201,7 @@ async def test_stats(store, engine) -> None:
     for q in [
         "Where will the talks be held?",
         "where will the talks be held?",
-        "Who won the 2018 World Cup?",
+        "What is photosynthesis?",
     ]:
         await store.record(entry(engine, q))
     s = await store.stats()
@@ -222,7 +222,7 @@ def test_table_and_detail_render(engine) -> None:
 async def test_guild_filter_keeps_other_servers_and_dms_out(store, engine) -> None:
     a = entry(engine, "Where will the talks be held?", guild_id=1, user_id=7)
     b = entry(engine, "Who is the Kremlin spokesperson?", guild_id=2, user_id=7)
-    dm = entry(engine, "Who won the 2018 World Cup?", user_id=7)
+    dm = entry(engine, "What is photosynthesis?", user_id=7)
     for e in (a, b, dm):
         assert await store.record(e)
     assert [e.id for e in await store.entries(Filters(guild_id="1"))] == [a.id]
