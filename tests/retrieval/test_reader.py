@@ -22,10 +22,8 @@ PAIRS = [
     Pair("Who is the Kremlin spokesperson?", PESKOV),
     Pair("What is the boiling point of water?", PESKOV),
 ]
-# Logits of the shipped model for PAIRS read together, as exported (int8: the logits of one
-# pair move a little with the other pairs of its batch, since activations are quantized per
-# batch; one batch, one answer).
-LOGITS = [3.652, 1.656, 2.654, -3.367]
+# Logits of the shipped model for PAIRS, as exported (int8, each pair run on its own).
+LOGITS = [3.643, 1.978, 2.668, -3.419]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +41,10 @@ def test_the_shipped_files_are_the_ones_the_model_card_names() -> None:
 
 def test_the_reader_scores_fixed_pairs_as_exported(reader: Reader) -> None:
     assert reader.run(PAIRS) == pytest.approx(LOGITS, abs=0.02)
+
+
+def test_a_pairs_logit_does_not_depend_on_the_others_read_with_it(reader: Reader) -> None:
+    assert reader.run(PAIRS[:1]) == pytest.approx(reader.run(PAIRS)[:1], abs=1e-6)
 
 
 def test_the_answering_sentence_outscores_the_others(reader: Reader) -> None:
