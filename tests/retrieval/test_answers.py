@@ -95,13 +95,18 @@ def test_every_citation_in_the_question_sets_is_exact_text_of_its_file(
                 assert c.text is not None and c.text in engine.corpus.article(c.source).text
 
 
+SQUAD_STRIDE = 8  # every 8th question: ~600, from every article, ~1 minute on 2 idle cores
+
+
 @pytest.mark.slow
 def test_every_citation_on_squad_is_exact_text_of_its_file() -> None:
-    """Every answer to SQuAD's 4,756 questions over its own articles (a few minutes)."""
+    """Answers over another corpus: an eighth of SQuAD's 4,756 questions, spread over all 12
+    articles (all of them took 8-25 minutes, too long for every CI run; the citation code is
+    the same for every question)."""
     if not (SHARED / "squad").exists():
         pytest.skip("the shared SQuAD set is not here")
     squad = Engine.build(load_corpus(SHARED / "squad" / "articles"), **engine_options())
-    for item in load_items(SHARED / "squad" / "questions.jsonl"):
+    for item in load_items(SHARED / "squad" / "questions.jsonl")[::SQUAD_STRIDE]:
         for quote in squad.answer(item.question).quotes:
             assert quote_is_faithful(quote, squad.corpus), (item.id, quote.text)
 
