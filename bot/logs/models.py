@@ -132,7 +132,7 @@ class Asked:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    limit: int = 20
+    limit: int | None = 20  # None: every matching entry
     since: str | None = None  # ISO date or datetime, UTC
     until: str | None = None
     user_id: str | None = None

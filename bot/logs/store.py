@@ -515,9 +515,19 @@ class LogStore:
         async def go() -> list[LogEntry]:
             rows = await self.db.execute_fetchall(
                 f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
-                [*params, filters.limit],
+                [*params, -1 if filters.limit is None else filters.limit],
             )
             return [_entry(row) for row in rows]
+
+        return await self._bounded(go, timeout)
+
+    async def matching(self, filters: Filters, *, timeout: float | None = None) -> int:
+        """How many entries match ``filters`` (its limit aside): "showing 20 of 56"."""
+        where, params = _where(filters)
+
+        async def go() -> int:
+            rows = await self.db.execute_fetchall(f"SELECT COUNT(*) FROM entries e {where}", params)
+            return int(rows[0][0])
 
         return await self._bounded(go, timeout)
 
