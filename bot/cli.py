@@ -531,9 +531,10 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
 
 def cmd_logs_show(args: argparse.Namespace) -> int:
     from bot.logs import formats
+    from bot.logs.models import is_entry_id
 
     settings = settings_from_args(args)
-    entry = _run_store(settings, lambda s: s.get(args.id))
+    entry = _run_store(settings, lambda s: s.get(args.id)) if is_entry_id(args.id) else None
     if entry is None:
         raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
     if args.format == "json":

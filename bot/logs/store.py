@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, utc_now
+from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -443,6 +443,8 @@ class LogStore:
         timeout: float | None = None,
     ) -> bool:
         """Store one user's vote on an entry, replacing their earlier one; False if no entry."""
+        if not is_entry_id(entry_id):
+            return False
 
         async def go() -> bool:
             async with self._write_lock:
@@ -559,6 +561,8 @@ class LogStore:
         self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
     ) -> LogEntry | None:
         """One entry; with ``guild_id``, only if it was asked in that server."""
+        if not is_entry_id(entry_id):
+            return None
         sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
         if guild_id is not None:
             sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]

@@ -212,6 +212,10 @@ def test_logs_show_stats_and_purge_succeed(cli) -> None:
     assert WHERE in shown.stdout and "quote 1" in shown.stdout
     as_json = json.loads(cli("logs", "show", str(entries[0]["id"]), "--format", "json").stdout)
     assert as_json["reason"] == "not_covered"
+    for forged in (str(2**63), "0", "-5"):  # beyond SQLite's 64 bits: no such entry, one line
+        missing = cli("logs", "show", forged)
+        assert missing.returncode == 2 and "no log entry with id" in missing.stderr, forged
+        assert len(missing.stderr.strip().splitlines()) == 1
     stats = cli("logs", "stats").stdout
     assert "Answered: 1 (50%)" in stats and "not_covered" in stats
     purged = cli("logs", "purge", "--older-than", "0s", "--yes")
