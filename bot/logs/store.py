@@ -121,12 +121,18 @@ class LogStore:
                 f"cannot create the folder for the answer log {self.path}: "
                 f"{exc.strerror or exc}; set TALKS_DB_PATH or --db to a writable place"
             ) from None
+        # SQLite's own wait for a lock: bounded by the configured wait, so a read or vote
+        # behind an interaction gives up in that time (a cancelled statement still runs to
+        # its busy timeout, and the rollback after it waits for that).
+        busy = BUSY_TIMEOUT_S if self.wait_timeout is None else min(
+            BUSY_TIMEOUT_S, self.wait_timeout
+        )  # fmt: skip
         try:
-            db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_S)
+            db = await aiosqlite.connect(self.path, timeout=busy)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open answer log {self.path}: {exc}") from None
         try:
-            await db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             version = await _check_version(db, self.path)  # before anything changes the file
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
