@@ -20,6 +20,7 @@ from bot.logs import schema
 from config import load_settings
 
 EMBED_LINKS = 1 << 14
+VIEW_CHANNEL = 1 << 10
 STARTUP_S = 30
 
 
@@ -129,6 +130,7 @@ async def test_doctor_passes_after_the_real_bot_registered_its_commands(
     assert set(marks(out).values()) == {"✓"}, out
     assert len(marks(out)) == 8 and "All 8 checks passed" in out
     assert "/ask /help /logs /sources" in out
+    assert "✓ permissions: Send Messages, Embed Links, Attach Files in #talks" in out  # named
     assert emu.token not in out + err
     doctor_requests = emu.requests[before:]
     assert doctor_requests and all(method == "GET" for method, _ in doctor_requests)
@@ -186,6 +188,22 @@ async def test_doctor_finds_embed_links_denied_in_the_channel(
     failed = [line for line in out.splitlines() if line.startswith("✗")]
     assert failed == ["✗ permissions: #talks lacks Embed Links"], out
     assert "allow them for the bot's role" in out
+
+
+async def test_doctor_fails_when_every_text_channel_is_hidden_from_the_bot(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A pass that checked no channel is no pass: the bot could answer nowhere."""
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    emu.deny_in_channel(emu.guild_id, VIEW_CHANNEL)  # @everyone may not see #talks
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.startswith("✗")]
+    assert failed == [
+        "✗ permissions: no text channel could be checked (all 1 hidden from the bot)"
+    ], out
+    assert "allow View Channel" in out
 
 
 async def test_a_role_allow_in_the_channel_beats_an_everyone_deny(
