@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import discord
 import pytest
+from conftest import unprivileged
 from discord_emulator import BotProcess, Emulator
 
 from bot.discord.commands_diff import expected_commands
@@ -30,13 +31,15 @@ async def emu() -> AsyncIterator[Emulator]:
         yield e
 
 
-async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+async def cli(
+    *args: str, env: dict[str, str], cwd: Path, prefix: list[str] | None = None
+) -> tuple[int, str, str]:
     """``python -m bot ARGS`` without blocking the loop the emulator answers on."""
     base = {
         k: v for k, v in os.environ.items() if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env={**base, **env}, cwd=cwd,
+        *(prefix or []), sys.executable, "-m", "bot", *args, env={**base, **env}, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -264,14 +267,14 @@ async def test_doctor_with_an_answer_log_it_cannot_create(emu: Emulator, tmp_pat
     assert not (tmp_path / "data").is_dir()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to read-only files")
-async def test_doctor_with_a_read_only_answer_log(emu: Emulator, tmp_path: Path) -> None:
-    db = tmp_path / "log.db"
-    env = setup_env(emu, tmp_path)
+async def test_doctor_with_a_read_only_answer_log(emu: Emulator, user_dir: Path) -> None:
+    """As an ordinary user (root may write to read-only files): setpriv under root."""
+    db = user_dir / "log.db"
+    env = setup_env(emu, user_dir, HOME=str(user_dir), XDG_CACHE_HOME=str(user_dir / ".cache"))
     await register(emu, env)
     sqlite3.connect(db).close()
     db.chmod(0o444)
-    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    code, out, _ = await cli("doctor", env=env, cwd=user_dir, prefix=unprivileged())
     assert code == 1 and "is not writable (the file)" in out
 
 
