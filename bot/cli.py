@@ -135,7 +135,14 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=DB_HELP)
     filters = argparse.ArgumentParser(add_help=False, parents=[db])
-    filters.add_argument("--limit", type=_positive_int, default=20, help="at most N entries")
+    filters.add_argument(
+        "--limit", type=_positive_int, metavar="N",
+        help=f"at most N entries (default: the table shows the latest {TABLE_PAGE}; "
+        "--format json/csv write every matching entry)",
+    )  # fmt: skip
+    filters.add_argument(
+        "--all", action="store_true", help="every matching entry, in the table too"
+    )
     filters.add_argument("--since", help="entries since a time: 7d, 12h, 2025-05-11, ISO time")
     filters.add_argument(
         "--user", help="entries of one user: an id, or a name (Discord display name, OS user)"
@@ -174,12 +181,15 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     purge = sub.add_parser(
         "purge", parents=[db], help="delete old entries or one user's entries",
         description="Delete entries (with their feedback) older than a period, or of one user. "
-        "On a terminal it says how many and asks first; the text is overwritten, not just "
-        "unlinked.",
+        "On a terminal it says how many and asks first; without a terminal it refuses unless "
+        "--yes is given. The text is overwritten, not just unlinked.",
     )  # fmt: skip
     purge.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h")
     purge.add_argument("--user", help="delete every entry and vote of this user (an id, or a name)")
-    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.add_argument(
+        "--yes", action="store_true",
+        help="delete without asking (needed when there is no terminal to ask on)",
+    )  # fmt: skip
     purge.add_argument("--dry-run", action="store_true", help="only say how many would go")
     purge.set_defaults(handler=cmd_logs_purge)
 
@@ -196,6 +206,9 @@ def _snowflake(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError("must be a number, e.g. 123456789012345678")
     return int(text)
+
+
+TABLE_PAGE = 20  # entries the `logs` table shows unless --limit or --all
 
 
 def _positive_int(text: str) -> int:
@@ -483,12 +496,25 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
     from bot.logs import formats
     from bot.logs.models import Filters
 
+    if args.all and args.limit is not None:
+        raise UsageError("give either --limit N or --all, not both")
     settings = settings_from_args(args)
+    limit = args.limit
+    if limit is None and args.format == "table" and not args.all:
+        limit = TABLE_PAGE  # the table pages; exports write everything unless --limit
     filters = Filters(
-        limit=args.limit, since=_time(args.since), user_id=args.user, declined=args.declined,
+        limit=limit, since=_time(args.since), user_id=args.user, declined=args.declined,
         flagged=args.flagged, search=args.search,
     )  # fmt: skip
-    entries = _run_store(settings, lambda s: s.entries(filters))
+
+    async def read(store):
+        entries = await store.entries(filters)
+        total = len(entries)
+        if limit is not None and total == limit:
+            total = await store.matching(filters)
+        return entries, total
+
+    entries, total = _run_store(settings, read)
     if args.format == "table":
         _say_log(settings, sys.stdout)
     elif sys.stderr.isatty():
@@ -497,14 +523,18 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
     text = render[args.format](entries)
     if text:
         sys.stdout.write(text if args.format == "csv" else text + "\n")
+    if total > len(entries):
+        note = f"showing {len(entries)} of {total} (--limit N, --all)"
+        _print(note, sys.stdout if args.format == "table" else sys.stderr)
     return 0
 
 
 def cmd_logs_show(args: argparse.Namespace) -> int:
     from bot.logs import formats
+    from bot.logs.models import is_entry_id
 
     settings = settings_from_args(args)
-    entry = _run_store(settings, lambda s: s.get(args.id))
+    entry = _run_store(settings, lambda s: s.get(args.id)) if is_entry_id(args.id) else None
     if entry is None:
         raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
     if args.format == "json":
@@ -537,7 +567,12 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
     if args.dry_run or count == 0:
         _print(f"Would delete {what}." if args.dry_run else f"Nothing to delete in {what[2:]}.")
         return 0
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError(
+            f"not deleting {what}: no terminal to ask on; add --yes to delete without "
+            "asking (--dry-run only counts)"
+        )
+    if not args.yes:
         try:
             reply = input(f"Delete {what}? This cannot be undone. [y/N] ")
         except EOFError:

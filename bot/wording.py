@@ -33,6 +33,34 @@ _DECLINES = {
     NOT_ENGLISH: "I answer only from English news articles, so I can't look up a question in "
     "another language. Please ask in English.",
 }
+# The decide step's specific reasons (the engine's codes; wording only here, so a code the
+# engine adds later still reads sensibly: see ``decline_message``). Each is a kind of "the
+# articles don't cover that", said more precisely; ``details`` may name what was asked about.
+NO_SPEAKER = "no_speaker"
+NO_VALUE = "no_value"
+NO_EVENT = "no_event"
+NO_SALIENT_MATCH = "no_salient_match"
+_NOT_COVERED_KINDS = {
+    # code: (with the detail named, without it)
+    NO_SPEAKER: (
+        "The articles don't say what {speaker} said about that, so I have nothing to quote.",
+        "The articles don't quote the person you asked about on that, so I have nothing to "
+        "quote.",
+    ),
+    NO_VALUE: (
+        "The articles don't give the {value} you asked for, so I have nothing to quote.",
+        "The articles don't give the figure or date you asked for, so I have nothing to quote.",
+    ),
+    NO_EVENT: (
+        "The articles don't report {event}, so I have nothing to quote.",
+        "The articles don't report the event you asked about, so I have nothing to quote.",
+    ),
+    NO_SALIENT_MATCH: (
+        "The articles don't mention {subject}, so I have nothing to quote.",
+        "The articles don't mention the main subject of that question, so I have nothing to "
+        "quote.",
+    ),
+}
 DIFFER = "The articles differ:"  # said before quotes that give different versions
 # Said before the quotes of a "not sure" answer (``Answer.confidence == "low"``): the closest
 # passages, which may not answer the question directly.
@@ -46,23 +74,49 @@ def lead_lines(answer: Answer) -> list[str]:
         *([DIFFER] if answer.differ else []),
     ]
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
-_UNKNOWN = "I can't answer that question."
 
 
 def decline_message(answer: Answer, list_sources: str | None = None) -> str:
-    """Why the question was not answered; for ``not_covered``, how to see the articles.
+    """Why the question was not answered, in the words of its reason code; for every kind of
+    "not covered", how to see the articles.
 
     ``list_sources`` is the surface's way to list the articles, e.g. "run talks-bot sources".
+    A code this version does not know (the engine may add some) reads as "not covered":
+    never an error, never a blank. The log keeps the code itself, whatever it is.
     """
-    template = _DECLINES.get(answer.reason or "", _UNKNOWN)
-    try:
-        message = template.format(**answer.details)
-    except KeyError:  # an entry logged without its values
-        message = _TOO_LONG_PLAIN if answer.reason == TOO_LONG else _UNKNOWN
-    if answer.reason == NOT_COVERED and list_sources:
+    reason = answer.reason or NOT_COVERED
+    details = answer.details if isinstance(answer.details, dict) else {}
+    if reason in _NOT_COVERED_KINDS:
+        named, plain = _NOT_COVERED_KINDS[reason]
+        message = _fill(named, details) or plain
+        covered = False
+    elif reason in _DECLINES and reason != NOT_COVERED:
+        message = _fill(_DECLINES[reason], details)
+        if message is None:  # an entry logged without its values
+            message = _TOO_LONG_PLAIN if reason == TOO_LONG else _DECLINES[NOT_COVERED]
+        covered = True
+    else:  # not_covered, or a code this version does not know
+        message, covered = _DECLINES[NOT_COVERED], False
+    if not covered and list_sources:
         hint = list_sources[0].upper() + list_sources[1:]
         message += f" {hint} to see which articles I can answer from."
     return message
+
+
+def _fill(template: str, details: dict[str, object]) -> str | None:
+    """``template`` with ``details`` filled in; None when one is missing or empty."""
+    try:
+        values = {k: " ".join(str(v).split()) for k, v in details.items()}
+        message = template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return None
+    return message if all(values.get(k) for k in _fields(template)) else None
+
+
+def _fields(template: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
 def reported_by(quote: Quote, articles_total: int) -> str | None:

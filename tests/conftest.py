@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +66,39 @@ async def store(tmp_path: Path) -> AsyncIterator[LogStore]:
         await s.close()
 
 
+NOBODY = 65534  # the unprivileged user and group tests run a command as, when run as root
+
+
+def unprivileged() -> list[str]:
+    """The prefix that runs a command as an ordinary user: under root (as CI runs), root reads
+    and writes any file, so permission tests drop privileges with ``setpriv`` instead of
+    skipping. Empty when not root."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder the unprivileged user owns (pytest's own are root's, mode 0700)."""
+    if os.geteuid() != 0:
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="talks-unprivileged-"))
+    os.chown(folder, NOBODY, NOBODY)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_cli(
     *args: str,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     stdin: str | None = None,
     timeout: float = 60,
+    prefix: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot`` as a user would, with a clean TALKS_* environment; with ``cwd``,
     the user's data and cache folders are under it, so each test has its own default log."""
@@ -79,10 +108,12 @@ def run_cli(
     if cwd is not None:
         clean["XDG_DATA_HOME"] = str(Path(cwd) / ".xdg-data")
         clean["XDG_CACHE_HOME"] = str(Path(cwd) / ".xdg-cache")
+        if prefix:
+            clean["HOME"] = str(cwd)
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean,
-        cwd=cwd, input=stdin, timeout=timeout,
+        [*(prefix or []), sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+        env=clean, cwd=cwd, input=stdin, timeout=timeout,
     )  # fmt: skip
 
 

@@ -287,7 +287,7 @@ async def _check_permissions(api: ReadOnlyAPI, settings: Settings, seen: _Discor
             "bot's role in Server Settings → Roles",
         )
     text = [c for c in channels if c.get("type") in TEXT_CHANNEL_TYPES]
-    problems, hidden = [], 0
+    problems, hidden, checked = [], 0, []
     for channel in sorted(text, key=lambda c: (c.get("position", 0), int(c["id"]))):
         value = perms.channel_permissions(
             base,
@@ -299,6 +299,7 @@ async def _check_permissions(api: ReadOnlyAPI, settings: Settings, seen: _Discor
         if value == 0:
             hidden += 1
             continue
+        checked.append(f"#{plain(channel.get('name'), 60)}")
         if lacking := perms.missing(value):
             problems.append(
                 f"#{plain(channel.get('name'), 60)} lacks " + ", ".join(p.name for p in lacking)
@@ -312,9 +313,15 @@ async def _check_permissions(api: ReadOnlyAPI, settings: Settings, seen: _Discor
             "or another role in the channel overrides the server-wide grant)",
         )
     needed = ", ".join(p.name for p in perms.NEEDED)
-    count = len(text) - hidden
-    where = "the one text channel" if count == 1 else f"all {count} text channels"
-    return Check(True, f"permissions: {needed} in {where}{seen_note}")
+    if not checked:  # a pass that checked nothing is no pass: the bot can answer nowhere
+        return Check(
+            False,
+            "permissions: no text channel could be checked"
+            + (f" (all {hidden} hidden from the bot)" if hidden else " (the server has none)"),
+            "Edit Channel → Permissions on the channel members ask in: allow View Channel, "
+            f"{needed} for the bot's role",
+        )
+    return Check(True, f"permissions: {needed} in {_listed(checked)}{seen_note}")
 
 
 async def _check_moderator_role(api: ReadOnlyAPI, settings: Settings, seen: _Discord) -> Check:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -135,14 +138,83 @@ def command(db_path: Path, port: int, metadata_path: Path) -> list[str]:
     ]  # fmt: skip
 
 
+class _Stopped(Exception):
+    """``logs serve`` itself got SIGTERM or SIGHUP: Datasette is stopped with it."""
+
+
+def port_holder(port: int) -> str | None:
+    """Which process listens on ``port`` (Linux /proc), e.g. "process 4242 (datasette …)";
+    None when it cannot tell."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            listening = len(fields) > 9 and fields[3] == "0A"  # TCP_LISTEN
+            if listening and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in inodes for fd in fds):
+                raw = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+                cmd = raw.decode("utf-8", "replace")
+                return f"process {pid} ({cmd[:80]}{'…' if len(cmd) > 80 else ''})"
+        except OSError:
+            continue
+    return None
+
+
+def check_port(port: int) -> None:
+    """Fail before saying "Serving" when another program already listens on the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Datasette binds
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            holder = port_holder(port)
+            by = f" by {holder}" if holder else ""
+            raise BrowseError(
+                f"port {port} on 127.0.0.1 is already in use{by} ({exc.strerror}); stop it "
+                "or choose another with --port N"
+            ) from None
+
+
 def serve(db_path: Path, port: int) -> int:
+    """Run Datasette until it exits or this process is stopped (Ctrl+C, SIGTERM, SIGHUP):
+    then Datasette is stopped too, never left holding the port."""
     if importlib.util.find_spec("datasette") is None:
         raise BrowseError("Datasette is not installed: pip install 'talks-bot[review]'")
+    check_port(port)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata(db_path, guild_ids(db_path))), encoding="utf-8")
-        print(f"Serving {db_path} read-only at http://127.0.0.1:{port}/ (Ctrl+C stops)")
+
+        def stop(signum: int, frame: object) -> None:
+            raise _Stopped(signum)
+
+        stops = (signal.SIGTERM, signal.SIGHUP)
+        before = {sig: signal.signal(sig, stop) for sig in stops}
+        proc: subprocess.Popen[bytes] | None = None
         try:
-            return subprocess.call(command(db_path, port, meta))
-        except KeyboardInterrupt:
+            proc = subprocess.Popen(command(db_path, port, meta))
+            print(f"Serving {db_path} read-only at http://127.0.0.1:{port}/ (Ctrl+C stops)")
+            sys.stdout.flush()
+            return proc.wait()
+        except (KeyboardInterrupt, _Stopped):
             return 0
+        finally:
+            for sig, handler in before.items():
+                signal.signal(sig, handler)
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()

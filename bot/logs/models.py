@@ -36,6 +36,15 @@ def new_entry_id() -> int:
         return ((int(time.time() * 1000) - _EPOCH_MS) << 12) | _sequence
 
 
+MAX_ENTRY_ID = 2**63 - 1  # SQLite's INTEGER is a 64-bit signed number
+
+
+def is_entry_id(entry_id: int) -> bool:
+    """Whether ``entry_id`` can be an entry's id at all. Ids arrive from buttons, forms and
+    commands as text anyone can forge; one out of range is "no such entry", not an error."""
+    return isinstance(entry_id, int) and 1 <= entry_id <= MAX_ENTRY_ID
+
+
 def entry_time(entry_id: int) -> float:
     """When an entry id was made (Unix seconds), read back from the id itself."""
     return ((entry_id >> 12) + _EPOCH_MS) / 1000
@@ -132,7 +141,7 @@ class Asked:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    limit: int = 20
+    limit: int | None = 20  # None: every matching entry
     since: str | None = None  # ISO date or datetime, UTC
     until: str | None = None
     user_id: str | None = None

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, utc_now
+from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,18 @@ class LogStore:
                 f"cannot create the folder for the answer log {self.path}: "
                 f"{exc.strerror or exc}; set TALKS_DB_PATH or --db to a writable place"
             ) from None
+        # SQLite's own wait for a lock: bounded by the configured wait, so a read or vote
+        # behind an interaction gives up in that time (a cancelled statement still runs to
+        # its busy timeout, and the rollback after it waits for that).
+        busy = BUSY_TIMEOUT_S if self.wait_timeout is None else min(
+            BUSY_TIMEOUT_S, self.wait_timeout
+        )  # fmt: skip
         try:
-            db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_S)
+            db = await aiosqlite.connect(self.path, timeout=busy)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open answer log {self.path}: {exc}") from None
         try:
-            await db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             version = await _check_version(db, self.path)  # before anything changes the file
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
@@ -443,6 +449,8 @@ class LogStore:
         timeout: float | None = None,
     ) -> bool:
         """Store one user's vote on an entry, replacing their earlier one; False if no entry."""
+        if not is_entry_id(entry_id):
+            return False
 
         async def go() -> bool:
             async with self._write_lock:
@@ -515,9 +523,19 @@ class LogStore:
         async def go() -> list[LogEntry]:
             rows = await self.db.execute_fetchall(
                 f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
-                [*params, filters.limit],
+                [*params, -1 if filters.limit is None else filters.limit],
             )
             return [_entry(row) for row in rows]
+
+        return await self._bounded(go, timeout)
+
+    async def matching(self, filters: Filters, *, timeout: float | None = None) -> int:
+        """How many entries match ``filters`` (its limit aside): "showing 20 of 56"."""
+        where, params = _where(filters)
+
+        async def go() -> int:
+            rows = await self.db.execute_fetchall(f"SELECT COUNT(*) FROM entries e {where}", params)
+            return int(rows[0][0])
 
         return await self._bounded(go, timeout)
 
@@ -549,6 +567,8 @@ class LogStore:
         self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
     ) -> LogEntry | None:
         """One entry; with ``guild_id``, only if it was asked in that server."""
+        if not is_entry_id(entry_id):
+            return None
         sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
         if guild_id is not None:
             sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]

@@ -6,6 +6,9 @@ Most tests call ``main(argv)`` in this process (fast); a few smoke tests run the
 
 from __future__ import annotations
 
+import csv
+import getpass
+import io
 import json
 
 import pytest
@@ -209,11 +212,52 @@ def test_logs_show_stats_and_purge_succeed(cli) -> None:
     assert WHERE in shown.stdout and "quote 1" in shown.stdout
     as_json = json.loads(cli("logs", "show", str(entries[0]["id"]), "--format", "json").stdout)
     assert as_json["reason"] == "not_covered"
+    for forged in (str(2**63), "0", "-5"):  # beyond SQLite's 64 bits: no such entry, one line
+        missing = cli("logs", "show", forged)
+        assert missing.returncode == 2 and "no log entry with id" in missing.stderr, forged
+        assert len(missing.stderr.strip().splitlines()) == 1
     stats = cli("logs", "stats").stdout
     assert "Answered: 1 (50%)" in stats and "not_covered" in stats
-    purged = cli("logs", "purge", "--older-than", "0s")
+    purged = cli("logs", "purge", "--older-than", "0s", "--yes")
     assert purged.stdout.strip() == "Deleted 2 log entries."
     assert cli("logs").stdout.strip().endswith("\nNo log entries match.")
+
+
+def test_purge_without_a_terminal_refuses_unless_yes(cli) -> None:
+    cli("ask", WHERE)
+    cli("ask", OFF_TOPIC)
+    for stdin in ("n\n", "", "y\n"):  # piped input is no consent: only --yes is
+        refused = cli("logs", "purge", "--older-than", "0s", stdin=stdin)
+        assert refused.returncode == 2
+        assert "not deleting 2 log entries" in refused.stderr and "--yes" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    refused = cli("logs", "purge", "--user", getpass.getuser())
+    assert refused.returncode == 2
+    dry = cli("logs", "purge", "--older-than", "0s", "--dry-run")
+    assert dry.returncode == 0 and "Would delete 2 log entries" in dry.stdout
+    assert len(cli("logs", "--format", "json").stdout.splitlines()) == 2  # nothing went
+    done = cli("logs", "purge", "--older-than", "0s", "--yes")
+    assert done.returncode == 0 and "Deleted 2 log entries." in done.stdout
+
+
+def test_exports_write_every_entry_and_the_table_says_what_it_left_out(cli) -> None:
+    batch = "".join(json.dumps({"id": n, "question": f"{OFF_TOPIC} {n}"}) + "\n" for n in range(23))
+    assert cli("ask", "--batch", "-", "--json", stdin=batch).returncode == 0
+    as_json = cli("logs", "--format", "json")
+    assert len(as_json.stdout.splitlines()) == 23 and "showing" not in as_json.stderr
+    as_csv = cli("logs", "--format", "csv").stdout
+    assert len(list(csv.DictReader(io.StringIO(as_csv)))) == 23
+    table = cli("logs").stdout
+    assert "showing 20 of 23 (--limit N, --all)" in table
+    assert table.count(OFF_TOPIC) == 20
+    everything = cli("logs", "--all").stdout
+    assert everything.count(OFF_TOPIC) == 23 and "showing" not in everything
+    limited = cli("logs", "--format", "json", "--limit", "5")
+    assert len(limited.stdout.splitlines()) == 5
+    assert "showing 5 of 23" in limited.stderr
+    assert cli("logs", "--limit", "30").stdout.count(OFF_TOPIC) == 23
+    both = cli("logs", "--all", "--limit", "3")
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 @pytest.mark.parametrize(

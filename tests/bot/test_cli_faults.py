@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_none_lost, run_cli
+from conftest import assert_none_lost, run_cli, unprivileged
 
 from retrieval.corpus import CorpusError, load_corpus
 
@@ -100,11 +100,14 @@ def test_unreadable_article_is_one_line(tmp_path, write_corpus, monkeypatch) -> 
         load_corpus(folder)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_article_from_the_command_line(tmp_path, write_corpus) -> None:
-    folder = write_corpus({"a.txt": "Negotiators met in Geneva on Monday to talk about a truce."})
+def test_unreadable_article_from_the_command_line(user_dir) -> None:
+    folder = user_dir / "corpus"  # as an ordinary user (root reads any file): setpriv
+    folder.mkdir()
+    (folder / "a.txt").write_text("Negotiators met in Geneva on Monday to talk about a truce.")
     (folder / "a.txt").chmod(0)
-    one_line_error(run_cli("ask", "x", "--corpus", str(folder), cwd=tmp_path), "a.txt")
+    folder.chmod(0o755)
+    result = run_cli("ask", "x", "--corpus", str(folder), cwd=user_dir, prefix=unprivileged())
+    one_line_error(result, "a.txt")
 
 
 @pytest.mark.parametrize("command", [["logs"], ["ask", QUESTION], ["logs", "stats"]])

@@ -57,3 +57,37 @@ def test_one_timestamp_format_that_compares_correctly_as_text() -> None:
     assert times.parse_time("2025-05-11T10:00+02:00") == "2025-05-11T08:00:00.000Z"
     assert len(times.parse_time("7d")) == len(earlier)
     assert times.minute(earlier) == "2025-05-11 08:00"
+
+
+def test_a_decline_reads_its_specific_reason_and_the_log_keeps_the_code() -> None:
+    """The engine's specific codes are worded on every surface; a code this version does not
+    know reads as "not covered" (never a crash), and the log stores whatever code it was."""
+    from bot.discord.render import answer_embed
+    from bot.logs.models import LogEntry
+
+    cases = {
+        ("no_speaker", "speaker", "Trump"): "don't say what Trump said about that",
+        ("no_speaker", None, None): "don't quote the person you asked about",
+        ("no_value", "value", "number of soldiers"): "don't give the number of soldiers",
+        ("no_value", None, None): "don't give the figure or date you asked for",
+        ("no_event", None, None): "don't report the event you asked about",
+        ("no_salient_match", None, None): "don't mention the main subject",
+        ("not_covered", None, None): "don't cover that",
+        ("a_code_added_later", None, None): "don't cover that",
+        (None, None, None): "don't cover that",
+    }
+    for (reason, key, value), expected in cases.items():
+        details = {key: value} if key else {}
+        answer = Answer("What did Trump say about Putin's offer?", False, reason=reason,
+                        details=details)  # fmt: skip
+        terminal = present.answer_text(answer)
+        as_json = present.answer_json(answer, None)
+        embed = answer_embed(answer, answer.question)
+        for text in (terminal, as_json["answer"], wording.plain_text(answer), embed.description):
+            assert expected in " ".join(text.split()), (reason, text)
+            assert "{" not in text and text.strip().endswith(".")
+        assert "sources" in terminal and "/sources" in embed.description  # where to look
+        assert as_json["reason"] == reason  # one value, as the engine gave it
+        assert LogEntry.from_answer(answer, surface="cli").reason == reason
+    wrong_type = Answer("q", False, reason="no_speaker", details={"speaker": ""})
+    assert "the person you asked about" in wording.decline_message(wrong_type)

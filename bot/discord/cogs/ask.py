@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.app import Where, Who
 from bot.discord import respond, suggest
 from bot.discord.render import NO_MENTIONS, answer_embed
-from bot.logs.models import Asked, Surface, entry_time
+from bot.logs.models import Asked, Surface, entry_time, is_entry_id
 from bot.text import repair
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ class VoteButton(
         return cls(int(match["entry"]), match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
+        if not is_entry_id(self.entry_id):  # a forged button: no form, no database
+            await respond.private(interaction, NO_SUCH_ENTRY)
+            return
         if not self.helpful:  # ask what was wrong first: a modal must be the initial response,
             await interaction.response.send_modal(WhyModal(self.entry_id))  # no database yet
             return
@@ -63,6 +66,7 @@ class VoteButton(
         await record_vote(interaction, self.entry_id, helpful=True)
 
 
+NO_SUCH_ENTRY = "There is no such answer in the log."
 WHY_MAX = 200  # the issue's cap: one or two sentences a moderator reads in a list
 WHY_TIMEOUT_S = 15 * 60  # a member writing a line; after that the form is dropped from memory
 
@@ -96,6 +100,9 @@ async def record_vote(
     reason: str | None = None,
 ) -> None:
     """Store a (deferred) vote and tell the member how it went."""
+    if not is_entry_id(entry_id):
+        await respond.finish(interaction, content=NO_SUCH_ENTRY)
+        return
     try:
         stored = await interaction.client.store.vote(entry_id, interaction.user.id, helpful, reason)
     except Exception:
@@ -150,6 +157,9 @@ class ShareButton(
 
     async def callback(self, interaction: discord.Interaction[TalksBot]) -> None:  # type: ignore[override]
         message = interaction.message
+        if not is_entry_id(self.entry_id):
+            await respond.private(interaction, NO_SUCH_ENTRY)
+            return
         if self.entry_id in _SHARED or message is None or not message.embeds:
             await respond.private(interaction, ALREADY_SHARED)  # a second, racing click
             return

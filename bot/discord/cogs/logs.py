@@ -23,7 +23,7 @@ from bot.discord import respond, suggest
 from bot.discord.errors import NotModerator
 from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
 from bot.logs import formats
-from bot.logs.models import Filters
+from bot.logs.models import Filters, is_entry_id
 from bot.times import ago
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class Logs(
     async def show(self, interaction: discord.Interaction[TalksBot], id: str) -> None:
         await respond.defer(interaction, ephemeral=True)
         entry, text = None, id.strip()
-        if text.isascii() and text.isdigit() and len(text) <= 18:  # fits SQLite's 64 bits
+        if text.isascii() and text.isdigit() and len(text) <= 19 and is_entry_id(int(text)):
             entry = await self.bot.store.get(int(text), guild_id=_guild(interaction))
         if entry is None:
             await respond.finish(interaction, content="No log entry with that id in this server.")

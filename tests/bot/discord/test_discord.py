@@ -305,6 +305,31 @@ async def test_vote_on_a_purged_answer_says_it_is_gone(discord_bot: Harness) -> 
                             rows[0][0], old_id) == [(0,)]  # fmt: skip
 
 
+async def test_out_of_range_ids_from_buttons_forms_and_commands_are_no_such_entry(
+    discord_bot: Harness,
+) -> None:
+    """A forged id (beyond SQLite's 64-bit INTEGER, or 0) through every component: 👍, 👎 (which
+    would open the reason form), 📣 share and /logs show. "No such answer", no traceback."""
+    emu = discord_bot.emu
+    before, votes = len(discord_bot.bot.output), discord_bot.rows("SELECT count(*) FROM feedback")
+    q = {"question": "Who is the Kremlin spokesperson?", "private": True}
+    private = await (await emu.invoke("forger", "ask", q)).wait()
+    real = emu.buttons(private)[0].split(":")[2]
+    for forged in (str(2**63), str(2**64 + 5), "0", "9" * 40):
+        fake = json.loads(json.dumps(private).replace(real, forged))
+        for button in emu.buttons(fake):  # helpful, not helpful (the form), share
+            ex = await emu.click("forger", fake, button)
+            ack = await ex.wait()
+            assert ex.modal is None, button  # no reason form for an entry that cannot exist
+            assert ack["flags"] & EPHEMERAL and "no such answer" in ack["content"], (button, ack)
+            assert not ex.followups or all(m["flags"] & EPHEMERAL for m in ex.followups)
+        shown = await logs(emu, "show", {"id": forged})
+        assert "No log entry with that id" in shown.reply["content"]
+    await asyncio.sleep(0.5)  # anything the bot logs about it
+    assert "Traceback" not in discord_bot.bot.output[before:]
+    assert discord_bot.rows("SELECT count(*) FROM feedback") == votes
+
+
 async def test_logs_search_escapes_the_moderators_text(discord_bot: Harness) -> None:
     ex = await logs(discord_bot.emu, "search", {"text": "**talks** @everyone <@&1>"})
     title = ex.reply["embeds"][0]["title"]

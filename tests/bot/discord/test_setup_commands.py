@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import discord
 import pytest
+from conftest import unprivileged
 from discord_emulator import BotProcess, Emulator
 
 from bot.discord.commands_diff import expected_commands
@@ -20,6 +21,7 @@ from bot.logs import schema
 from config import load_settings
 
 EMBED_LINKS = 1 << 14
+VIEW_CHANNEL = 1 << 10
 STARTUP_S = 30
 
 
@@ -29,13 +31,15 @@ async def emu() -> AsyncIterator[Emulator]:
         yield e
 
 
-async def cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+async def cli(
+    *args: str, env: dict[str, str], cwd: Path, prefix: list[str] | None = None
+) -> tuple[int, str, str]:
     """``python -m bot ARGS`` without blocking the loop the emulator answers on."""
     base = {
         k: v for k, v in os.environ.items() if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env={**base, **env}, cwd=cwd,
+        *(prefix or []), sys.executable, "-m", "bot", *args, env={**base, **env}, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -129,6 +133,7 @@ async def test_doctor_passes_after_the_real_bot_registered_its_commands(
     assert set(marks(out).values()) == {"✓"}, out
     assert len(marks(out)) == 8 and "All 8 checks passed" in out
     assert "/ask /help /logs /sources" in out
+    assert "✓ permissions: Send Messages, Embed Links, Attach Files in #talks" in out  # named
     assert emu.token not in out + err
     doctor_requests = emu.requests[before:]
     assert doctor_requests and all(method == "GET" for method, _ in doctor_requests)
@@ -186,6 +191,22 @@ async def test_doctor_finds_embed_links_denied_in_the_channel(
     failed = [line for line in out.splitlines() if line.startswith("✗")]
     assert failed == ["✗ permissions: #talks lacks Embed Links"], out
     assert "allow them for the bot's role" in out
+
+
+async def test_doctor_fails_when_every_text_channel_is_hidden_from_the_bot(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A pass that checked no channel is no pass: the bot could answer nowhere."""
+    env = setup_env(emu, tmp_path)
+    await register(emu, env)
+    emu.deny_in_channel(emu.guild_id, VIEW_CHANNEL)  # @everyone may not see #talks
+    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.startswith("✗")]
+    assert failed == [
+        "✗ permissions: no text channel could be checked (all 1 hidden from the bot)"
+    ], out
+    assert "allow View Channel" in out
 
 
 async def test_a_role_allow_in_the_channel_beats_an_everyone_deny(
@@ -246,14 +267,14 @@ async def test_doctor_with_an_answer_log_it_cannot_create(emu: Emulator, tmp_pat
     assert not (tmp_path / "data").is_dir()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to read-only files")
-async def test_doctor_with_a_read_only_answer_log(emu: Emulator, tmp_path: Path) -> None:
-    db = tmp_path / "log.db"
-    env = setup_env(emu, tmp_path)
+async def test_doctor_with_a_read_only_answer_log(emu: Emulator, user_dir: Path) -> None:
+    """As an ordinary user (root may write to read-only files): setpriv under root."""
+    db = user_dir / "log.db"
+    env = setup_env(emu, user_dir, HOME=str(user_dir), XDG_CACHE_HOME=str(user_dir / ".cache"))
     await register(emu, env)
     sqlite3.connect(db).close()
     db.chmod(0o444)
-    code, out, _ = await cli("doctor", env=env, cwd=tmp_path)
+    code, out, _ = await cli("doctor", env=env, cwd=user_dir, prefix=unprivileged())
     assert code == 1 and "is not writable (the file)" in out
 
 

@@ -6,6 +6,7 @@ real ``talks-bot logs serve`` subprocess is a ``slow`` test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -121,3 +122,58 @@ def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
         proc.wait(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stopping_serve_stops_datasette(tmp_path, sig) -> None:
+    """`kill <pid of logs serve>` (not its process group) leaves nothing holding the port."""
+    db = {"TALKS_DB_PATH": str(tmp_path / "talks.db")}
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(port):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.2)
+        os.kill(proc.pid, sig)  # the serve process alone, as `kill PID` does
+        assert proc.wait(timeout=10) == 0
+        deadline = time.monotonic() + 10
+        while _answers(port):
+            assert time.monotonic() < deadline, "Datasette outlived `logs serve`"
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_serve_on_a_taken_port_says_who_holds_it_before_serving(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(
+            "logs", "serve", "--port", str(port),
+            env={"TALKS_DB_PATH": str(tmp_path / "talks.db")}, cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert "Serving" not in result.stdout
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"process {os.getpid()} " in result.stderr  # this test holds it
+    assert len(result.stderr.strip().splitlines()) == 1
