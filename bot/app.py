@@ -36,11 +36,15 @@ def engine_options(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> Engine:
-    """The engine for these settings; the analysed index is cached in ``index_cache_dir`` (the
-    user's cache folder by default) when ``index_cache`` is on, so a restart skips the build."""
+    """The engine for these settings, over ``TALKS_CORPUS_DIR`` or the operator's own articles
+    (seeded from the shipped ones on first use); the analysed index is cached in
+    ``index_cache_dir`` (the user's cache folder by default) when ``index_cache`` is on, so a
+    restart skips the build."""
+    from bot.articles import corpus_dir
+
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     return Engine.build(
-        load_corpus(settings.corpus_dir, cache_dir),
+        load_corpus(corpus_dir(settings), cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         cache_dir=cache_dir,
         progress=progress,

@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import math
+import re
 import signal
 import sqlite3
 import sys
@@ -84,6 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sources.add_argument("--json", action="store_true", help="print JSON")
     sources.set_defaults(handler=cmd_sources)
+
+    add = commands.add_parser(
+        "add", parents=[corpus], help="add articles from local .html or .txt files",
+        description="Add each SOURCE (a local .html or .txt file) to the articles: HTML is "
+        "reduced to the article's text, title, outlet, date and link. A bad source gets one "
+        "line and changes nothing.",
+    )  # fmt: skip
+    add.add_argument("source", nargs="+", metavar="SOURCE", help="a local .html or .txt file")
+    add.set_defaults(handler=cmd_add)
+
+    remove = commands.add_parser(
+        "remove", parents=[corpus], help="remove an article by its id",
+        description="Remove the article ID (as `talks-bot sources` lists it) and its metadata.",
+    )  # fmt: skip
+    remove.add_argument("id", metavar="ID", help="the article's id (its file name without .txt)")
+    remove.set_defaults(handler=cmd_remove)
 
     ev = commands.add_parser(
         "eval", parents=[corpus], help="measure answer quality on a question set",
@@ -393,12 +410,13 @@ def repair_json(value: Any) -> Any:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from bot.articles import corpus_dir
     from bot.present import sources_text
     from retrieval.corpus import CorpusError, load_corpus
 
     settings = settings_from_args(args)
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(corpus_dir(settings))
     except CorpusError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -408,6 +426,62 @@ def cmd_sources(args: argparse.Namespace) -> int:
                                "date": a.date, "url": a.url}, ensure_ascii=False))  # fmt: skip
         return 0
     _print(sources_text(corpus.articles, corpus.version))
+    return 0
+
+
+def _operator_dir(args: argparse.Namespace) -> Path:
+    from bot.articles import corpus_dir
+    from retrieval.corpus import CorpusError
+
+    try:
+        directory = corpus_dir(settings_from_args(args))
+    except CorpusError as exc:
+        raise UsageError(str(exc)) from None
+    assert directory is not None
+    if not directory.is_dir():
+        raise UsageError(f"corpus folder not found: {directory}")
+    from retrieval.corpus import default_corpus_dir
+
+    if directory.resolve() == default_corpus_dir().resolve():
+        raise UsageError(
+            f"{directory} holds the shipped articles, which are never changed; "
+            "unset TALKS_CORPUS_DIR to use your own copy"
+        )
+    return directory
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add each source; one line per source, what was added or why not. Exit 1 if any failed."""
+    from bot.articles import SourceError, add_file
+
+    directory = _operator_dir(args)
+    failed = 0
+    for source in args.source:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
+            _print(f"{PROG}: {source}: only local .html and .txt files can be added", sys.stderr)
+            failed += 1
+            continue
+        try:
+            added = add_file(directory, Path(source))
+        except SourceError as exc:
+            _print(f"{PROG}: {exc}", sys.stderr)
+            failed += 1
+            continue
+        about = ", ".join(x for x in (added.outlet, added.date) if x)
+        _print(f"added {added.source}: {added.title or '(no title)'}"
+               + (f" ({about})" if about else "") + f", {added.paragraphs} paragraphs")  # fmt: skip
+    return 1 if failed else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from bot.articles import SourceError, remove
+
+    directory = _operator_dir(args)
+    try:
+        file = remove(directory, args.id)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    _print(f"removed {file[:-4]}")
     return 0
 
 

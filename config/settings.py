@@ -43,7 +43,9 @@ class Settings(BaseSettings):
 
     # --- corpus and retrieval -------------------------------------------------------------
     corpus_dir: Path | None = Field(
-        default=None, description="Folder of *.txt articles; empty means the shipped seeds."
+        default=None,
+        description="Folder of *.txt articles; empty means articles/ in the user's data "
+        "folder, copied from the shipped seeds on first use.",
     )
     top_k: int = Field(
         default=24, ge=1, le=100,

@@ -72,7 +72,9 @@ async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order a newcomer fixes things."""
     checks = await _discord_checks(settings)
     checks.append(await asyncio.to_thread(check_log, settings.db_path))
-    checks.append(await asyncio.to_thread(check_corpus, settings.corpus_dir))
+    from bot.articles import corpus_dir
+
+    checks.append(await asyncio.to_thread(check_corpus, corpus_dir(settings, create=False)))
     return checks
 
 

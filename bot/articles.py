@@ -1,0 +1,228 @@
+"""The operator's own articles: where they live, seeding them, adding and removing one.
+
+The corpus is a folder of ``.txt`` articles plus an optional ``articles.json``. Unless
+``TALKS_CORPUS_DIR`` names one, it is ``articles/`` in the user's data folder, created on first
+use as a copy of the shipped articles; the package's own files are never written. Every write
+goes to a temporary file in the same folder first and is then renamed into place, so a
+half-written article never enters the corpus. Nothing here knows of Discord.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from config.settings import APP_NAME, Settings
+from retrieval.corpus import METADATA_FILE, default_corpus_dir
+
+MIN_WORDS = 150  # less than this is a stub: a paywall, a cookie wall, an index page
+MAX_TEXT_BYTES = 5_000_000
+
+
+class SourceError(Exception):
+    """A source cannot be added (or an id removed); the message is one line and nothing changed."""
+
+
+def operator_corpus_dir() -> Path:
+    """``articles/`` in the user's data folder (``~/.local/share/talks-bot/articles``)."""
+    return platformdirs.user_data_path(APP_NAME) / "articles"
+
+
+def corpus_dir(settings: Settings, *, create: bool = True) -> Path | None:
+    """The corpus folder these settings answer from: ``TALKS_CORPUS_DIR`` when set, else the
+    operator's folder, seeded from the shipped articles on first use. With ``create=False``
+    (for checks that change nothing) an operator folder not made yet gives ``None``: the
+    shipped articles, which it would be a copy of."""
+    if settings.corpus_dir is not None:
+        return Path(settings.corpus_dir)
+    directory = operator_corpus_dir()
+    if directory.is_dir():
+        return directory
+    if not create:
+        return None
+    seed(directory)
+    return directory
+
+
+def seed(directory: Path) -> None:
+    """Copy the shipped articles (and their ``articles.json``) into ``directory``, whole or not
+    at all: copied into a temporary sibling folder, then renamed."""
+    from retrieval.corpus import CorpusError
+
+    shipped = default_corpus_dir()
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".articles-", dir=directory.parent))
+        try:
+            for path in sorted(shipped.iterdir()):
+                if path.suffix == ".txt" or path.name == METADATA_FILE:
+                    shutil.copyfile(path, tmp / path.name)
+            os.rename(tmp, directory)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if directory.is_dir():  # another process seeded it first: theirs is as good
+                return
+            raise
+    except OSError as exc:
+        raise CorpusError(
+            f"cannot create the articles folder {directory} ({exc.strerror or exc}); "
+            "set TALKS_CORPUS_DIR to a writable folder"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What ``add`` wrote: the article's id (file stem) and what its citations will show."""
+
+    source: str
+    file: str
+    title: str | None
+    outlet: str | None
+    date: str | None
+    url: str | None
+    paragraphs: int
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """An article reduced to text (one paragraph a line) and the metadata the page states."""
+
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+def add_file(directory: Path, path: Path) -> Added:
+    """Add a local ``.txt`` or ``.html`` file to the corpus in ``directory``."""
+    suffix = path.suffix.lower()
+    if suffix not in {".txt", ".html", ".htm"}:
+        raise SourceError(f"{path.name}: not an .html or .txt file")
+    try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            raise SourceError(f"{path.name}: too large (over {MAX_TEXT_BYTES // 1_000_000} MB)")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if suffix == ".txt":
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SourceError(f"{path.name}: not UTF-8 text") from None
+        extracted = Extracted(text=text)
+    else:
+        from bot.extract_html import extract
+
+        extracted = extract(raw, path.name)
+    return add_extracted(directory, extracted, path.name)
+
+
+def add_extracted(directory: Path, article: Extracted, what: str) -> Added:
+    """Check the article and write it: one ``.txt`` file plus its ``articles.json`` entry."""
+    paragraphs = [line.strip() for line in article.text.splitlines() if line.strip()]
+    text = "\n".join(paragraphs) + "\n"
+    words = re.findall(r"\w+", text)
+    if len(words) < MIN_WORDS:
+        raise SourceError(
+            f"{what}: too little article text ({len(words)} words; a paywall, cookie wall or "
+            "index page?)"
+        )
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f")
+    if latin * 2 < len(letters):
+        raise SourceError(f"{what}: not English (the articles are English)")
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".txt"))
+    digest = hashlib.sha256(_normal(text).encode()).hexdigest()[:16]
+    metadata = _read_metadata(directory)
+    for name in names:
+        try:
+            other = (directory / name).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:
+            continue
+        if _normal(other) == _normal(text):
+            raise SourceError(f"{what}: the same text as {name[:-4]} is already in the corpus")
+    if article.url:
+        for name, meta in metadata.items():
+            if meta.get("url") == article.url:
+                raise SourceError(f"{what}: the same URL as {name.removesuffix('.txt')} is "
+                                  "already in the corpus")  # fmt: skip
+    numbers = [int(m.group(1)) for n in names if (m := re.match(r"(\d+)_", n))]
+    file = f"{(max(numbers) + 1) if numbers else 0:03d}_{digest}.txt"
+    if (directory / file).exists():
+        raise SourceError(f"{what}: a file named {file} already exists")
+    meta = {k: v for k, v in (("title", article.title), ("outlet", article.outlet),
+                              ("date", article.date), ("url", article.url)) if v}  # fmt: skip
+    _write_atomic(directory / file, text.encode("utf-8"))
+    if meta:
+        metadata[file] = meta
+        try:
+            _write_metadata(directory, metadata)
+        except OSError:
+            (directory / file).unlink(missing_ok=True)
+            raise
+    return Added(file[:-4], file, article.title, article.outlet, article.date, article.url,
+                 len(paragraphs))  # fmt: skip
+
+
+def remove(directory: Path, source: str) -> str:
+    """Remove the article ``source`` (its id, the file stem) and its metadata; returns the file
+    name. The last article is never removed: a corpus needs one."""
+    file = source if source.endswith(".txt") else f"{source}.txt"
+    if "/" in file or os.sep in file or file.startswith("."):
+        raise SourceError(f"{source}: not an article id")
+    path = directory / file
+    if not path.is_file():
+        raise SourceError(f"{source}: no such article (`talks-bot sources` lists them)")
+    if sum(1 for n in os.listdir(directory) if n.endswith(".txt")) <= 1:
+        raise SourceError(f"{source}: the only article; add another before removing it")
+    metadata = _read_metadata(directory)
+    path.unlink()
+    if metadata.pop(file, None) is not None or metadata.pop(file[:-4], None) is not None:
+        _write_metadata(directory, metadata)
+    return file
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _read_metadata(directory: Path) -> dict[str, dict[str, str]]:
+    path = directory / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read it ({exc}); fix or delete it first") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _write_metadata(directory: Path, metadata: dict[str, dict[str, str]]) -> None:
+    body = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    _write_atomic(directory / METADATA_FILE, body.encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder (not ending in ``.txt``, so a reader never
+    sees it as an article), flush it to disk, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,181 @@
+"""The operator's own articles: seeded from the shipped ones, `add` and `remove`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.articles import SourceError, add_file, corpus_dir, operator_corpus_dir, remove
+from config import Settings
+from retrieval.corpus import default_corpus_dir
+
+PARAGRAPH = (
+    "The Vatican offered on Monday to host a second round of talks between the delegations of "
+    "Russia and Ukraine, a spokesman for the Holy See said, adding that Pope Leo had spoken with "
+    "both presidents about a meeting at the Apostolic Palace before the end of June."
+)
+
+
+def article_html(n: int = 8, *, lang: str = "en", body: str | None = None) -> str:
+    paragraphs = body or "".join(
+        f"<p>{PARAGRAPH.replace('Monday', day)}</p>"
+        for day in ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                    "Sunday", "Sunday night", "Monday night", "Tuesday night"][:n]
+    )  # fmt: skip
+    return (
+        f'<html lang="{lang}"><head><title>Vatican offers to host talks | Example Herald</title>'
+        '<meta property="og:title" content="Vatican offers to host talks">'
+        '<meta property="og:site_name" content="Example Herald">'
+        '<meta property="article:published_time" content="2025-05-19T09:30:00Z">'
+        '<link rel="canonical" href="https://herald.example.com/vatican-talks"></head>'
+        '<body><nav>Home | World | Sport</nav><article><h1>Vatican offers to host talks</h1>'
+        f"{paragraphs}</article><footer>Cookie settings</footer></body></html>"
+    )
+
+
+def shipped_digest() -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(default_corpus_dir().iterdir()) if p.is_file()
+    }  # fmt: skip
+
+
+@pytest.fixture
+def own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    directory = corpus_dir(Settings.model_construct(corpus_dir=None))
+    assert directory is not None
+    return directory
+
+
+def test_first_use_seeds_the_operator_folder_from_the_shipped_articles(own: Path) -> None:
+    assert own == operator_corpus_dir()
+    shipped = default_corpus_dir()
+    for path in shipped.glob("*.txt"):
+        assert (own / path.name).read_bytes() == path.read_bytes()
+    assert not [p for p in own.iterdir() if p.name.startswith(".")]  # no temporary left over
+
+
+def test_the_operator_folder_is_kept_once_made(own: Path) -> None:
+    (own / "000_f667f68348de0163.txt").unlink()
+    assert corpus_dir(Settings.model_construct(corpus_dir=None)) == own
+    assert not (own / "000_f667f68348de0163.txt").exists()  # not seeded again
+
+
+def test_talks_corpus_dir_overrides_and_is_never_seeded(tmp_path: Path) -> None:
+    chosen = tmp_path / "mine"
+    assert corpus_dir(Settings.model_construct(corpus_dir=chosen)) == chosen
+    assert not chosen.exists()
+
+
+def test_a_check_that_changes_nothing_creates_no_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert corpus_dir(Settings.model_construct(corpus_dir=None), create=False) is None
+    assert not operator_corpus_dir().exists()
+
+
+def test_adding_html_writes_the_text_and_its_metadata(own: Path, tmp_path: Path) -> None:
+    before = shipped_digest()
+    page = tmp_path / "vatican.html"
+    page.write_text(article_html(), encoding="utf-8")
+    added = add_file(own, page)
+    assert (added.title, added.outlet, added.date, added.url) == (
+        "Vatican offers to host talks", "Example Herald", "2025-05-19",
+        "https://herald.example.com/vatican-talks",
+    )  # fmt: skip
+    assert added.file.startswith("005_")
+    text = (own / added.file).read_text(encoding="utf-8")
+    assert PARAGRAPH in text.splitlines()  # one paragraph a line, verbatim
+    meta = json.loads((own / "articles.json").read_text(encoding="utf-8"))
+    assert meta[added.file]["outlet"] == "Example Herald"
+    assert shipped_digest() == before  # the package's files are never written
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("stub.html", article_html(1), "too little article text"),
+        ("ru.html", article_html(body="<p>" + "Переговоры в Стамбуле продолжаются. " * 80
+                                 + "</p>", lang="ru"), "not English"),
+        ("notes.pdf", "%PDF-1.4", "not an .html or .txt file"),
+        ("short.txt", "Too short.\n", "too little article text"),
+    ],
+)
+def test_a_bad_source_gets_one_line_and_changes_nothing(own, tmp_path, name, content, why) -> None:
+    before = sorted(p.name for p in own.iterdir())
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError, match=why) as exc:
+        add_file(own, path)
+    assert "\n" not in str(exc.value)
+    assert sorted(p.name for p in own.iterdir()) == before
+
+
+def test_the_same_article_twice_is_refused(own: Path, tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text(article_html(), encoding="utf-8")
+    add_file(own, page)
+    with pytest.raises(SourceError, match="same text"):
+        add_file(own, page)
+    same_url = tmp_path / "b.html"
+    same_url.write_text(article_html(6), encoding="utf-8")
+    with pytest.raises(SourceError, match="same URL"):
+        add_file(own, same_url)
+    shipped = next(default_corpus_dir().glob("*.txt"))
+    with pytest.raises(SourceError, match="same text"):
+        add_file(own, shipped)
+
+
+def test_remove_deletes_the_article_and_its_metadata(own: Path, tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text(article_html(), encoding="utf-8")
+    added = add_file(own, page)
+    assert remove(own, added.source) == added.file
+    assert not (own / added.file).exists()
+    assert added.file not in json.loads((own / "articles.json").read_text(encoding="utf-8"))
+    with pytest.raises(SourceError, match="no such article"):
+        remove(own, added.source)
+    with pytest.raises(SourceError, match="not an article id"):
+        remove(own, "../seeds/000_f667f68348de0163")
+
+
+def test_cli_add_then_ask_answers_from_the_new_article_with_outlet_and_date(cli, tmp_path) -> None:
+    page = tmp_path / "vatican.html"
+    page.write_text(article_html(), encoding="utf-8")
+    start = time.perf_counter()
+    result = cli("add", str(page))
+    assert result.returncode == 0, result.stderr
+    assert "Vatican offers to host talks (Example Herald, 2025-05-19)" in result.stdout
+    listed = cli("sources")
+    assert "6 articles" in listed.stdout and "Example Herald" in listed.stdout
+    answer = cli("ask", "--json", "--no-log", "Who offered to host a second round of talks?")
+    elapsed = time.perf_counter() - start
+    data = json.loads(answer.stdout)
+    assert data["answered"], data
+    cited = data["quotes"][0]["citations"][0]
+    assert (cited["outlet"], cited["date"]) == ("Example Herald", "2025-05-19")
+    print(f"add + ask: {elapsed:.2f} s")
+
+
+def test_cli_refusals_are_one_line_and_exit_nonzero(cli, tmp_path) -> None:
+    result = cli("add", "https://example.com/news")
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    result = cli("add", str(tmp_path / "missing.txt"))
+    assert result.returncode == 1 and "no such file" in result.stderr
+    result = cli("remove", "nope")
+    assert result.returncode == 2 and "no such article" in result.stderr
+
+
+def test_the_shipped_articles_are_never_changed_through_the_cli(cli, tmp_path) -> None:
+    before = shipped_digest()
+    page = tmp_path / "vatican.html"
+    page.write_text(article_html(), encoding="utf-8")
+    result = cli("add", "--corpus", str(default_corpus_dir()), str(page))
+    assert result.returncode == 2 and "never changed" in result.stderr
+    shipped = str(default_corpus_dir())
+    assert cli("remove", "--corpus", shipped, "000_f667f68348de0163").returncode == 2
+    assert shipped_digest() == before
