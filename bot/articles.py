@@ -44,8 +44,11 @@ def corpus_dir(settings: Settings, *, create: bool = True) -> Path | None:
     if settings.corpus_dir is not None:
         return Path(settings.corpus_dir)
     directory = operator_corpus_dir()
-    if directory.is_dir():
-        return directory
+    try:
+        if directory.is_dir():
+            return directory
+    except OSError:  # a data folder this user may not even look into: as if not made yet
+        pass
     if not create:
         return None
     seed(directory)
