@@ -201,14 +201,13 @@ def _normal(text: str) -> str:
 
 
 def _read_metadata(directory: Path) -> dict[str, dict[str, str]]:
-    path = directory / METADATA_FILE
-    if not path.exists():
-        return {}
+    """The folder's ``articles.json``, read and checked as the corpus reads it."""
+    from retrieval.corpus import CorpusError, read_metadata
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read it ({exc}); fix or delete it first") from None
-    return data if isinstance(data, dict) else {}
+        return read_metadata(directory)
+    except (CorpusError, OSError) as exc:
+        raise SourceError(f"{exc}; fix or delete it first") from None
 
 
 def _write_metadata(directory: Path, metadata: dict[str, dict[str, str]]) -> None:

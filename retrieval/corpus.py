@@ -171,7 +171,7 @@ def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) ->
         names = sorted(e.name for e in entries if e.name.endswith(".txt") and e.is_file())
     if not names:
         raise CorpusError(f"no .txt articles in corpus folder: {directory}")
-    metadata = _read_metadata(directory)
+    metadata = read_metadata(directory)
 
     # Plain strings for the 50,000-file case: pathlib's per-path overhead is most of a restart.
     base = os.fspath(directory)
@@ -438,7 +438,7 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:—–-") + "…"
 
 
-def _read_metadata(directory: Path) -> dict[str, dict[str, str]]:
+def read_metadata(directory: Path) -> dict[str, dict[str, str]]:
     path = directory / METADATA_FILE
     if not path.exists():
         return {}
