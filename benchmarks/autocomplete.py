@@ -41,7 +41,7 @@ from discord_emulator import BotProcess, Emulator
 from bot.discord import suggest
 from bot.discord.asked import AskedMemory
 from bot.logs.models import Asked
-from bot.logs.store import LogStore
+from bot.logs.sqlite import SqliteStore
 from retrieval.corpus import load_corpus
 
 TEMPLATES = (
@@ -107,7 +107,7 @@ async def bot_side(db: Path, typed: list[str], guild: int) -> None:
     corpus = load_corpus()
     articles = suggest.from_corpus(corpus)
     vocabulary = suggest.Vocabulary.of(corpus)
-    async with LogStore(db) as store:
+    async with SqliteStore(db) as store:
         memory = AskedMemory(store)
         start = time.perf_counter()
         first = await memory.candidates(guild)
@@ -181,7 +181,7 @@ async def end_to_end(emu: Emulator, db: Path, tmp: Path, typed: list[str], n: in
 async def main(entries: int, sample: int, e2e: int) -> None:
     tmp = Path(tempfile.mkdtemp())
     db = tmp / "log.db"
-    async with LogStore(db):
+    async with SqliteStore(db):
         pass
     pool = questions(4000)
     async with Emulator() as emu:

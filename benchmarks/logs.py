@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from discord_emulator import BotProcess, Emulator
 
 from bot.logs.models import Filters
-from bot.logs.store import LogStore
+from bot.logs.sqlite import SqliteStore
 
 COMMANDS = [
     ("stats", {"days": 3650}, lambda s, g: s.stats("2000-01-01", guild_id=g)),
@@ -60,11 +60,11 @@ async def main(entries: int, runs: int) -> None:
     db = tmp / "log.db"
     emu = Emulator()
     await emu.start()
-    async with LogStore(db):
+    async with SqliteStore(db):
         pass
     fill(db, entries, [str(emu.guilds[0].id), str(emu.guilds[1].id), None])
     anchors = {}
-    async with LogStore(db) as store:
+    async with SqliteStore(db) as store:
         for sub, _, query in COMMANDS:
             start = time.perf_counter()
             await query(store, None)

@@ -69,6 +69,7 @@ class Where:
     guild_id: int | str | None = None
     channel_id: int | str | None = None
     private: bool | None = None  # Discord: shown only to the asker; None where it means nothing
+    shard_id: int | None = None  # Discord: the gateway shard that delivered it
 
 
 Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
@@ -109,7 +110,7 @@ class Asking:
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
             user_id=who.user_id, user_name=who.user_name, locale=who.locale,
-            private=where.private,
+            private=where.private, shard_id=where.shard_id,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

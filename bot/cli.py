@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from retrieval import Engine
 
 PROG = "talks-bot"
-DB_HELP = "the answer log file (default: TALKS_DB_PATH, else the user's data folder)"
+DB_HELP = (
+    "the answer log file (default: TALKS_DB_PATH, else the user's data folder); given, it is "
+    "used even when TALKS_DB_URL names a PostgreSQL server"
+)
 
 
 class UsageError(Exception):
@@ -144,8 +147,30 @@ def build_parser() -> argparse.ArgumentParser:
         "run", parents=[corpus], help="start the Discord bot",
         description="Connect to Discord and serve slash commands. Needs TALKS_DISCORD_TOKEN.",
     )  # fmt: skip
+    run.add_argument(
+        "--shards", type=_positive_int, metavar="N",
+        help="open N gateway shards in this one process (discord.py's AutoShardedBot)",
+    )  # fmt: skip
+    run.add_argument(
+        "--shard-ids", type=_shard_ids, metavar="IDS",
+        help="this process's shards among several processes, e.g. 0,1 (with --shard-count)",
+    )  # fmt: skip
+    run.add_argument(
+        "--shard-count", type=_positive_int, metavar="N",
+        help="shards across all processes (with --shard-ids)",
+    )  # fmt: skip
     run.set_defaults(handler=cmd_run)
     return parser
+
+
+def _shard_ids(text: str) -> list[int]:
+    try:
+        ids = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of shard numbers: {text!r}") from None
+    if not ids or ids[0] < 0:
+        raise argparse.ArgumentTypeError("give shard numbers from 0, e.g. 0,1")
+    return ids
 
 
 def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
@@ -247,6 +272,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["corpus_dir"] = args.corpus
     if getattr(args, "db", None) is not None:
         overrides["db_path"] = args.db
+        overrides["db_url"] = ""  # a file named on the command line wins over the environment
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
@@ -345,10 +371,10 @@ async def _ask(
 
 
 async def _open_log(settings: Settings) -> LogStore:
-    from bot.logs.store import LogStore, StoreError
+    from bot.logs.store import StoreError, make_store
 
     try:
-        return await LogStore(settings.db_path).open()
+        return await make_store(settings).open()
     except StoreError as exc:
         raise UsageError(f"{exc} (or ask with --no-log)") from None
 
@@ -526,22 +552,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _run_store(settings: Settings, action: Any, *, create: bool = False) -> Any:
     """Run ``action(store)`` on the log; reading commands never create an empty log."""
-    from bot.logs.store import LogStore, StoreError, check_path
+    from bot.logs.store import StoreError, check_path, make_store
 
     path = Path(settings.db_path)
     try:
         check_path(path)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
-    if not create and not path.exists():
+    if settings.db_url is None and not create and not path.exists():
         raise UsageError(
             f"no answer log at {path} yet (nothing has been logged there); --db PATH or "
             "TALKS_DB_PATH choose another file"
         )
 
     async def go() -> Any:
-        async with LogStore(path) as store:
-            return await action(store)
+        async with make_store(settings) as store:
+            try:
+                return await action(store)
+            except Exception as exc:  # a database error, in the backend's own words
+                translated = store._translate(exc)
+                if translated is None:
+                    raise
+                raise translated from None
 
     try:
         return asyncio.run(go())
@@ -552,7 +584,13 @@ def _run_store(settings: Settings, action: Any, *, create: bool = False) -> Any:
 
 
 def _say_log(settings: Settings, out: TextIO) -> None:
-    _print(f"Answer log: {settings.db_path}", out)
+    _print(f"Answer log: {_log_name(settings)}", out)
+
+
+def _log_name(settings: Settings) -> str:
+    from bot.logs.store import describe
+
+    return describe(settings)
 
 
 def _time(text: str | None) -> str | None:
@@ -610,7 +648,7 @@ def cmd_logs_show(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     entry = _run_store(settings, lambda s: s.get(args.id)) if is_entry_id(args.id) else None
     if entry is None:
-        raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
+        raise UsageError(f"no log entry with id {args.id} in {_log_name(settings)}")
     if args.format == "json":
         _print(formats.json_lines([entry]))
     else:
@@ -637,7 +675,7 @@ def cmd_logs_purge(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     user = None if args.user is None else repair(args.user)
     count = _run_store(settings, lambda s: s.count(before=before, user=user))
-    what = f"{count} log {'entry' if count == 1 else 'entries'} from {settings.db_path}"
+    what = f"{count} log {'entry' if count == 1 else 'entries'} from {_log_name(settings)}"
     if args.dry_run or count == 0:
         _print(f"Would delete {what}." if args.dry_run else f"Nothing to delete in {what[2:]}.")
         return 0
@@ -663,6 +701,12 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
     from bot.logs import browse
 
     settings = settings_from_args(args)
+    if settings.db_url is not None:
+        raise UsageError(
+            "logs serve shows an SQLite log in Datasette; this log is on PostgreSQL "
+            f"({_log_name(settings)}): review it with psql \"$TALKS_DB_URL\" or pgAdmin, or "
+            "with talks-bot logs"
+        )
     _run_store(settings, lambda s: asyncio.sleep(0), create=True)  # create and migrate first
     try:
         return browse.serve(settings.db_path, args.port)
@@ -714,9 +758,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.discord.runner import run
+    from bot.discord.runner import Sharding, run
 
-    return run(settings_from_args(args))
+    if args.shards is not None and (args.shard_ids or args.shard_count):
+        raise UsageError("give either --shards N, or --shard-ids with --shard-count")
+    if (args.shard_ids is None) != (args.shard_count is None):
+        raise UsageError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 "
+                         "--shard-count 4")  # fmt: skip
+    if args.shard_ids and args.shard_ids[-1] >= args.shard_count:
+        raise UsageError(f"shard ids run from 0 to {args.shard_count - 1} with --shard-count "
+                         f"{args.shard_count}")  # fmt: skip
+    sharding = None
+    if args.shards is not None:
+        sharding = Sharding(ids=None, count=args.shards)
+    elif args.shard_ids is not None:
+        sharding = Sharding(ids=args.shard_ids, count=args.shard_count)
+    return run(settings_from_args(args), sharding)
 
 
 def main(argv: list[str] | None = None) -> int:

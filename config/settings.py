@@ -70,6 +70,12 @@ class Settings(BaseSettings):
 
     # --- answer log -------------------------------------------------------------------------
     db_path: Path = Field(default_factory=default_db_path, description="The answer log file.")
+    db_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database: keep the answer log on "
+        "this PostgreSQL server instead of the TALKS_DB_PATH file (for several bot "
+        "processes); a secret, never shown.",
+    )
     log_retention_days: int | None = Field(
         default=None, ge=1, description="Delete log entries older than this, daily; none keeps all."
     )
@@ -92,6 +98,20 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty; give a path, or unset the variable for the default")
         return value
+
+    @field_validator("db_url", mode="after")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        if not url:
+            return None  # empty: the SQLite file
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (or be empty for the SQLite file)")
+        if any(c.isspace() for c in url):
+            raise ValueError("contains a space or line break")
+        return SecretStr(url)
 
     @field_validator("discord_token", mode="after")
     @classmethod

@@ -8,16 +8,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.app import engine_options
+from bot.logs.sqlite import SqliteStore
 from bot.logs.store import LogStore
 from retrieval import Engine
 from retrieval.corpus import load_corpus
+
+if TYPE_CHECKING:
+    from postgres_cluster import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
@@ -57,13 +63,72 @@ def write_corpus(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     return write
 
 
+LOG_BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=LOG_BACKENDS)
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., LogStore]:
+    """A factory of (unopened) stores on one answer log, once per backend: SQLite (a file) and
+    PostgreSQL (a fresh database on the test cluster). Call it again to reopen the same log,
+    as a restarted bot would."""
+    if request.param == "sqlite":
+        path = tmp_path / "log.db"
+        return lambda **kw: SqliteStore(path, **kw)
+    from bot.logs.postgres import PostgresStore
+
+    url = request.getfixturevalue("pg_url")
+    return lambda **kw: PostgresStore(url, fallback_dir=tmp_path, **kw)
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[LogStore]:
-    s = await LogStore(tmp_path / "log.db", retry_delay=0.001).open()
+async def store(make_store: Callable[..., LogStore]) -> AsyncIterator[LogStore]:
+    """An open answer log on each backend (the log's tests run on both through this)."""
+    s = await make_store(retry_delay=0.001).open()
     try:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run (tests/postgres_cluster.py), stopped
+    and deleted at the end. Skipped where PostgreSQL is not installed, except under CI (env
+    CI set), where that is a failure: CI must test both backends."""
+    from postgres_cluster import Cluster, ClusterError, find_bin
+
+    def missing(why: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: {why}; install it (apt-get install -y postgresql)")
+        pytest.skip(f"{why}: the PostgreSQL backend is not tested here (apt-get install postgresql)")
+
+    if find_bin() is None:
+        missing("PostgreSQL is not installed (no initdb/pg_ctl)")
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except (ClusterError, OSError, subprocess.TimeoutExpired) as exc:
+        cluster.close()
+        missing(f"cannot start a PostgreSQL cluster ({exc})")
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def pg_url(postgres: Cluster) -> Iterator[str]:
+    """A fresh, empty database on the test cluster: its URL (with the password)."""
+    if not postgres.running():  # a test that stopped it failed before restarting it
+        postgres.start()
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    postgres.psql(f"CREATE DATABASE {name}")
+    try:
+        yield postgres.url(name)
+    finally:
+        if not postgres.running():
+            postgres.start()
+        postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 NOBODY = 65534  # the unprivileged user and group tests run a command as, when run as root

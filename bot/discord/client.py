@@ -2,7 +2,9 @@
 one answering thread; loads one cog per feature; syncs commands once.
 
 Commands are synced in ``setup_hook`` (once per start) to the test guild when one is set and
-globally otherwise, never both and never in ``on_ready``, which fires on every reconnect.
+globally otherwise, never both and never in ``on_ready``, which fires on every reconnect. A
+bot run as several processes (``ShardedTalksBot``, ``talks-bot run --shard-ids``) syncs them
+from the process holding shard 0 only, so N processes do not race N identical syncs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -39,17 +42,42 @@ class SyncError(Exception):
     """Discord refused the command sync; the message says what the server owner must do."""
 
 
+@dataclass(frozen=True, slots=True)
+class Sharding:
+    """Which gateway shards this process opens: ``ids`` None means all ``count`` of them."""
+
+    ids: list[int] | None
+    count: int
+
+    @property
+    def syncs_commands(self) -> bool:
+        return self.ids is None or 0 in self.ids
+
+
 class TalksBot(commands.Bot):
-    def __init__(self, settings: Settings, engine: Engine, store: LogStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        store: LogStore,
+        sharding: Sharding | None = None,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # roles and channels for permission checks; nothing privileged
+        shards: dict[str, Any] = {}
+        if sharding is not None:
+            shards = {"shard_count": sharding.count}
+            if sharding.ids is not None:
+                shards["shard_ids"] = sharding.ids
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             tree_cls=errors.Tree,
+            **shards,
         )
+        self.sharding = sharding
         self.settings = settings
         self.engine = engine
         self.store = store
@@ -68,7 +96,10 @@ class TalksBot(commands.Bot):
         self.vocabulary = await asyncio.to_thread(suggest.Vocabulary.of, corpus)
         await self.load_commands()
         await self.tree.set_translator(Translator())  # uk and ru names, filled in at sync
-        await self._sync()
+        if self.sharding is None or self.sharding.syncs_commands:
+            await self._sync()
+        else:
+            log.info("not syncing commands: the process holding shard 0 does")
         if self.settings.log_retention_days:
             self.purge_old_entries.start()
 
@@ -108,6 +139,12 @@ class TalksBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) in %d guilds", self.user, self.user and self.user.id,
                  len(self.guilds))  # fmt: skip
+
+    def shard_for(self, guild_id: int | None) -> int:
+        """The shard Discord delivers a server's events on, as Discord computes it; DMs come on
+        shard 0. An unsharded bot is shard 0 of 1."""
+        count = self.shard_count or 1
+        return 0 if guild_id is None else (int(guild_id) >> 22) % count
 
     async def _on_answer_thread(self, answer: Callable[[str], Answer], question: str) -> Answer:
         """Answer on the one answering thread, off the event loop.
@@ -176,3 +213,16 @@ class _Tracked:
     def __exit__(self, *exc: object) -> None:
         if self._task is not None:
             self._tasks.discard(self._task)
+
+
+class ShardedTalksBot(TalksBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards in one process (discord.py opens each)."""
+
+
+def make_bot(
+    settings: Settings, engine: Engine, store: LogStore, sharding: Sharding | None = None
+) -> TalksBot:
+    """One connection (the default), or ``AutoShardedBot`` when shards are asked for."""
+    if sharding is None:
+        return TalksBot(settings, engine, store)
+    return ShardedTalksBot(settings, engine, store, sharding)

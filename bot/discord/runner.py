@@ -17,9 +17,9 @@ import discord
 import yarl
 
 from bot.app import build_engine
-from bot.discord.client import SyncError, TalksBot
+from bot.discord.client import Sharding, SyncError, make_bot
 from bot.discord.loopwatch import LoopWatch
-from bot.logs.store import INTERACTION_WAIT_S, LogStore, StoreError
+from bot.logs.store import INTERACTION_WAIT_S, StoreError, make_store
 from bot.progress import log_lines
 from config import Settings
 from retrieval.corpus import CorpusError
@@ -44,7 +44,12 @@ def point_at(api_url: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def run(settings: Settings) -> int:
+__all__ = ["Sharding", "point_at", "run"]
+
+
+def run(settings: Settings, sharding: Sharding | None = None) -> int:
+    """Run the bot; ``sharding``: ``--shards N`` (all in this process) or ``--shard-ids`` of
+    ``--shard-count`` (this process's part of a bot run as several processes)."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
         return 2
@@ -55,7 +60,7 @@ def run(settings: Settings) -> int:
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # voice extras: not used
     point_at(settings.discord_api_url, settings.discord_gateway_url)
     try:
-        return asyncio.run(_main(settings))
+        return asyncio.run(_main(settings, sharding))
     except KeyboardInterrupt:
         return 0
 
@@ -65,7 +70,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-async def _main(settings: Settings) -> int:
+async def _main(settings: Settings, sharding: Sharding | None) -> int:
     try:
         engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
     except CorpusError as exc:
@@ -74,10 +79,14 @@ async def _main(settings: Settings) -> int:
     if unreachable:
         return _fail(unreachable)
     try:
-        store = await LogStore(settings.db_path, wait_timeout=INTERACTION_WAIT_S).open()
+        store = await make_store(settings, wait_timeout=INTERACTION_WAIT_S).open()
     except StoreError as exc:
         return _fail(str(exc))
-    bot = TalksBot(settings, engine, store)
+    log.info("answer log: %s (%s)", store.label, store.backend)
+    if sharding is not None:
+        ids = "all" if sharding.ids is None else ",".join(map(str, sharding.ids))
+        log.info("gateway shards %s of %d in this process", ids, sharding.count)
+    bot = make_bot(settings, engine, store, sharding)
     watch = LoopWatch()
     watch.start()
     stop = asyncio.Event()

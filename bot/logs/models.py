@@ -69,6 +69,7 @@ class LogEntry:
     locale: str | None = None
     private: bool | None = None  # shown only to the asker (Discord); None: not known / CLI
     confidence: str | None = None  # "high" or "low" when answered (retrieval.models)
+    shard_id: int | None = None  # the Discord gateway shard that received it (None: not Discord)
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
     reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
 
@@ -90,6 +91,7 @@ class LogEntry:
         locale: str | None = None,
         private: bool | None = None,
         created_at: str | None = None,
+        shard_id: int | None = None,
     ) -> LogEntry:
         """The record of one answer; ``created_at`` is when it was asked (default: now).
 
@@ -114,6 +116,7 @@ class LogEntry:
             locale=locale,
             private=private,
             confidence=answer.confidence,
+            shard_id=shard_id,
         )
 
     def to_dict(self) -> dict[str, Any]:

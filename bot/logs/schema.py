@@ -1,7 +1,10 @@
-"""The answer log's schema, as ordered migrations tracked in ``PRAGMA user_version``.
+"""The answer log's schema, as one ordered list of steps written for each backend.
 
-Migration N takes a file at version N-1 to version N. Never edit a released migration: add
-the next one, so that every older file upgrades in place.
+Step N takes a log at version N-1 to version N: ``MIGRATIONS[N-1]`` for SQLite (the version in
+``PRAGMA user_version``), ``POSTGRES_MIGRATIONS[N-1]`` for PostgreSQL (the version in the
+``talks_schema`` table). Both lists hold the same steps in the same order, so a version number
+means the same columns on either backend (a test checks their lengths and columns). Never edit
+a released step: add the next one to both lists, so that every older log upgrades in place.
 """
 
 from __future__ import annotations
@@ -78,6 +81,87 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE entries ADD COLUMN confidence TEXT;
     UPDATE entries SET confidence = 'high' WHERE answered = 1;
+    """,
+    # 7: the Discord gateway shard that received the question, so a bot run as several
+    #    processes (issue 22) can tell which one answered; NULL outside Discord and before.
+    """
+    ALTER TABLE entries ADD COLUMN shard_id INTEGER;
+    """,
+)
+
+# PostgreSQL: the same steps. Flags stay integers (0/1) and times ISO text (in the "C"
+# collation, so they sort as the text they are), as in SQLite, so both backends answer the same
+# review queries; quotes are jsonb.
+POSTGRES_MIGRATIONS: tuple[str, ...] = (
+    # 1
+    """
+    CREATE TABLE entries (
+        id BIGINT PRIMARY KEY,
+        created_at TEXT COLLATE "C" NOT NULL,
+        surface TEXT NOT NULL,
+        guild_id TEXT,
+        channel_id TEXT,
+        user_id TEXT,
+        user_name TEXT,
+        question TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        reason TEXT,
+        answer TEXT NOT NULL,
+        quotes JSONB NOT NULL DEFAULT '[]',
+        top_score DOUBLE PRECISION,
+        corpus_version TEXT NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE feedback (
+        entry_id BIGINT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        reason TEXT,
+        created_at TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (entry_id, user_id)
+    );
+    """,
+    # 2
+    """
+    CREATE TABLE citations (
+        entry_id BIGINT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        quote INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        file TEXT NOT NULL,
+        paragraph INTEGER NOT NULL
+    );
+    INSERT INTO citations (entry_id, quote, source, file, paragraph)
+        SELECT e.id, q.n - 1, c.value ->> 'source', c.value ->> 'file',
+               (c.value ->> 'paragraph')::integer
+        FROM entries e,
+             jsonb_array_elements(e.quotes) WITH ORDINALITY AS q(value, n),
+             jsonb_array_elements(q.value -> 'citations') AS c(value);
+    CREATE INDEX citations_entry ON citations(entry_id);
+    CREATE INDEX citations_source ON citations(source, paragraph);
+    CREATE INDEX entries_created ON entries(created_at);
+    CREATE INDEX entries_user ON entries(user_id);
+    """,
+    # 3
+    """
+    CREATE INDEX entries_guild ON entries(guild_id, created_at);
+    """,
+    # 4
+    """
+    ALTER TABLE entries ADD COLUMN locale TEXT;
+    """,
+    # 5
+    """
+    ALTER TABLE entries ADD COLUMN private INTEGER;
+    UPDATE entries SET private = 1 WHERE surface = 'context_menu';
+    """,
+    # 6
+    """
+    ALTER TABLE entries ADD COLUMN confidence TEXT;
+    UPDATE entries SET confidence = 'high' WHERE answered = 1;
+    """,
+    # 7
+    """
+    ALTER TABLE entries ADD COLUMN shard_id INTEGER;
     """,
 )
 

@@ -1,43 +1,44 @@
-"""The answer log's one async store: a single writer connection shared by the bot and the CLI.
+"""The answer log's one interface, with what both backends share: never losing a record.
 
-SQLite in WAL mode with a busy timeout, foreign keys and ``secure_delete`` on; every write is
-an explicit transaction behind one lock, so concurrent tasks never interleave halves of two
-records. No record is lost without a word:
+``LogStore`` is what the bot and the CLI use; ``bot.logs.sqlite.SqliteStore`` (one file, the
+embedded default) and ``bot.logs.postgres.PostgresStore`` (a server shared by several bot
+processes, when ``TALKS_DB_URL`` is set) implement it, and ``open_store`` picks one from the
+settings. Writing is shared here, so both backends keep the same promise — no record is lost
+without a word:
 
-- a record that cannot be written after a few tries goes to a JSON Lines file next to the
-  database (``<db>.pending.jsonl``), imported when the database takes writes again or on the
-  next open; while the database keeps failing, records go there at once instead of each
-  waiting out the retries;
+- a record that cannot be written after a few tries goes to a JSON Lines file (for SQLite
+  ``<db>.pending.jsonl`` next to the database), imported when the database takes writes again
+  or on the next open; while the database keeps failing, records go there at once instead of
+  each waiting out the retries. Processes on one host share the file under ``flock``;
 - if that file cannot be written either (disk full, folder gone), records stay in memory and
-  are retried; on close, any still unwritten are counted on stderr and printed there;
-- a database file deleted or replaced while open is detected before each write (the path no
-  longer names the open inode), reported, and recreated with its schema.
+  are retried; on close, any still unwritten are counted on stderr and printed there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import os
-import sqlite3
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiosqlite
+from bot.logs.models import Asked, Filters, LogEntry, Stats
 
-from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
+if TYPE_CHECKING:
+    from config import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_S = 5.0  # how long one statement waits for another process's lock
+BUSY_TIMEOUT_S = 5.0  # how long one statement waits for a lock (or a server) before failing
 WRITE_RETRIES = 3
 RETRY_DELAY_S = 0.05
 # The longest one record can take before it is kept aside: every try waiting out the busy
@@ -58,7 +59,7 @@ _SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 class StoreError(Exception):
-    """The log file cannot be used; the message says why and what to do."""
+    """The log cannot be used; the message says why and what to do (never a password)."""
 
 
 class StoreBusy(StoreError):
@@ -80,20 +81,30 @@ def check_path(path: Path) -> None:
         raise StoreError(f"the answer log path {path} is a folder: give a file path")
 
 
-class LogStore:
+class LogStore(ABC):
+    """Append, vote, review, purge and stats over the answer log, whatever holds it.
+
+    Subclasses implement the database side (``_open``, ``_close_db``, ``_insert`` and the
+    reads); the retries, the fallback file and the memory queue live here, once.
+    """
+
+    backend = "?"
+    # Whether to keep trying the database in the background while it fails (a server that
+    # went away comes back by itself; a full disk or read-only file waits for the next record).
+    probe_while_failing = False
+
     def __init__(
         self,
-        path: Path | str,
+        label: str,
+        fallback_path: Path,
         *,
         retry_delay: float = RETRY_DELAY_S,
         wait_timeout: float | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.fallback_path = self.path.with_name(self.path.name + ".pending.jsonl")
+        self.label = label  # how messages name the log: a path, or a URL without its password
+        self.fallback_path = fallback_path
         self.retry_delay = retry_delay
         self.wait_timeout = wait_timeout
-        self._db: aiosqlite.Connection | None = None
-        self._identity: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
         self._aside_lock = asyncio.Lock()
         self._failed_at: float | None = None
@@ -102,77 +113,61 @@ class LogStore:
         self._memory: list[LogEntry] = []
         self._memory_warned = False
         self._memory_task: asyncio.Task[None] | None = None
+        self._probe_task: asyncio.Task[None] | None = None
         self._closing = False
+        self.kept_aside = 0  # records that went to the fallback or memory since open
+        self.imported = 0  # records brought back from there since open
+
+    # --- the database side --------------------------------------------------------------------
+
+    @abstractmethod
+    async def _open(self) -> None:
+        """Connect, refuse a newer schema, migrate an older one."""
+
+    @abstractmethod
+    async def _close_db(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def is_open(self) -> bool: ...
+
+    @abstractmethod
+    async def _insert(self, entries: list[LogEntry]) -> None:
+        """Write entries (and their citations) in one transaction; an id already there is
+        left alone, so importing a fallback record twice is harmless."""
+
+    async def _prepare_write(self) -> None:
+        """Called with the write lock held before each write (SQLite: a file swapped away)."""
+        return None
+
+    async def _ping(self) -> None:
+        """Raise unless the database answers (the background probe's test)."""
+        return None
+
+    def _translate(self, exc: BaseException) -> StoreError | None:
+        """The error a reader sees for a database error, or None when it is not one."""
+        return None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def open(self) -> LogStore:
-        check_path(self.path)
-        self._db = await self._connect()
+        await self._open()
         self._closing = False
         await self.import_fallback()
         return self
 
-    async def _connect(self) -> aiosqlite.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the folder for the answer log {self.path}: "
-                f"{exc.strerror or exc}; set TALKS_DB_PATH or --db to a writable place"
-            ) from None
-        # SQLite's own wait for a lock: bounded by the configured wait, so a read or vote
-        # behind an interaction gives up in that time (a cancelled statement still runs to
-        # its busy timeout, and the rollback after it waits for that).
-        busy = BUSY_TIMEOUT_S if self.wait_timeout is None else min(
-            BUSY_TIMEOUT_S, self.wait_timeout
-        )  # fmt: skip
-        try:
-            db = await aiosqlite.connect(self.path, timeout=busy)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open answer log {self.path}: {exc}") from None
-        try:
-            await db.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
-            version = await _check_version(db, self.path)  # before anything changes the file
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten
-            db.row_factory = aiosqlite.Row
-            await _migrate(db, self.path, version)
-            st = os.stat(self.path)
-        except sqlite3.DatabaseError as exc:
-            await db.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    f"the answer log {self.path} is locked by another program ({exc}); "
-                    "try again when it is done"
-                ) from None
-            raise StoreError(
-                f"{self.path} is not a usable answer log ({exc}): move it aside (a new one is "
-                "created) or point TALKS_DB_PATH / --db at another file"
-            ) from None
-        except OSError as exc:
-            await db.close()
-            raise StoreError(f"cannot open answer log {self.path}: {exc}") from None
-        except BaseException:
-            await db.close()
-            raise
-        self._identity = (st.st_dev, st.st_ino)
-        return db
-
     async def close(self) -> None:
         """Close the log; records that could be written nowhere are counted on stderr."""
         self._closing = True
-        if self._memory_task is not None:
-            self._memory_task.cancel()
-            await asyncio.gather(self._memory_task, return_exceptions=True)
-            self._memory_task = None
+        for task in (self._memory_task, self._probe_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._memory_task = self._probe_task = None
         if self._memory:
             await self._flush_memory()
-        if self._db is not None:
-            db, self._db = self._db, None
-            await db.close()
+        if self.is_open:
+            await self._close_db()
         if self._memory:
             self._report_unwritten()
 
@@ -180,7 +175,7 @@ class LogStore:
         n = len(self._memory)
         print(
             f"talks-bot: {n} answer-log record{'s' if n != 1 else ''} could not be written to "
-            f"{self.path} nor to {self.fallback_path}; they follow as JSON lines: append them "
+            f"{self.label} nor to {self.fallback_path}; they follow as JSON lines: append them "
             f"to {self.fallback_path} when there is space, and they are imported on next start",
             file=sys.stderr,
         )
@@ -195,47 +190,9 @@ class LogStore:
         await self.close()
 
     @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise StoreError("the answer log is not open")
-        return self._db
-
-    @property
     def unwritten(self) -> int:
         """Records held in memory because neither the database nor the fallback took them."""
         return len(self._memory)
-
-    def _file_changed(self) -> str | None:
-        """'deleted' or 'replaced' when the path no longer names the file that is open."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return "deleted"
-        except OSError:
-            return None  # cannot tell; the write itself will say
-        return "replaced" if (st.st_dev, st.st_ino) != self._identity else None
-
-    async def _ensure_current_file(self) -> None:
-        """Reopen (and recreate) the database if its file was deleted or replaced while open.
-
-        Called with the write lock held. The old connection is closed first, so SQLite removes
-        the old WAL instead of replaying it into the new file.
-        """
-        if self._db is None or self._closing:
-            return
-        change = self._file_changed()
-        if change is None:
-            return
-        log.warning(
-            "the answer log %s was %s while in use; reopening it (a new file is created with "
-            "its schema) and writing there",
-            self.path,
-            change,
-        )
-        old, self._db = self._db, None
-        with contextlib.suppress(Exception):
-            await old.close()
-        self._db = await self._connect()
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -254,9 +211,10 @@ class LogStore:
                     if self._closing or (attempt == 0 and self._db_failing()):
                         break  # another record found the database failing while this waited
                     try:
-                        await self._ensure_current_file()
-                        await self._insert(entry)
-                    except Exception as exc:  # sqlite, a closed connection: kept aside below
+                        async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
+                            await self._prepare_write()
+                            await self._insert([entry])
+                    except Exception as exc:  # a lock, a closed connection: kept aside below
                         error = self._last_error = exc
                         self._failed_at = time.monotonic()
                         continue
@@ -270,46 +228,16 @@ class LogStore:
         if self._failed_at is None:
             return
         self._failed_at = None
-        log.info("the answer log %s takes writes again", self.path)
+        log.info("the answer log %s takes writes again", self.label)
         if self._memory:
             await self._flush_memory()
         await self.import_fallback()
 
-    async def _insert(self, entry: LogEntry, *, commit: bool = True) -> None:
-        db = self.db
-        try:
-            cur = await db.execute(
-                """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id, channel_id,
-                    user_id, user_name, question, answered, reason, answer, quotes, top_score,
-                    corpus_version, latency_ms, locale, private, confidence)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
-                    entry.user_id, entry.user_name, entry.question, int(entry.answered),
-                    entry.reason, entry.answer, json.dumps(entry.quotes, ensure_ascii=False),
-                    entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
-                    None if entry.private is None else int(entry.private), entry.confidence,
-                ),
-            )  # fmt: skip
-            if cur.rowcount:  # not already there (a fallback record imported twice)
-                await db.executemany(
-                    "INSERT INTO citations (entry_id, quote, source, file, paragraph) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (entry.id, n, c["source"], c["file"], c["paragraph"])
-                        for n, q in enumerate(entry.quotes)
-                        for c in q["citations"]
-                    ],
-                )
-            if commit:
-                await db.commit()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await db.rollback()
-            raise
-
     async def _keep_aside(self, entries: list[LogEntry], error: BaseException | None) -> None:
         """Append to the fallback file; if that fails too, hold in memory and retry."""
+        self.kept_aside += len(entries)
+        if self.probe_while_failing and entries and not self._closing:
+            self._start_probe()
         async with self._aside_lock:
             self._memory.extend(entries)
             try:
@@ -334,27 +262,38 @@ class LogStore:
             self._fallback_warned = True
             log.error(
                 "cannot write to the answer log %s (%s); keeping records in %s until it can",
-                self.path,
-                error or self._last_error or "closing",
+                self.label,
+                self._say(error or self._last_error or "closing"),
                 self.fallback_path,
             )
 
+    def _say(self, error: object) -> str:
+        """An error as a log line may show it (the Postgres store takes its password out)."""
+        return str(error) or type(error).__name__
+
     def _append_fallback(self, entries: list[LogEntry]) -> None:
-        """All lines in one write, synced; on failure the file is cut back to where it was, so
-        a half-written line never reaches the import."""
+        """All lines in one write, synced, under an exclusive ``flock`` (bot processes on one
+        host share the file); on failure the file is cut back to where it was, so a
+        half-written line never reaches the import."""
         if not entries:
             return
         data = "".join(json.dumps(e.to_dict(), allow_nan=False) + "\n" for e in entries)
-        with self.fallback_path.open("a", encoding="utf-8") as f:
-            size = f.tell()
-            try:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            except OSError:
-                with contextlib.suppress(OSError):
-                    f.truncate(size)
-                raise
+        for _ in range(3):  # the file was imported and replaced while this waited: reopen
+            with self.fallback_path.open("ab") as f:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+                if not _same_file(f.fileno(), self.fallback_path):
+                    continue
+                size = f.seek(0, os.SEEK_END)
+                try:
+                    f.write(data.encode("utf-8"))
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        f.truncate(size)
+                    raise
+                return
+        raise OSError(f"{self.fallback_path} kept being replaced while writing to it")
 
     def _start_memory_retry(self) -> None:
         if self._memory_task is None or self._memory_task.done():
@@ -365,40 +304,58 @@ class LogStore:
             await asyncio.sleep(MEMORY_RETRY_S)
             await self._flush_memory()
 
+    def _start_probe(self) -> None:
+        if self._probe_task is None or self._probe_task.done():
+            self._probe_task = asyncio.create_task(self._probe())
+
+    async def _probe(self) -> None:
+        """While the database fails, try it every PROBE_INTERVAL_S; when it answers, import
+        what was kept aside, so records return without waiting for the next question.
+        Ends when the database is back or the store closes."""
+        while self._failed_at is not None and not self._closing:
+            await asyncio.sleep(PROBE_INTERVAL_S)
+            try:
+                async with asyncio.timeout(BUSY_TIMEOUT_S):
+                    await self._ping()
+            except Exception as exc:
+                self._last_error = exc
+                continue
+            await self._recovered()
+
     async def _flush_memory(self) -> None:
         """Write records held in memory: to the database if it takes them, else the fallback."""
         if not self._memory:
             return
-        if self._db is not None:
+        if self.is_open:
             async with self._write_lock:
                 batch = list(self._memory)
                 try:
-                    await self._ensure_current_file()
-                    for entry in batch:
-                        await self._insert(entry, commit=False)
-                    await self.db.commit()
+                    async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
+                        await self._prepare_write()
+                        await self._insert(batch)
                 except Exception:
-                    with contextlib.suppress(Exception):
-                        await self.db.rollback()
+                    pass
                 else:
                     self._memory = [e for e in self._memory if e not in batch]
-                    log.warning("wrote %d records held in memory to %s", len(batch), self.path)
+                    log.warning("wrote %d records held in memory to %s", len(batch), self.label)
                     self._memory_warned = False
                     return
         await self._keep_aside([], None)
 
     async def import_fallback(self) -> int:
-        """Import records kept aside while the database could not be written."""
+        """Import records kept aside while the database could not be written. The lines are
+        read, written, and only then cut from the file, so a crash in between imports them
+        again (harmless: ids already there are skipped) rather than losing them."""
         if not self.fallback_path.exists():
             return 0
         async with self._aside_lock:
             try:
-                text = await asyncio.to_thread(self.fallback_path.read_text, "utf-8", "replace")
+                data = await asyncio.to_thread(self._read_fallback)
             except OSError as exc:
                 log.error("cannot read %s yet: %s", self.fallback_path, exc)
                 return 0
             entries = []
-            for n, line in enumerate(text.splitlines(), 1):
+            for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
@@ -407,17 +364,36 @@ class LogStore:
                     log.error("skipping unreadable line %d of %s: %s", n, self.fallback_path, exc)
             try:
                 async with self._write_lock:
-                    for entry in entries:
-                        await self._insert(entry, commit=False)
-                    await self.db.commit()
-            except sqlite3.Error as exc:
-                with contextlib.suppress(Exception):
-                    await self.db.rollback()
-                log.error("could not import %s yet: %s", self.fallback_path, exc)
+                    async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
+                        await self._insert(entries)
+            except Exception as exc:
+                log.error("could not import %s yet: %s", self.fallback_path, self._say(exc))
                 return 0
-            self.fallback_path.unlink()
+            try:
+                await asyncio.to_thread(self._drop_imported, len(data))
+            except OSError as exc:
+                log.error("imported %s but cannot shorten it: %s", self.fallback_path, exc)
+        self.imported += len(entries)
         log.info("imported %d answer-log records from %s", len(entries), self.fallback_path)
         return len(entries)
+
+    def _read_fallback(self) -> bytes:
+        with self.fallback_path.open("rb") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # no half-written line from another process
+            return f.read()
+
+    def _drop_imported(self, size: int) -> None:
+        """Remove the first ``size`` bytes (what was imported); lines appended since stay."""
+        with self.fallback_path.open("rb") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            data = f.read()
+            rest = data[size:]
+            if not rest:
+                self.fallback_path.unlink()
+                return
+            tmp = self.fallback_path.with_name(self.fallback_path.name + f".{os.getpid()}.tmp")
+            tmp.write_bytes(rest)
+            os.replace(tmp, self.fallback_path)  # writers waiting on the old file reopen
 
     async def _bounded(self, work: Callable[[], Awaitable[T]], timeout: float | None) -> T:
         """Run a read or vote, giving up after ``timeout`` (default: ``wait_timeout``)."""
@@ -430,15 +406,17 @@ class LogStore:
                 f"the answer log did not answer within {timeout:.0f} s (another program may "
                 "hold it locked); try again in a minute"
             ) from None
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreBusy(
-                    f"the answer log {self.path} is locked by another program; try again later"
-                ) from None
-            raise StoreError(f"cannot read the answer log {self.path}: {exc}") from None
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the answer log {self.path}: {exc}") from None
+        except (StoreError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from None
 
+    # --- what reviews and the bot ask ---------------------------------------------------------
+
+    @abstractmethod
     async def vote(
         self,
         entry_id: int,
@@ -449,136 +427,38 @@ class LogStore:
         timeout: float | None = None,
     ) -> bool:
         """Store one user's vote on an entry, replacing their earlier one; False if no entry."""
-        if not is_entry_id(entry_id):
-            return False
 
-        async def go() -> bool:
-            async with self._write_lock:
-                await self._ensure_current_file()
-                try:
-                    await self.db.execute(
-                        """INSERT INTO feedback (entry_id, user_id, helpful, reason, created_at)
-                           VALUES (?, ?, ?, ?, ?)
-                           ON CONFLICT (entry_id, user_id) DO UPDATE SET
-                             helpful = excluded.helpful, reason = excluded.reason,
-                             created_at = excluded.created_at""",
-                        (entry_id, str(user_id), int(helpful), reason, utc_now()),
-                    )
-                    await self.db.commit()
-                except sqlite3.IntegrityError:
-                    await self.db.rollback()
-                    return False
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await self.db.rollback()
-                    raise
-            return True
-
-        return await self._bounded(go, timeout)
-
+    @abstractmethod
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
         """How many entries a purge with these arguments would delete."""
-        where, params = _purge_where(before, user)
-        rows = await self.db.execute_fetchall(f"SELECT count(*) FROM entries {where}", params)
-        return int(next(iter(rows))[0])
 
+    @abstractmethod
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
-        """Delete entries older than ``before`` (ISO time) or of one user (id or name), with
-        their feedback (and that user's votes), in one transaction; returns how many entries.
+        """Delete entries older than ``before`` or of one user (id or name), with their
+        feedback (and that user's votes); returns how many entries."""
 
-        With ``secure_delete`` on and the WAL checkpointed and truncated afterwards, the
-        deleted text is left in neither the database nor its WAL file.
-        """
-        where, params = _purge_where(before, user_id)
-        async with self._write_lock:
-            await self._ensure_current_file()
-            try:
-                cur = await self.db.execute(f"DELETE FROM entries {where}", params)
-                deleted = cur.rowcount
-                if user_id is not None:
-                    await self.db.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
-                await self.db.commit()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await self.db.rollback()
-                raise
-            rows = await self.db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy = next(iter(rows))[0]
-            if busy:
-                log.warning(
-                    "purge: another program is reading %s, so its WAL file keeps old pages "
-                    "until it is checkpointed again",
-                    self.path,
-                )
-        return deleted
-
-    # --- reading ------------------------------------------------------------------------------
-
+    @abstractmethod
     async def entries(
         self, filters: Filters | None = None, *, timeout: float | None = None
-    ) -> list[LogEntry]:
-        filters = filters or Filters()
-        where, params = _where(filters)
+    ) -> list[LogEntry]: ...
 
-        async def go() -> list[LogEntry]:
-            rows = await self.db.execute_fetchall(
-                f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
-                [*params, -1 if filters.limit is None else filters.limit],
-            )
-            return [_entry(row) for row in rows]
-
-        return await self._bounded(go, timeout)
-
+    @abstractmethod
     async def matching(self, filters: Filters, *, timeout: float | None = None) -> int:
         """How many entries match ``filters`` (its limit aside): "showing 20 of 56"."""
-        where, params = _where(filters)
 
-        async def go() -> int:
-            rows = await self.db.execute_fetchall(f"SELECT COUNT(*) FROM entries e {where}", params)
-            return int(rows[0][0])
-
-        return await self._bounded(go, timeout)
-
+    @abstractmethod
     async def asked(
         self, guild_id: str, limit: int, *, timeout: float | None = None
     ) -> list[Asked]:
-        """The latest ``limit`` questions asked in one server, newest first, without their
-        answers: what /ask autocomplete and /logs show's id picker keep in memory. Bounded and
-        served by the (guild_id, created_at) index, so it costs the same on any log size."""
+        """The latest ``limit`` questions asked in one server, newest first."""
 
-        async def go() -> list[Asked]:
-            rows = await self.db.execute_fetchall(
-                """SELECT e.id, e.question, e.answered AND coalesce(e.confidence, 'high') = 'high',
-                     e.private,
-                     EXISTS (SELECT 1 FROM feedback f
-                             WHERE f.entry_id = e.id AND f.helpful = 0) AS flagged
-                   FROM entries e WHERE e.guild_id = ?
-                   ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
-                (guild_id, limit),
-            )
-            return [
-                Asked(r[0], r[1], bool(r[2]), None if r[3] is None else bool(r[3]), bool(r[4]))
-                for r in rows
-            ]
-
-        return await self._bounded(go, timeout)
-
+    @abstractmethod
     async def get(
         self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
     ) -> LogEntry | None:
         """One entry; with ``guild_id``, only if it was asked in that server."""
-        if not is_entry_id(entry_id):
-            return None
-        sql, params = f"{_SELECT} WHERE e.id = ?", [entry_id]
-        if guild_id is not None:
-            sql, params = sql + " AND e.guild_id = ?", [*params, guild_id]
 
-        async def go() -> LogEntry | None:
-            rows = await self.db.execute_fetchall(sql, params)
-            return _entry(rows[0]) if rows else None
-
-        return await self._bounded(go, timeout)
-
+    @abstractmethod
     async def stats(
         self,
         since: str | None = None,
@@ -586,141 +466,40 @@ class LogStore:
         *,
         guild_id: str | None = None,
         timeout: float | None = None,
-    ) -> Stats:
-        return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
+    ) -> Stats: ...
 
-    async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
-        where, params = _where(Filters(since=since, until=until, guild_id=guild_id))
-        db = self.db
-        total, answered = next(
-            iter(
-                await db.execute_fetchall(
-                    f"SELECT count(*), coalesce(sum(e.answered), 0) FROM entries e {where}", params
-                )
-            )
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        a, b = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def make_store(
+    settings: Settings, *, wait_timeout: float | None = None, **options: Any
+) -> LogStore:
+    """The store the settings name: PostgreSQL when ``TALKS_DB_URL`` is set, else the SQLite
+    file ``TALKS_DB_PATH``. Not opened yet."""
+    if settings.db_url is not None:
+        from bot.logs.postgres import PostgresStore
+
+        return PostgresStore(
+            settings.db_url.get_secret_value(),
+            fallback_dir=Path(settings.db_path).parent,
+            wait_timeout=wait_timeout,
+            **options,
         )
-        reasons = await db.execute_fetchall(
-            f"""SELECT e.reason, count(*) FROM entries e {where}
-                {"AND" if where else "WHERE"} e.answered = 0
-                GROUP BY e.reason ORDER BY count(*) DESC""",
-            params,
-        )
-        top = await db.execute_fetchall(
-            f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at) LIMIT 5""",
-            params,
-        )
-        votes = next(
-            iter(
-                await db.execute_fetchall(
-                    f"""SELECT coalesce(sum(f.helpful), 0), coalesce(sum(1 - f.helpful), 0)
-                        FROM feedback f JOIN entries e ON e.id = f.entry_id {where}""",
-                    params,
-                )
-            )
-        )
-        return Stats(
-            entries=total,
-            answered=answered,
-            declined_reasons={r[0] or "unknown": r[1] for r in reasons},
-            top_questions=[(r[0], r[1]) for r in top],
-            helpful=votes[0],
-            not_helpful=votes[1],
-            since=since,
-        )
+    from bot.logs.sqlite import SqliteStore
+
+    return SqliteStore(settings.db_path, wait_timeout=wait_timeout, **options)
 
 
-_SELECT = """
-    SELECT e.*,
-      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful,
-      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful,
-      (SELECT json_group_array(f.reason) FROM feedback f
-        WHERE f.entry_id = e.id AND f.helpful = 0 AND coalesce(f.reason, '') != '') AS reasons
-    FROM entries e"""
+def describe(settings: Settings) -> str:
+    """How messages name the configured log: its file, or its URL without the password."""
+    if settings.db_url is not None:
+        from bot.logs.postgres import redact
 
-
-def _where(f: Filters) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if f.since:
-        clauses.append("e.created_at >= ?")
-        params.append(f.since)
-    if f.until:
-        clauses.append("e.created_at < ?")
-        params.append(f.until)
-    if f.guild_id:
-        clauses.append("e.guild_id = ?")
-        params.append(f.guild_id)
-    if f.user_id:  # an id, or a name (Discord display name, or the OS user for the CLI)
-        clauses.append("(e.user_id = ? OR e.user_name = ?)")
-        params += [f.user_id, f.user_id]
-    if f.declined:
-        clauses.append("e.answered = 0")
-    if f.flagged:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0)"
-        )
-    if f.search:
-        pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append("(e.question LIKE ? ESCAPE '\\' OR e.answer LIKE ? ESCAPE '\\')")
-        params += [pattern, pattern]
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _purge_where(before: str | None, user: str | None) -> tuple[str, list[Any]]:
-    if before is None and user is None:
-        raise ValueError("purge needs a cut-off time or a user")
-    clauses, params = [], []
-    if before is not None:
-        clauses.append("created_at < ?")
-        params.append(before)
-    if user is not None:
-        clauses.append("(user_id = ? OR user_name = ?)")
-        params += [user, user]
-    return "WHERE " + " AND ".join(clauses), params
-
-
-def _entry(row: sqlite3.Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        created_at=row["created_at"],
-        surface=row["surface"],
-        question=row["question"],
-        answered=bool(row["answered"]),
-        reason=row["reason"],
-        answer=row["answer"],
-        quotes=json.loads(row["quotes"]),
-        corpus_version=row["corpus_version"],
-        latency_ms=row["latency_ms"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        locale=row["locale"],
-        private=None if row["private"] is None else bool(row["private"]),
-        confidence=row["confidence"],
-        feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
-        reasons=json.loads(row["reasons"] or "[]"),
-    )
-
-
-async def _check_version(db: aiosqlite.Connection, path: Path) -> int:
-    (version,) = next(iter(await db.execute_fetchall("PRAGMA user_version")))
-    if version > schema.VERSION:
-        raise StoreError(
-            f"{path} was written by a newer Talks Bot (log schema version {version}; this "
-            f"version knows up to {schema.VERSION}). Upgrade talks-bot to use it; the file "
-            "was left unchanged."
-        )
-    return int(version)
-
-
-async def _migrate(db: aiosqlite.Connection, path: Path, version: int) -> None:
-    for number in range(version + 1, schema.VERSION + 1):
-        script = schema.MIGRATIONS[number - 1]
-        try:
-            await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-        except sqlite3.Error as exc:
-            await db.rollback()
-            raise StoreError(f"cannot upgrade {path} to log schema {number}: {exc}") from None
-        log.info("answer log %s upgraded to schema version %d", path, number)
+        return redact(settings.db_url.get_secret_value())
+    return str(settings.db_path)

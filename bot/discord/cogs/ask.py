@@ -281,7 +281,10 @@ class Ask(commands.Cog):
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
-                Where(surface, interaction.guild_id, interaction.channel_id, private),
+                Where(
+                    surface, interaction.guild_id, interaction.channel_id, private,
+                    shard_id=self.bot.shard_for(interaction.guild_id),
+                ),
             )  # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
                 interaction.guild_id,

@@ -15,7 +15,7 @@ from discord_emulator import Emulator
 from harness import Harness
 
 from bot.logs.models import Filters
-from bot.logs.store import LogStore
+from bot.logs.sqlite import SqliteStore
 
 QUESTIONS = [
     "Where will the talks be held?",
@@ -50,7 +50,7 @@ async def rows_when_ready(h: Harness, n: int, timeout: float = 15) -> list[tuple
 
 async def all_records(db: Path) -> list[int]:
     """Every record the bot kept: in the database, or in the fallback file it imports."""
-    async with LogStore(db) as store:
+    async with SqliteStore(db) as store:
         return [e.id for e in await store.entries(Filters(limit=10_000))]
 
 

@@ -23,7 +23,7 @@ pytest.importorskip("datasette")
 
 from bot.logs import browse
 from bot.logs.models import LogEntry
-from bot.logs.store import LogStore
+from bot.logs.sqlite import SqliteStore
 
 GUILD = 111222333444555666
 
@@ -37,7 +37,7 @@ def free_port() -> int:
 async def _log(path, engine) -> dict[str, int]:
     """Three entries: answered in a server (voted down), declined in a server, from the CLI."""
     ids = {}
-    async with LogStore(path) as store:
+    async with SqliteStore(path) as store:
         for key, question, where in [
             ("answered", "Where will the talks be held?", {"guild_id": GUILD, "user_id": 1}),
             ("declined", "What is photosynthesis?", {"guild_id": GUILD, "user_id": 2}),

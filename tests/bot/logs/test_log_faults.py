@@ -22,6 +22,7 @@ from conftest import assert_none_lost
 
 from bot.logs import store as store_module
 from bot.logs.models import Filters, LogEntry
+from bot.logs.sqlite import SqliteStore
 from bot.logs.store import LogStore, StoreBusy
 from retrieval import Engine
 
@@ -82,7 +83,7 @@ async def test_disk_full_keeps_records_in_memory_and_writes_them_when_space_retu
     tiny_disk: Path, engine: Engine, fast, caplog
 ) -> None:
     path = tiny_disk / "talks.db"
-    store = await LogStore(path, retry_delay=0.001).open()
+    store = await SqliteStore(path, retry_delay=0.001).open()
     before = entries(engine, 3, "before")
     for e in before:
         assert await store.record(e)
@@ -96,7 +97,7 @@ async def test_disk_full_keeps_records_in_memory_and_writes_them_when_space_retu
     for e in entries(engine, 1, "after"):
         await store.record(e)
     await store.close()
-    async with LogStore(path) as reopened:
+    async with SqliteStore(path) as reopened:
         got = await reopened.entries(Filters(limit=1000))
     assert_none_lost("disk full (1 MiB tmpfs)", 3 + 40 + 1, len(got))
 
@@ -105,7 +106,7 @@ async def test_disk_full_simulated_at_the_write_call(tmp_path, engine, fast, mon
     """The same fault where no tmpfs can be mounted: the database refuses writes (read-only)
     and the fallback write fails with ENOSPC, until it does not."""
     path = tmp_path / "talks.db"
-    store = await LogStore(path, retry_delay=0.001).open()
+    store = await SqliteStore(path, retry_delay=0.001).open()
     await store.db.execute("PRAGMA query_only = ON")
     full = True
     real_append = LogStore._append_fallback
@@ -123,7 +124,7 @@ async def test_disk_full_simulated_at_the_write_call(tmp_path, engine, fast, mon
     await store.record(entries(engine, 1, "space again")[0])
     assert store.unwritten == 0
     await store.close()
-    async with LogStore(path) as reopened:  # imports the fallback
+    async with SqliteStore(path) as reopened:  # imports the fallback
         got = await reopened.entries(Filters(limit=100))
     assert_none_lost("disk full (simulated at the write call)", 26, len(got))
 
@@ -131,7 +132,7 @@ async def test_disk_full_simulated_at_the_write_call(tmp_path, engine, fast, mon
 async def test_records_nowhere_to_go_at_shutdown_are_counted_and_printed(
     tmp_path, engine, fast, monkeypatch, capsys
 ) -> None:
-    store = await LogStore(tmp_path / "talks.db", retry_delay=0.001).open()
+    store = await SqliteStore(tmp_path / "talks.db", retry_delay=0.001).open()
     await store.db.execute("PRAGMA query_only = ON")
 
     def append(self, batch):
@@ -153,7 +154,7 @@ async def test_records_nowhere_to_go_at_shutdown_are_counted_and_printed(
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 async def test_database_file_deleted_or_replaced_is_recreated(tmp_path, engine, caplog, how):
     path = tmp_path / "talks.db"
-    store = await LogStore(path, retry_delay=0.001).open()
+    store = await SqliteStore(path, retry_delay=0.001).open()
     first = entries(engine, 3, "first")
     for e in first:
         assert await store.record(e)
@@ -179,7 +180,7 @@ async def test_lone_surrogates_and_escapes_are_repaired_once_and_logged(store, e
 async def test_purged_text_is_nowhere_in_the_files(tmp_path, engine) -> None:
     path = tmp_path / "talks.db"
     secret = f"secret-{uuid.uuid4().hex}"
-    async with LogStore(path) as store:
+    async with SqliteStore(path) as store:
         keep = entries(engine, 5, "kept question")
         for e in keep:
             await store.record(e)
@@ -201,7 +202,7 @@ async def test_a_locked_database_makes_a_vote_wait_a_bounded_time(tmp_path, engi
     """The configured wait bounds the whole vote, measured: SQLite's own busy wait (5 s by
     default) used to hold the cancelled statement and its rollback, 5.01 s for a 0.5 s limit."""
     path = tmp_path / "talks.db"
-    async with LogStore(path, wait_timeout=0.5) as store:
+    async with SqliteStore(path, wait_timeout=0.5) as store:
         e = entries(engine, 1)[0]
         await store.record(e)
         other = sqlite3.connect(path, isolation_level=None)
@@ -233,7 +234,7 @@ def test_corrupt_database_is_one_clear_error(tmp_path) -> None:
     path = tmp_path / "talks.db"
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="not a usable answer log"):
-        asyncio.run(LogStore(path).open())
+        asyncio.run(SqliteStore(path).open())
 
 
 logging.getLogger("bot.logs.store").setLevel(logging.INFO)

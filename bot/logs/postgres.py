@@ -1,0 +1,456 @@
+"""The answer log on a PostgreSQL server through asyncpg, for bots run as several processes.
+
+Chosen when ``TALKS_DB_URL=postgresql://…`` is set. The same promise as SQLite: a record the
+server does not take (restarting, unreachable, refusing) goes to the shared fallback file
+(``LogStore``) and comes back when the server answers again — a background probe tries it
+every few seconds, so records return even if no one asks anything. Every wait is bounded:
+connecting, acquiring a pooled connection and each statement.
+
+The URL's password is never shown: messages name the server by ``redact(url)``, and errors
+from the driver pass through ``scrub`` before they are logged or raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.logs import schema
+from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
+from bot.logs.sqlite import Numbered, citation_rows, filter_where, purge_where
+from bot.logs.store import BUSY_TIMEOUT_S, RETRY_DELAY_S, LogStore, StoreBusy, StoreError
+
+log = logging.getLogger("bot.logs.store")
+
+POOL_SIZE = 4  # writes go one at a time (the write lock); reads share the rest
+PURGE_TIMEOUT_S = 600.0  # a purge of a large log may take minutes; still bounded
+_LOCK_KEY = 0x7A1C5B07  # pg_advisory_xact_lock key: one process migrates at a time
+_VERSION_TABLE = "talks_schema"
+
+
+def is_postgres_url(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgresql", "postgres")
+
+
+def _password(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.password:
+        return unquote(parts.password)
+    for key, value in parse_qsl(parts.query):
+        if key == "password":
+            return value
+    return None
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by ``***``: how logs, errors and doctor name it."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        name = user.split(":", 1)[0]
+        netloc = f"{name}:***@{host}"
+    query = urlencode(
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="/"
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(text: object, url: str) -> str:
+    """An error's text with the URL's password (raw or percent-encoded) taken out."""
+    out = str(text) or type(text).__name__
+    secret = _password(url)
+    if secret:
+        for form in {secret, urlsplit(url).password or secret}:
+            out = out.replace(form, "***")
+    return out
+
+
+def fallback_file(folder: Path, url: str) -> Path:
+    """Where records wait while this server is away: one file per server and database on this
+    host, shared by its bot processes (named by a hash of the URL without its password)."""
+    digest = hashlib.sha256(redact(url).encode()).hexdigest()[:12]
+    return folder / f"postgres-{digest}.pending.jsonl"
+
+
+def _clean(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; SQLite can. Stored as U+FFFD, like other bad input."""
+    return None if text is None else text.replace("\x00", "\ufffd")
+
+
+class PostgresStore(LogStore):
+    backend = "postgresql"
+    probe_while_failing = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fallback_dir: Path,
+        retry_delay: float = RETRY_DELAY_S,
+        wait_timeout: float | None = None,
+    ) -> None:
+        self.url = url
+        super().__init__(
+            redact(url),
+            fallback_file(Path(fallback_dir), url),
+            retry_delay=retry_delay,
+            wait_timeout=wait_timeout,
+        )
+        self._pool: asyncpg.Pool | None = None
+
+    def _say(self, error: object) -> str:
+        return scrub(error, self.url)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        try:
+            self.fallback_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create {self.fallback_path.parent} for records kept aside while "
+                f"PostgreSQL is away: {exc.strerror or exc}; set TALKS_DB_PATH to a file in a "
+                "writable folder (its folder holds them)"
+            ) from None
+        timeout = BUSY_TIMEOUT_S if self.wait_timeout is None else min(
+            BUSY_TIMEOUT_S, self.wait_timeout
+        )  # fmt: skip
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=POOL_SIZE, timeout=BUSY_TIMEOUT_S,
+                command_timeout=timeout, server_settings={"application_name": "talks-bot"},
+            )  # fmt: skip
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,
+                TimeoutError) as exc:  # fmt: skip
+            raise StoreError(
+                f"cannot connect to the answer log {self.label}: {self._say(exc)}; check that "
+                "the server runs and TALKS_DB_URL (user, password, host, port, database)"
+            ) from None
+        try:
+            await self._migrate()
+        except BaseException:
+            await self._close_db()
+            raise
+
+    async def _close_db(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            try:
+                await pool.close()  # waits for connections in use: bounded below
+            except Exception:
+                pool.terminate()
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreError("the answer log is not open")
+        return self._pool
+
+    async def _migrate(self) -> None:
+        """Refuse a newer schema; bring an older one up to date, one step per transaction,
+        holding an advisory lock so two bot processes starting together migrate once."""
+        async with self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
+            try:
+                version = await _version(conn)
+                if version > schema.VERSION:
+                    raise StoreError(
+                        f"the answer log {self.label} was written by a newer Talks Bot (log "
+                        f"schema version {version}; this version knows up to "
+                        f"{schema.VERSION}). Upgrade talks-bot to use it; the database was "
+                        "left unchanged."
+                    )
+                if version == schema.VERSION:
+                    return
+                for number in range(1, schema.VERSION + 1):
+                    async with conn.transaction():
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+                        await conn.execute(
+                            f"CREATE TABLE IF NOT EXISTS {_VERSION_TABLE} "
+                            "(version INTEGER NOT NULL)"
+                        )
+                        current = await _version(conn)
+                        if current >= number:
+                            continue  # another process took this step while we waited
+                        await conn.execute(schema.POSTGRES_MIGRATIONS[number - 1])
+                        await conn.execute(f"DELETE FROM {_VERSION_TABLE}")
+                        await conn.execute(f"INSERT INTO {_VERSION_TABLE} VALUES ($1)", number)
+                    log.info("answer log %s upgraded to schema version %d", self.label, number)
+            except StoreError:
+                raise
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                raise StoreError(
+                    f"cannot prepare the answer log {self.label}: {self._say(exc)} (the role "
+                    "needs CREATE on its schema for the first start and each upgrade)"
+                ) from None
+
+    async def _ping(self) -> None:
+        async with self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
+            await conn.fetchval("SELECT 1")
+
+    def _translate(self, exc: BaseException) -> StoreError | None:
+        if isinstance(exc, asyncpg.exceptions.LockNotAvailableError | asyncpg.QueryCanceledError):
+            return StoreBusy(f"the answer log {self.label} is busy; try again later")
+        if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
+            return StoreError(f"cannot read the answer log {self.label}: {self._say(exc)}")
+        return None
+
+    # --- writing ------------------------------------------------------------------------------
+
+    async def _insert(self, entries: list[LogEntry]) -> None:
+        if not entries:
+            return
+        async with self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn, conn.transaction():
+            for entry in entries:
+                inserted = await conn.fetchval(
+                    """INSERT INTO entries (id, created_at, surface, guild_id, channel_id,
+                        user_id, user_name, question, answered, reason, answer, quotes,
+                        top_score, corpus_version, latency_ms, locale, private, confidence,
+                        shard_id)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13,
+                        $14, $15, $16, $17, $18, $19)
+                       ON CONFLICT (id) DO NOTHING RETURNING id""",
+                    entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
+                    entry.user_id, _clean(entry.user_name), _clean(entry.question),
+                    int(entry.answered), entry.reason, _clean(entry.answer),
+                    json.dumps(entry.quotes, ensure_ascii=True).replace("\\u0000", "\\ufffd"),
+                    entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
+                    None if entry.private is None else int(entry.private), entry.confidence,
+                    entry.shard_id,
+                )  # fmt: skip
+                if inserted is not None:  # not already there (a fallback record imported twice)
+                    rows = citation_rows(entry)
+                    if rows:
+                        await conn.executemany(
+                            "INSERT INTO citations (entry_id, quote, source, file, paragraph) "
+                            "VALUES ($1, $2, $3, $4, $5)",
+                            rows,
+                        )
+
+    async def vote(
+        self,
+        entry_id: int,
+        user_id: int | str,
+        helpful: bool,
+        reason: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> bool:
+        if not is_entry_id(entry_id):
+            return False
+
+        async def go() -> bool:
+            async with self.pool.acquire() as conn:
+                try:
+                    await conn.execute(
+                        """INSERT INTO feedback (entry_id, user_id, helpful, reason, created_at)
+                           VALUES ($1, $2, $3, $4, $5)
+                           ON CONFLICT (entry_id, user_id) DO UPDATE SET
+                             helpful = excluded.helpful, reason = excluded.reason,
+                             created_at = excluded.created_at""",
+                        entry_id, str(user_id), int(helpful), _clean(reason), utc_now(),
+                    )  # fmt: skip
+                except asyncpg.ForeignKeyViolationError:
+                    return False
+            return True
+
+        return await self._bounded(go, timeout)
+
+    async def count(self, *, before: str | None = None, user: str | None = None) -> int:
+        where, params = purge_where(before, user, Numbered)
+        return await self._bounded(
+            lambda: self._value(f"SELECT count(*) FROM entries {where}", *params), PURGE_TIMEOUT_S
+        )
+
+    async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
+        """Deleted in one transaction, then VACUUM, so the deleted rows leave the tables' live
+        data at once rather than at autovacuum's next pass (see the README for what PostgreSQL
+        may still hold: free space in pages, WAL segments, backups)."""
+        where, params = purge_where(before, user_id, Numbered)
+        async with self._write_lock, self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
+            async with conn.transaction():
+                status = await conn.execute(
+                    f"DELETE FROM entries {where}", *params, timeout=PURGE_TIMEOUT_S
+                )
+                if user_id is not None:
+                    await conn.execute("DELETE FROM feedback WHERE user_id = $1", user_id)
+            try:
+                await conn.execute(
+                    "VACUUM entries, citations, feedback", timeout=PURGE_TIMEOUT_S
+                )
+            except asyncpg.PostgresError as exc:
+                log.warning(
+                    "purge: VACUUM failed (%s); the deleted rows stay in the table files until "
+                    "autovacuum or the owner's VACUUM",
+                    self._say(exc),
+                )
+        return int(status.split()[-1])
+
+    async def _value(self, sql: str, *params: Any) -> Any:
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(sql, *params)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def entries(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[LogEntry]:
+        filters = filters or Filters()
+        where, params = filter_where(filters, Numbered)
+        limit = f" LIMIT {int(filters.limit)}" if filters.limit is not None else ""
+
+        async def go() -> list[LogEntry]:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    f"{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC{limit}", *params
+                )
+            return [_entry(row) for row in rows]
+
+        return await self._bounded(go, timeout)
+
+    async def matching(self, filters: Filters, *, timeout: float | None = None) -> int:
+        where, params = filter_where(filters, Numbered)
+        sql = f"SELECT count(*) FROM entries e {where}"
+        return int(await self._bounded(lambda: self._value(sql, *params), timeout))
+
+    async def asked(
+        self, guild_id: str, limit: int, *, timeout: float | None = None
+    ) -> list[Asked]:
+        async def go() -> list[Asked]:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    """SELECT e.id, e.question,
+                         e.answered = 1 AND coalesce(e.confidence, 'high') = 'high',
+                         e.private,
+                         EXISTS (SELECT 1 FROM feedback f
+                                 WHERE f.entry_id = e.id AND f.helpful = 0) AS flagged
+                       FROM entries e WHERE e.guild_id = $1
+                       ORDER BY e.created_at DESC, e.id DESC LIMIT $2""",
+                    guild_id, limit,
+                )  # fmt: skip
+            return [
+                Asked(r[0], r[1], bool(r[2]), None if r[3] is None else bool(r[3]), bool(r[4]))
+                for r in rows
+            ]
+
+        return await self._bounded(go, timeout)
+
+    async def get(
+        self, entry_id: int, *, guild_id: str | None = None, timeout: float | None = None
+    ) -> LogEntry | None:
+        if not is_entry_id(entry_id):
+            return None
+        sql, params = f"{_SELECT} WHERE e.id = $1", [entry_id]
+        if guild_id is not None:
+            sql, params = sql + " AND e.guild_id = $2", [*params, guild_id]
+
+        async def go() -> LogEntry | None:
+            async with self.pool.acquire() as conn:
+                row = await conn.fetchrow(sql, *params)
+            return _entry(row) if row is not None else None
+
+        return await self._bounded(go, timeout)
+
+    async def stats(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Stats:
+        return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
+
+    async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
+        where, params = filter_where(
+            Filters(since=since, until=until, guild_id=guild_id), Numbered
+        )
+        async with self.pool.acquire() as conn:
+            total, answered = await conn.fetchrow(
+                f"SELECT count(*), coalesce(sum(e.answered), 0) FROM entries e {where}", *params
+            )
+            reasons = await conn.fetch(
+                f"""SELECT e.reason, count(*) FROM entries e {where}
+                    {"AND" if where else "WHERE"} e.answered = 0
+                    GROUP BY e.reason ORDER BY count(*) DESC""",
+                *params,
+            )
+            top = await conn.fetch(
+                f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
+                    GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at)
+                    LIMIT 5""",
+                *params,
+            )
+            votes = await conn.fetchrow(
+                f"""SELECT coalesce(sum(f.helpful), 0), coalesce(sum(1 - f.helpful), 0)
+                    FROM feedback f JOIN entries e ON e.id = f.entry_id {where}""",
+                *params,
+            )
+        return Stats(
+            entries=int(total),
+            answered=int(answered),
+            declined_reasons={r[0] or "unknown": int(r[1]) for r in reasons},
+            top_questions=[(r[0], int(r[1])) for r in top],
+            helpful=int(votes[0]),
+            not_helpful=int(votes[1]),
+            since=since,
+        )
+
+
+_SELECT = """
+    SELECT e.*,
+      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful,
+      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful,
+      (SELECT coalesce(json_agg(f.reason), '[]'::json) FROM feedback f
+        WHERE f.entry_id = e.id AND f.helpful = 0 AND coalesce(f.reason, '') != '') AS reasons
+    FROM entries e"""
+
+
+def _entry(row: asyncpg.Record) -> LogEntry:
+    return LogEntry(
+        id=row["id"],
+        created_at=row["created_at"],
+        surface=row["surface"],
+        question=row["question"],
+        answered=bool(row["answered"]),
+        reason=row["reason"],
+        answer=row["answer"],
+        quotes=json.loads(row["quotes"]),
+        corpus_version=row["corpus_version"],
+        latency_ms=row["latency_ms"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        user_name=row["user_name"],
+        locale=row["locale"],
+        private=None if row["private"] is None else bool(row["private"]),
+        confidence=row["confidence"],
+        shard_id=row["shard_id"],
+        feedback={"helpful": int(row["helpful"]), "not_helpful": int(row["not_helpful"])},
+        reasons=json.loads(row["reasons"]),
+    )
+
+
+async def _version(conn: asyncpg.Connection) -> int:
+    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", _VERSION_TABLE)
+    if not exists:
+        if await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL"):
+            raise StoreError(
+                "the database has an 'entries' table but no talks_schema version: it is not a "
+                "Talks Bot log; point TALKS_DB_URL at another database"
+            )
+        return 0
+    with contextlib.suppress(TypeError):
+        return int(await conn.fetchval(f"SELECT max(version) FROM {_VERSION_TABLE}") or 0)
+    return 0
