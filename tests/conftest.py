@@ -100,7 +100,7 @@ def postgres() -> Iterator[Cluster]:
     def missing(why: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI: {why}; install it (apt-get install -y postgresql)")
-        pytest.skip(f"{why}: the PostgreSQL backend is not tested here (apt-get install postgresql)")
+        pytest.skip(f"{why}: the PostgreSQL backend is not tested (apt-get install postgresql)")
 
     if find_bin() is None:
         missing("PostgreSQL is not installed (no initdb/pg_ctl)")

@@ -71,7 +71,10 @@ def _listed(items: list[str]) -> str:
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order a newcomer fixes things."""
     checks = await _discord_checks(settings)
-    checks.append(await asyncio.to_thread(check_log, settings.db_path))
+    if settings.db_url is not None:
+        checks.append(await check_postgres(settings.db_url.get_secret_value(), settings.db_path))
+    else:
+        checks.append(await asyncio.to_thread(check_log, settings.db_path))
     from bot.articles import corpus_dir
 
     checks.append(await asyncio.to_thread(check_corpus, corpus_dir(settings, create=False)))
@@ -403,6 +406,84 @@ def check_log(path: Path) -> Check:
             f"at the next start{note}",
         )
     return Check(True, f"{name}: writable, schema {version} (current){note}")
+
+
+POSTGRES_FIX = "check TALKS_DB_URL (user, password, host, port, database) and that the server runs"
+TABLES = ("entries", "feedback", "citations")
+
+
+async def check_postgres(url: str, db_path: Path, timeout: float = 5.0) -> Check:
+    """The server answers, the schema is one this version reads, and the role may write the
+    log (or create it, before the first start), without changing anything. The URL is shown
+    without its password, and driver errors have it taken out."""
+    import asyncpg
+
+    from bot.logs.postgres import fallback_file, redact, scrub
+
+    name = f"answer log {redact(url)}"
+    try:
+        conn = await asyncpg.connect(url, timeout=timeout, command_timeout=timeout)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError,
+            ValueError) as exc:  # fmt: skip
+        return Check(False, f"{name}: cannot connect ({plain(scrub(exc, url), 200)})", POSTGRES_FIX)
+    try:
+        async with asyncio.timeout(timeout):
+            return await _postgres_checks(conn, name, fallback_file(Path(db_path).parent, url))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        return Check(False, f"{name}: {plain(scrub(exc, url), 200)}", POSTGRES_FIX)
+    finally:
+        await conn.close(timeout=timeout)
+
+
+async def _postgres_checks(conn: Any, name: str, pending: Path) -> Check:
+    user = await conn.fetchval("SELECT current_user")
+    grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON entries, feedback, citations TO {user}"
+    if await conn.fetchval("SELECT to_regclass('talks_schema') IS NULL"):
+        if await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL"):
+            return Check(False, f"{name} is not a Talks Bot log (an entries table, no version)",
+                         "point TALKS_DB_URL at another database")  # fmt: skip
+        if not await conn.fetchval("SELECT has_schema_privilege(current_schema(), 'CREATE')"):
+            return Check(
+                False,
+                f"{name}: empty, and role {user} may not create tables in it",
+                f"as the database owner: GRANT CREATE ON SCHEMA public TO {user}",
+            )
+        return Check(True, f"{name}: reachable, created at first start (role {user} may)")
+    version = int(await conn.fetchval("SELECT max(version) FROM talks_schema") or 0)
+    if version > schema.VERSION:
+        return Check(
+            False,
+            f"{name}: schema {version} is newer than this version's {schema.VERSION}",
+            "upgrade talks-bot (pip install -U .)",
+        )
+    missing = [
+        t for t in TABLES
+        if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", t) and not await conn.fetchval(
+            "SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE, DELETE')", t
+        )
+    ]  # fmt: skip
+    if missing:
+        return Check(False, f"{name}: role {user} may not read and write {', '.join(missing)}",
+                     f"as the tables' owner: {grant}")  # fmt: skip
+    if version < schema.VERSION and not await conn.fetchval(
+        "SELECT has_schema_privilege(current_schema(), 'CREATE') AND "
+        "pg_has_role((SELECT tableowner FROM pg_tables WHERE tablename = 'entries' "
+        "AND schemaname = current_schema()), 'USAGE')"
+    ):
+        return Check(False, f"{name}: schema {version} needs upgrading to {schema.VERSION}, "
+                     f"which role {user} may not do", "start the new version once as the "
+                     "tables' owner, or have the owner grant it")  # fmt: skip
+    owner = await conn.fetchval(
+        "SELECT pg_has_role(tableowner, 'USAGE') FROM pg_tables WHERE tablename = 'entries' "
+        "AND schemaname = current_schema()"
+    )
+    notes = "" if owner else "; not the tables' owner, so purges cannot VACUUM (autovacuum will)"
+    if pending.exists():
+        notes += f"; {pending.name} waits to be imported at the next start"
+    if version < schema.VERSION:
+        return Check(True, f"{name}: role {user} reads and writes, schema {version}, upgraded "
+                     f"to {schema.VERSION} at the next start{notes}")  # fmt: skip
+    return Check(True, f"{name}: role {user} reads and writes, schema {version} (current){notes}")
 
 
 def check_corpus(corpus_dir: Path | None) -> Check:

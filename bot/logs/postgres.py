@@ -58,7 +58,7 @@ def redact(url: str) -> str:
         name = user.split(":", 1)[0]
         netloc = f"{name}:***@{host}"
     query = urlencode(
-        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="/"
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="/*"
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
@@ -286,9 +286,7 @@ class PostgresStore(LogStore):
                 if user_id is not None:
                     await conn.execute("DELETE FROM feedback WHERE user_id = $1", user_id)
             try:
-                await conn.execute(
-                    "VACUUM entries, citations, feedback", timeout=PURGE_TIMEOUT_S
-                )
+                await conn.execute("VACUUM entries, citations, feedback", timeout=PURGE_TIMEOUT_S)
             except asyncpg.PostgresError as exc:
                 log.warning(
                     "purge: VACUUM failed (%s); the deleted rows stay in the table files until "
@@ -373,9 +371,7 @@ class PostgresStore(LogStore):
         return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
 
     async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
-        where, params = filter_where(
-            Filters(since=since, until=until, guild_id=guild_id), Numbered
-        )
+        where, params = filter_where(Filters(since=since, until=until, guild_id=guild_id), Numbered)
         async with self.pool.acquire() as conn:
             total, answered = await conn.fetchrow(
                 f"SELECT count(*), coalesce(sum(e.answered), 0) FROM entries e {where}", *params

@@ -443,9 +443,7 @@ def filter_where(f: Filters, style: type[QMARK]) -> tuple[str, list[Any]]:
     return where, p.params
 
 
-def purge_where(
-    before: str | None, user: str | None, style: type[QMARK]
-) -> tuple[str, list[Any]]:
+def purge_where(before: str | None, user: str | None, style: type[QMARK]) -> tuple[str, list[Any]]:
     if before is None and user is None:
         raise ValueError("purge needs a cut-off time or a user")
     p = style()
