@@ -37,10 +37,16 @@ SHARED_PARTS = ("dev_questions.jsonl", "dev_questions_b.jsonl", "dev_questions_c
 @pytest.fixture(scope="session", autouse=True)
 def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Point the user's data and cache folders (the log and index cache defaults) at a
-    temporary folder, so no test, or bot or CLI subprocess, writes into the real home."""
+    temporary folder, so no test, or bot or CLI subprocess, writes into the real home; and
+    make subprocesses run this checkout's code."""
     home = tmp_path_factory.mktemp("xdg")
     os.environ["XDG_DATA_HOME"] = str(home / "data")
     os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    # Subprocesses (`python -m bot`) import this checkout, not whichever one the environment
+    # has installed in editable mode (a git worktree shares the main checkout's venv).
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
 
 
 @pytest.fixture(scope="session")

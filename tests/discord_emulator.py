@@ -168,13 +168,27 @@ class Exchange:
         return self.reply
 
 
+def _on_shard(shard: int, shards: int) -> int:
+    """A new server id that Discord routes to ``shard`` of ``shards``: (id >> 22) % shards."""
+    guild_id = snowflake()
+    while (guild_id >> 22) % shards != shard:
+        guild_id += 1 << 22
+    return guild_id
+
+
 class Emulator:
-    def __init__(self, token: str = "emulator-token") -> None:
+    def __init__(self, token: str = "emulator-token", *, shards: int = 1) -> None:
+        """``shards``: how many gateway shards the bot should open (``/gateway/bot`` says so);
+        with more than one, server n is made to land on shard n % shards, each shard's
+        session gets only its servers' events (Discord's (guild_id >> 22) % shards), and DMs
+        go to shard 0."""
         self.token = token
+        self.shards = shards
         self.app_id = snowflake()
         self.bot_user = self._user(self.app_id, "Talks Bot", bot=True)
         self.guilds = [
-            Guild(snowflake(), snowflake(), snowflake(), name) for name in ("Server A", "Server B")
+            Guild(_on_shard(n % shards, shards), snowflake(), snowflake(), name)
+            for n, name in enumerate(("Server A", "Server B"))
         ]
         # the first server, which most tests use
         self.guild_id = self.guilds[0].id
@@ -198,7 +212,9 @@ class Emulator:
         self.identified = asyncio.Event()
         self.synced = asyncio.Event()
         self.fail_sync_with: tuple[int, int] | None = None  # (status, code) to refuse sync
-        self._ws: web.WebSocketResponse | None = None
+        self._ws: web.WebSocketResponse | None = None  # shard 0's (or the only) session
+        self._sockets: dict[int, web.WebSocketResponse] = {}  # by shard, when sharded
+        self.identified_shards: set[int] = set()  # shards whose IDENTIFY was answered
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -230,8 +246,9 @@ class Emulator:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in {self._ws, *self._sockets.values()} - {None}:
+            if not ws.closed:  # type: ignore[union-attr]
+                await ws.close()  # type: ignore[union-attr]
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -729,7 +746,7 @@ class Emulator:
         return self._json(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
@@ -943,30 +960,57 @@ class Emulator:
                 if frame["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
-                self._ws = ws
+                shard, count = frame["d"].get("shard") or [0, 1]
+                if count != self.shards or not 0 <= shard < count:
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    break
+                self._attach(ws, shard)
+                mine = [g for g in self.guilds if (g.id >> 22) % count == shard]
                 await self._send_event(
                     "READY",
                     {
                         "v": 10,
                         "user": self.bot_user,
-                        "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
-                        "session_id": "emulator-session",
+                        "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
+                        "session_id": f"emulator-session-{shard}",
                         "resume_gateway_url": self.gateway_url,
                         "application": {"id": str(self.app_id), "flags": 0},
                         "private_channels": [],
                         "relationships": [],
-                        "shard": [0, 1],
+                        "shard": [shard, count],
                     },
+                    ws=ws,
                 )
-                for guild in self.guilds:
-                    await self._send_event("GUILD_CREATE", self._guild(guild))
+                for guild in mine:
+                    await self._send_event("GUILD_CREATE", self._guild(guild), ws=ws)
+                self.identified_shards.add(shard)
                 self.identified.set()
             elif op == 6:
-                self._ws = ws
-                await self._send_event("RESUMED", {})
+                session = str(frame["d"].get("session_id", ""))
+                shard = int(session.rsplit("-", 1)[-1]) if session[-1:].isdigit() else 0
+                self._attach(ws, shard)
+                await self._send_event("RESUMED", {}, ws=ws)
         if self._ws is ws:
             self._ws = None
+        for shard in [n for n, s in self._sockets.items() if s is ws]:
+            del self._sockets[shard]
+            self.identified_shards.discard(shard)
         return ws
+
+    def _attach(self, ws: web.WebSocketResponse, shard: int) -> None:
+        self._sockets[shard] = ws
+        if shard == 0:
+            self._ws = ws
+
+    def shard_of(self, guild: int | None) -> int:
+        """The shard a server's (index) events go to; DMs (None) go to shard 0."""
+        return 0 if guild is None else (self.guilds[guild].id >> 22) % self.shards
+
+    async def wait_shards(self, shards: set[int], timeout: float = 60) -> None:
+        """Until every shard in ``shards`` has a session (bounded)."""
+        async with asyncio.timeout(timeout):
+            while not shards <= self.identified_shards:
+                await asyncio.sleep(0.05)
 
     def _guild(self, guild: Guild | None = None) -> dict[str, Any]:
         """GUILD_CREATE of ``guild`` (default: the first server)."""
@@ -1010,11 +1054,19 @@ class Emulator:
             "application_id": None,
         }
 
-    async def _send_event(self, name: str, data: dict[str, Any]) -> None:
-        if self._ws is None:
-            raise RuntimeError("the bot is not connected to the gateway")
+    async def _send_event(
+        self, name: str, data: dict[str, Any], *, ws: web.WebSocketResponse | None = None
+    ) -> None:
+        """Send an event on ``ws``, else on the session of the shard the server's events go
+        to (shard 0 for DMs and when unsharded)."""
+        if ws is None:
+            ws = self._ws
+            if self.shards > 1 and data.get("guild_id") is not None:
+                ws = self._sockets.get((int(data["guild_id"]) >> 22) % self.shards)
+        if ws is None:
+            raise RuntimeError("the bot is not connected to the gateway (for that shard)")
         self._seq += 1
-        await self._ws.send_json({"op": 0, "t": name, "s": self._seq, "d": data})
+        await ws.send_json({"op": 0, "t": name, "s": self._seq, "d": data})
 
     # --- issue 14: read-only endpoints for `talks-bot doctor` and `invite` -------------------
     # Kept apart from the rest: the guild as the bot sees it over REST (roles, channels with
@@ -1156,7 +1208,10 @@ class Emulator:
 class BotProcess:
     """The real ``talks-bot run`` as a subprocess; its output goes to a file the test reads."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()) -> None:
+        """``args``: more for ``talks-bot run``, e.g. ``("--shard-ids", "1", "--shard-count",
+        "2")``."""
+        self.args = args
         base = {
             k: v
             for k, v in os.environ.items()
@@ -1174,6 +1229,7 @@ class BotProcess:
             "-m",
             "bot",
             "run",
+            *self.args,
             cwd=self.cwd,
             env=self.env,
             stdout=self._log,
