@@ -437,7 +437,10 @@ async def check_postgres(url: str, db_path: Path, timeout: float = 5.0) -> Check
 
 async def _postgres_checks(conn: Any, name: str, pending: Path) -> Check:
     user = await conn.fetchval("SELECT current_user")
-    grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON entries, feedback, citations TO {user}"
+    grant = (
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON entries, feedback, citations TO {user}; "
+        f"GRANT SELECT ON talks_schema TO {user}"
+    )
     if await conn.fetchval("SELECT to_regclass('talks_schema') IS NULL"):
         if await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL"):
             return Check(False, f"{name} is not a Talks Bot log (an entries table, no version)",
@@ -449,6 +452,9 @@ async def _postgres_checks(conn: Any, name: str, pending: Path) -> Check:
                 f"as the database owner: GRANT CREATE ON SCHEMA public TO {user}",
             )
         return Check(True, f"{name}: reachable, created at first start (role {user} may)")
+    if not await conn.fetchval("SELECT has_table_privilege('talks_schema', 'SELECT')"):
+        return Check(False, f"{name}: role {user} may not read and write the log (talks_schema)",
+                     f"as the tables' owner: {grant}")  # fmt: skip
     version = int(await conn.fetchval("SELECT max(version) FROM talks_schema") or 0)
     if version > schema.VERSION:
         return Check(

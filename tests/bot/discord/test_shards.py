@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 import signal
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -182,3 +183,31 @@ async def test_postgres_stopped_for_ten_seconds_loses_no_record(fleet: Fleet, po
     for bot in fleet.bots:
         assert postgres.password not in bot.output
         assert "keeping records in" in bot.output or "takes writes again" in bot.output
+
+
+async def test_one_process_opens_every_shard_with_shards_n(tmp_path: Path) -> None:
+    """``--shards 2``: both shards' sessions in one process (AutoShardedBot), answers in both
+    servers, the shard recorded per entry (here in the default SQLite log)."""
+    async with Emulator(shards=2) as emu:
+        db = tmp_path / "talks.db"
+        env = emu.env(global_commands=True, TALKS_DB_PATH=str(db), TALKS_ASK_COOLDOWN_SECONDS="0")
+        bot = await BotProcess(env, tmp_path, ("--shards", "2")).start()
+        try:
+            deadline = time.monotonic() + STARTUP_S
+            while not {0, 1} <= emu.identified_shards and time.monotonic() < deadline:
+                assert bot.proc is not None and bot.proc.returncode is None, bot.output
+                await asyncio.sleep(0.1)
+            assert {0, 1} <= emu.identified_shards, bot.output
+            exs = [await ask(emu, f"solo-{g}", g, "Where will the talks be held?") for g in (0, 1)]
+            for ex in exs:
+                await ex.wait(timeout=30)
+        finally:
+            assert await bot.stop() == 0, bot.output
+        assert all(answered(ex) for ex in exs)
+        assert emu.sync_calls == ["global"]
+        conn = sqlite3.connect(db)
+        try:
+            rows = set(conn.execute("SELECT guild_id, shard_id FROM entries").fetchall())
+        finally:
+            conn.close()
+        assert rows == {(str(emu.guilds[0].id), 0), (str(emu.guilds[1].id), 1)}
