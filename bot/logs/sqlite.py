@@ -9,11 +9,13 @@ fallback file and the memory queue are ``LogStore``'s.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +91,7 @@ class SqliteStore(LogStore):
         try:
             await db.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             version = await _check_version(db, self.path)  # before anything changes the file
-            await db.execute("PRAGMA journal_mode = WAL")
+            await _wal(db, busy)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten
@@ -500,11 +502,47 @@ async def _check_version(db: aiosqlite.Connection, path: Path) -> int:
 
 
 async def _migrate(db: aiosqlite.Connection, path: Path, version: int) -> None:
+    """Each step in its own write transaction, the version read again inside it: two bot
+    processes opening a new file at once wait for each other instead of both running step 1."""
     for number in range(version + 1, schema.VERSION + 1):
-        script = schema.MIGRATIONS[number - 1]
         try:
-            await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            await db.execute("BEGIN IMMEDIATE")
+            (current,) = next(iter(await db.execute_fetchall("PRAGMA user_version")))
+            if current >= number:
+                await db.rollback()
+                continue
+            for statement in _statements(schema.MIGRATIONS[number - 1]):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {number}")
+            await db.commit()
         except sqlite3.Error as exc:
             await db.rollback()
             raise StoreError(f"cannot upgrade {path} to log schema {number}: {exc}") from None
         log.info("answer log %s upgraded to schema version %d", path, number)
+
+
+async def _wal(db: aiosqlite.Connection, wait: float) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without its busy wait, while another
+    process switches the same new file: try again for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script as its statements (``executescript`` would commit first)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out

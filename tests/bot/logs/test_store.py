@@ -232,3 +232,16 @@ async def test_guild_filter_keeps_other_servers_and_dms_out(store, engine) -> No
     assert (await store.get(b.id, guild_id="2")).id == b.id
     assert (await store.stats(guild_id="1")).entries == 1
     assert (await store.stats()).entries == 3
+
+
+async def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path) -> None:
+    """Two bot processes (shards) started together on a log that does not exist yet."""
+    path = tmp_path / "new.db"
+    stores = [SqliteStore(path) for _ in range(4)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        db = sqlite3.connect(path)
+        assert db.execute("pragma user_version").fetchone()[0] == schema.VERSION
+        db.close()
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
