@@ -14,7 +14,6 @@ import io
 import json
 import logging
 import math
-import re
 import signal
 import sqlite3
 import sys
@@ -87,12 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(handler=cmd_sources)
 
     add = commands.add_parser(
-        "add", parents=[corpus], help="add articles from local .html or .txt files",
-        description="Add each SOURCE (a local .html or .txt file) to the articles: HTML is "
-        "reduced to the article's text, title, outlet, date and link. A bad source gets one "
-        "line and changes nothing.",
+        "add", parents=[corpus], help="add articles from web pages or local .html/.txt files",
+        description="Add each SOURCE (an http(s) URL, or a local .html or .txt file) to the "
+        "articles: HTML is reduced to the article's text, title, outlet, date and link. A URL "
+        "is fetched with checks (public addresses only unless TALKS_ALLOW_LOCAL_URLS allows "
+        "loopback; 5 MB, 10 s, 5 redirects; HTML or plain text). A bad source gets one line "
+        "and changes nothing.",
     )  # fmt: skip
-    add.add_argument("source", nargs="+", metavar="SOURCE", help="a local .html or .txt file")
+    add.add_argument(
+        "source", nargs="+", metavar="SOURCE", help="https://… or a local .html or .txt file"
+    )
     add.set_defaults(handler=cmd_add)
 
     remove = commands.add_parser(
@@ -452,24 +455,20 @@ def _operator_dir(args: argparse.Namespace) -> Path:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Add each source; one line per source, what was added or why not. Exit 1 if any failed."""
-    from bot.articles import SourceError, add_file
+    from bot.articles import SourceError, add_source
+    from bot.fetch import Policy
 
     directory = _operator_dir(args)
+    policy = Policy(allow_loopback=settings_from_args(args).allow_local_urls)
     failed = 0
     for source in args.source:
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
-            _print(f"{PROG}: {source}: only local .html and .txt files can be added", sys.stderr)
-            failed += 1
-            continue
         try:
-            added = add_file(directory, Path(source))
+            added = add_source(directory, source, policy)
         except SourceError as exc:
             _print(f"{PROG}: {exc}", sys.stderr)
             failed += 1
             continue
-        about = ", ".join(x for x in (added.outlet, added.date) if x)
-        _print(f"added {added.source}: {added.title or '(no title)'}"
-               + (f" ({about})" if about else "") + f", {added.paragraphs} paragraphs")  # fmt: skip
+        _print(f"added {added.source}: {added.summary()}")
     return 1 if failed else 0
 
 
