@@ -62,6 +62,16 @@ def corpus_dir(settings: Settings, *, create: bool = True) -> Path | None:
     return directory
 
 
+def refuse_shipped(directory: Path) -> None:
+    """Refuse to change the articles shipped inside the package (``TALKS_CORPUS_DIR`` may
+    point at them): an upgrade would silently undo the change."""
+    if directory.resolve() == default_corpus_dir().resolve():
+        raise SourceError(
+            f"{directory} holds the shipped articles, which are never changed; "
+            "unset TALKS_CORPUS_DIR to use your own copy"
+        )
+
+
 def seed(directory: Path) -> None:
     """Copy the shipped articles (and their ``articles.json``) into ``directory``, whole or not
     at all: copied into a temporary sibling folder, then renamed."""

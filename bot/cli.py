@@ -324,6 +324,10 @@ async def _ask(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     store = None if args.no_log else await _open_log(settings)
+    if store is not None:  # so `logs show` can say which articles this version had
+        from bot import versions
+
+        await asyncio.to_thread(versions.remember, versions.path_for(settings), engine.corpus)
     asking = Asking(engine, store)
     user = _user_name()
     who, where = Who(user_id=user, user_name=user), Where("cli")
@@ -613,8 +617,16 @@ def cmd_logs_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print(formats.json_lines([entry]))
     else:
+        from bot import versions
+        from bot.present import clip
+
         _say_log(settings, sys.stdout)
         _print(formats.detail(entry))
+        articles = versions.articles_of(versions.path_for(settings), entry.corpus_version)
+        lines = versions.describe(articles)
+        _print(f"  articles  {lines[0]}")
+        for line in lines[1:]:
+            _print(f"            {clip(line, 68)}")
     return 0
 
 

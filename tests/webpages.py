@@ -10,6 +10,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+PARAGRAPH = (
+    "The Vatican offered on Monday to host a second round of talks between the delegations of "
+    "Russia and Ukraine, a spokesman for the Holy See said, adding that Pope Leo had spoken with "
+    "both presidents about a meeting at the Apostolic Palace before the end of June."
+)
+
+
+def article_html(n: int = 8, *, lang: str = "en", body: str | None = None) -> str:
+    paragraphs = body or "".join(
+        f"<p>{PARAGRAPH.replace('Monday', day)}</p>"
+        for day in ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                    "Sunday", "Sunday night", "Monday night", "Tuesday night"][:n]
+    )  # fmt: skip
+    return (
+        f'<html lang="{lang}"><head><title>Vatican offers to host talks | Example Herald</title>'
+        '<meta property="og:title" content="Vatican offers to host talks">'
+        '<meta property="og:site_name" content="Example Herald">'
+        '<meta property="article:published_time" content="2025-05-19T09:30:00Z">'
+        '<link rel="canonical" href="https://herald.example.com/vatican-talks"></head>'
+        '<body><nav>Home | World | Sport</nav><article><h1>Vatican offers to host talks</h1>'
+        f"{paragraphs}</article><footer>Cookie settings</footer></body></html>"
+    )
+
+
 SLOW_MAX_S = 30.0  # a slow page never holds its thread longer than this, or past shutdown
 
 

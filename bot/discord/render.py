@@ -30,7 +30,8 @@ REVIEW_COLOUR = discord.Colour.blurple()
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
-LIST_SOURCES = "try /sources"
+SOURCE_TITLE_MAX = 120  # a title in /sources list: most of a line, never the whole embed
+LIST_SOURCES = "try /sources list"
 _LINKABLE = re.compile(r"^https?://[^\s<>()]+$")  # a URL that cannot break out of the link
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s")
 
@@ -93,10 +94,12 @@ def source_line(c: Citation) -> str:
     return f"{_about(c)} — `{c.source}` ¶{c.paragraph}"
 
 
-def _about(a: Article | Citation) -> str:
+def _about(a: Article | Citation, *, full: bool = False) -> str:
     """An article as every Discord list names it: label (linked when it has a URL), outlet,
-    date; the same words the terminal and JSON use."""
-    label = safe(a.label or a.title)
+    date; the same words the terminal and JSON use. ``full``: the title, not the short label
+    (the article list, where there is room)."""
+    name = cut(a.title, SOURCE_TITLE_MAX) if full and isinstance(a, Article) else None
+    label = safe(name or a.label or a.title)
     if a.url and _LINKABLE.match(a.url):
         label = f"[{label}](<{a.url}>)"
     return ", ".join([label, *(safe(x) for x in (a.outlet, a.date) if x)])
@@ -108,7 +111,8 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
         description=f"{len(articles)} articles (corpus version `{version}`). Ask with /ask.",
         colour=REVIEW_COLOUR,
     )
-    lines = [f"`{a.source}` — {_about(a)} ({a.paragraphs} paragraphs)" for a in articles]
+    lines = [f"`{a.source}` — {_about(a, full=True)} ({a.paragraphs} paragraphs)"
+             for a in articles]  # fmt: skip
     embed.description = _join_fitting([embed.description or "", *lines], DESCRIPTION_MAX)
     return _fit(embed)
 
@@ -120,7 +124,8 @@ HELP_TEXT = (
     "`private: True` shows the exchange only to you.\n"
     "**Ask Talks Bot** (a message's *Apps* menu) — the same for a message's text, "
     "shown only to you.\n"
-    "**/sources** — the articles it answers from.\n\n"
+    "**/sources list** — the articles it answers from, with outlet, date and link "
+    "(moderators: **/sources add** `url` and **/sources remove** `id`).\n\n"
     "It does **not** write its own answers, give opinions, or know anything the articles "
     "don't say: when they don't cover a question it tells you so. Use the buttons under an "
     "answer to say whether it helped. Questions and answers are logged for moderators."
@@ -151,7 +156,9 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
     return _fit(embed)
 
 
-def entry_embed(e: LogEntry) -> discord.Embed:
+def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> discord.Embed:
+    """One log entry in full; ``articles``: the (id, title) of each article its corpus version
+    had (``bot.versions``), ``None`` when that version was not recorded."""
     embed = discord.Embed(
         title=cut(f"Entry {e.id}", TITLE_MAX),
         description=safe(cut(e.question, 1000)),
@@ -177,6 +184,13 @@ def entry_embed(e: LogEntry) -> discord.Embed:
             inline=False,
         )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
+    if articles is None:
+        corpus = f"`{e.corpus_version}` (its articles were not recorded)"
+    else:
+        lines = [f"`{e.corpus_version}`: {len(articles)} articles"]
+        lines += [f"`{source}` {safe(cut(title, 80))}" for source, title in articles]
+        corpus = _join_fitting(lines, FIELD_MAX)
+    embed.add_field(name="Corpus", value=corpus, inline=False)
     for n, q in enumerate(e.quotes, 1):
         cites = ", ".join(
             f"{c.get('label') or c['source']} ¶{c['paragraph']}" for c in q["citations"]

@@ -16,7 +16,9 @@ import aiohttp
 import discord
 import yarl
 
+from bot import versions
 from bot.app import build_engine
+from bot.articles import corpus_dir
 from bot.discord.client import SyncError, TalksBot
 from bot.discord.loopwatch import LoopWatch
 from bot.logs.store import INTERACTION_WAIT_S, LogStore, StoreError
@@ -68,8 +70,10 @@ def _fail(message: str) -> int:
 async def _main(settings: Settings) -> int:
     try:
         engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
+        directory = corpus_dir(settings, create=False)
     except CorpusError as exc:
         return _fail(str(exc))
+    await asyncio.to_thread(versions.remember, versions.path_for(settings), engine.corpus)
     unreachable = await _wait_for_discord(settings.discord_api_url)
     if unreachable:
         return _fail(unreachable)
@@ -77,7 +81,7 @@ async def _main(settings: Settings) -> int:
         store = await LogStore(settings.db_path, wait_timeout=INTERACTION_WAIT_S).open()
     except StoreError as exc:
         return _fail(str(exc))
-    bot = TalksBot(settings, engine, store)
+    bot = TalksBot(settings, engine, store, corpus_dir=directory)
     watch = LoopWatch()
     watch.start()
     stop = asyncio.Event()

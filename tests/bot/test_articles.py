@@ -8,33 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from webpages import PARAGRAPH, article_html
 
 from bot.articles import SourceError, add_file, corpus_dir, operator_corpus_dir, remove
 from config import Settings
 from retrieval.corpus import default_corpus_dir
-
-PARAGRAPH = (
-    "The Vatican offered on Monday to host a second round of talks between the delegations of "
-    "Russia and Ukraine, a spokesman for the Holy See said, adding that Pope Leo had spoken with "
-    "both presidents about a meeting at the Apostolic Palace before the end of June."
-)
-
-
-def article_html(n: int = 8, *, lang: str = "en", body: str | None = None) -> str:
-    paragraphs = body or "".join(
-        f"<p>{PARAGRAPH.replace('Monday', day)}</p>"
-        for day in ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                    "Sunday", "Sunday night", "Monday night", "Tuesday night"][:n]
-    )  # fmt: skip
-    return (
-        f'<html lang="{lang}"><head><title>Vatican offers to host talks | Example Herald</title>'
-        '<meta property="og:title" content="Vatican offers to host talks">'
-        '<meta property="og:site_name" content="Example Herald">'
-        '<meta property="article:published_time" content="2025-05-19T09:30:00Z">'
-        '<link rel="canonical" href="https://herald.example.com/vatican-talks"></head>'
-        '<body><nav>Home | World | Sport</nav><article><h1>Vatican offers to host talks</h1>'
-        f"{paragraphs}</article><footer>Cookie settings</footer></body></html>"
-    )
 
 
 def shipped_digest() -> dict[str, str]:

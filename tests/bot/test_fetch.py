@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_articles import PARAGRAPH, article_html
-from webpages import Page, PageServer, serving
+from webpages import PARAGRAPH, Page, PageServer, article_html, serving
 
 from bot import fetch
 from bot.articles import SourceError, add_url, corpus_dir

@@ -10,6 +10,7 @@ take longer than Discord's 3 s.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import replace
 from datetime import timedelta
@@ -19,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import versions
 from bot.discord import respond, suggest
 from bot.discord.errors import NotModerator
 from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
@@ -117,7 +119,9 @@ class Logs(
         if entry is None:
             await respond.finish(interaction, content="No log entry with that id in this server.")
             return
-        await respond.finish(interaction, embed=entry_embed(entry))
+        where = versions.path_for(self.bot.settings)  # which articles its version had
+        articles = await asyncio.to_thread(versions.articles_of, where, entry.corpus_version)
+        await respond.finish(interaction, embed=entry_embed(entry, articles))
 
     @show.autocomplete("id")
     async def suggest_ids(

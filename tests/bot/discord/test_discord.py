@@ -187,7 +187,7 @@ async def test_shared_quote_footer_says_how_many_articles_report_it(discord_bot:
 
 
 async def test_sources_lists_every_article_by_label_privately(discord_bot: Harness) -> None:
-    ex = await discord_bot.emu.invoke("member", "sources")
+    ex = await discord_bot.emu.invoke("member", "sources", sub="list")
     reply = await ex.wait()
     assert ex.ephemeral
     text = embed_text(reply)
