@@ -187,3 +187,15 @@ def test_cli_refuses_a_local_url_unless_allowed(cli) -> None:
         result = cli("add", web.url("/vatican"))
         assert web.requests == []
     assert result.returncode == 1 and "TALKS_ALLOW_LOCAL_URLS" in result.stderr
+
+
+def test_the_shipped_titles_are_the_articles_own_words_and_nothing_is_invented() -> None:
+    """seeds/articles.json gives each shipped article a title cut from its own lead sentence;
+    the texts name no outlet, date or link, so none is given."""
+    shipped = default_corpus_dir()
+    meta = json.loads((shipped / "articles.json").read_text(encoding="utf-8"))
+    assert sorted(meta) == sorted(p.name for p in shipped.glob("*.txt"))
+    for name, entry in meta.items():
+        assert set(entry) == {"title"}, name
+        text = " ".join((shipped / name).read_text(encoding="utf-8").split())
+        assert entry["title"] in text, name
