@@ -23,7 +23,7 @@ from pathlib import Path
 from bot import versions
 from bot.app import Asking, build_engine
 from config import Settings
-from retrieval.corpus import METADATA_FILE, CorpusError
+from retrieval.corpus import METADATA_FILE, Corpus, CorpusError
 from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class Reloader:
                               old.corpus.version)  # fmt: skip
             else:
                 self._error = None
-                if new.corpus.version != old.corpus.version:
+                if _differs(old.corpus, new.corpus):
                     self.asking.engine = new  # the swap: one assignment
                     self.builds += 1
                     log.info(
@@ -106,7 +106,7 @@ class Reloader:
     def _build(self, old: Engine) -> Engine:
         """The new engine, ready to answer (the reader is shared, so no model is loaded)."""
         engine = build_engine(self.settings, reader=old.reader)
-        if engine.corpus.version != old.corpus.version:
+        if _differs(old.corpus, engine.corpus):
             versions.remember(versions.path_for(self.settings), engine.corpus)
         return engine
 
@@ -138,3 +138,13 @@ class Reloader:
         if self._builder is not None:
             await asyncio.gather(self._builder, return_exceptions=True)
         self._thread.shutdown(wait=True)
+
+
+def _differs(old: Corpus, new: Corpus) -> bool:
+    """Whether answers could differ: other files (the version), or other titles, outlets,
+    dates or links from ``articles.json``, which the version does not cover."""
+
+    def about(corpus: Corpus) -> list[tuple[object, ...]]:
+        return [(a.source, a.title, a.outlet, a.date, a.url, a.label) for a in corpus.articles]
+
+    return old.version != new.version or about(old) != about(new)

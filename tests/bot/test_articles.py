@@ -199,3 +199,18 @@ def test_the_shipped_titles_are_the_articles_own_words_and_nothing_is_invented()
         assert set(entry) == {"title"}, name
         text = " ".join((shipped / name).read_text(encoding="utf-8").split())
         assert entry["title"] in text, name
+
+
+def test_logs_show_lists_the_articles_of_the_version_an_entry_was_answered_from(cli, tmp_path):
+    page = tmp_path / "vatican.html"
+    page.write_text(article_html(), encoding="utf-8")
+    assert cli("ask", "Where will the talks be held?").returncode == 0
+    assert cli("add", str(page)).returncode == 0
+    assert cli("ask", "Who offered to host a second round of talks?").returncode == 0
+    entries = [json.loads(line) for line in cli("logs", "--format", "json").stdout.splitlines()]
+    newest, oldest = entries[0], entries[-1]
+    assert newest["corpus_version"] != oldest["corpus_version"]
+    before = cli("logs", "show", str(oldest["id"])).stdout
+    after = cli("logs", "show", str(newest["id"])).stdout
+    assert "articles  5 articles" in before and "Vatican offers" not in before
+    assert "articles  6 articles" in after and "Vatican offers to host talks" in after
