@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from bot import __version__
 
@@ -34,6 +34,7 @@ CONTENT_TYPES = ("text/html", "text/plain")
 USER_AGENT = f"TalksBot/{__version__} (+https://github.com/talks-bot/talks-bot)"
 _CHUNK = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
@@ -178,12 +179,13 @@ def _request(
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
         raise FetchError("the address has an invalid port") from None
-    address = _checked_address(host, port, policy, deadline)
-    path = parts.path or "/"
+    addresses = _checked_addresses(host, port, policy, deadline)
+    # Non-ASCII or spaces in the path are percent-encoded, as a browser sends them.
+    path = quote(parts.path or "/", safe=_URL_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=_URL_SAFE)
     cls = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-    conn = cls(host, port, address, timeout=_left(deadline))
+    conn = cls(host, port, addresses, timeout=_left(deadline))
     watchdog.watch(conn)
     try:
         conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
@@ -208,8 +210,9 @@ def _request(
     return response, conn
 
 
-def _checked_address(host: str, port: int, policy: Policy, deadline: float) -> str:
-    """Resolve ``host`` once and check every address; return the one to connect to."""
+def _checked_addresses(host: str, port: int, policy: Policy, deadline: float) -> list[str]:
+    """Resolve ``host`` once and check every address; all must pass (one bad answer is
+    enough to refuse: the name is not a plain public site). Returns them to connect to."""
     try:
         literal: Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -234,29 +237,40 @@ def _checked_address(host: str, port: int, policy: Policy, deadline: float) -> s
         if why is not None:
             hint = " (TALKS_ALLOW_LOCAL_URLS allows loopback)" if "loopback" in why else ""
             raise FetchError(f"{host} is {why}; not fetched{hint}")
-    return addresses[0]
+    return addresses
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked addresses that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("no address to connect to")
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to the address that was checked, whatever the host name resolves to now."""
+    """Connects to the addresses that were checked, whatever the host name resolves to now."""
 
-    def __init__(self, host: str, port: int, address: str, *, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], *, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """TLS to the checked address, with the certificate verified for the host name."""
 
-    def __init__(self, host: str, port: int, address: str, *, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], *, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 

@@ -227,3 +227,13 @@ def test_plain_text_pages_are_taken_as_they_are(own: Path, web: PageServer) -> N
                                content_type="text/plain; charset=iso-8859-1")  # fmt: skip
     added = add_url(own, web.url("/a.txt"), LOCAL)
     assert added.paragraphs == 4 and added.url == web.url("/a.txt")
+
+
+def test_odd_characters_in_an_address_are_encoded_or_refused_in_one_line(web: PageServer) -> None:
+    web.pages["/%D0%BD%D0%BE%D0%B2%D0%B8%D0%BD%D0%B8%20today"] = Page(news_page())
+    page = fetch.fetch(web.url("/новини today"), LOCAL)
+    assert page.body == news_page()
+    with pytest.raises(FetchError) as exc:
+        fetch.fetch(web.url("/a\r\nX-Injected: 1"), LOCAL)
+    assert "\n" not in str(exc.value)
+    assert all("X-Injected" not in headers for _, headers in web.requests)
