@@ -684,7 +684,7 @@ class LogStore:
         )
         top = await db.execute_fetchall(
             f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at) LIMIT 5""",
+                GROUP BY e.question_key ORDER BY n DESC, min(e.created_at) LIMIT 5""",
             params,
         )
         votes = next(
