@@ -74,6 +74,8 @@ class Where:
     guild_id: int | str | None = None
     channel_id: int | str | None = None
     private: bool | None = None  # Discord: shown only to the asker; None where it means nothing
+    guild_name: str | None = None  # names as they were when asked, shown beside the ids
+    channel_name: str | None = None
 
 
 Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
@@ -116,7 +118,8 @@ class Asking:
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
             user_id=who.user_id, user_name=who.user_name, locale=who.locale,
-            private=where.private,
+            private=where.private, guild_name=where.guild_name,
+            channel_name=where.channel_name,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

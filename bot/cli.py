@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
-from bot.text import repair
+from bot.text import for_terminal, repair
 
 if TYPE_CHECKING:
     from bot.logs.store import LogStore
@@ -171,6 +171,16 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     filters.add_argument("--flagged", action="store_true", help="only entries voted not helpful")
     filters.add_argument("--search", metavar="TEXT", help="text in the question or answer")
     filters.add_argument(
+        "--unreviewed", action="store_true",
+        help="only entries no moderator has marked reviewed (with --flagged: the answers "
+        "still to look at)",
+    )  # fmt: skip
+    filters.add_argument(
+        "--unanswered", action="store_true",
+        help="declined, not-sure and not-helpful questions grouped by their text (case, "
+        "punctuation and Discord markup folded), most asked first: the articles to add",
+    )  # fmt: skip
+    filters.add_argument(
         "--format", choices=("table", "json", "csv"), default="table",
         help="table (default), json (one object per line) or csv",
     )  # fmt: skip
@@ -189,6 +199,16 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     show.add_argument("id", type=int, help="entry id, as listed")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
     show.set_defaults(handler=cmd_logs_show)
+
+    review = sub.add_parser(
+        "review", parents=[db], help="mark an entry reviewed",
+        description="Mark one entry reviewed, by you (the OS user, or --by), now, with an "
+        "optional note; marking it again replaces the mark. `logs show` says who and when.",
+    )  # fmt: skip
+    review.add_argument("id", type=int, help="entry id, as listed")
+    review.add_argument("--note", metavar="TEXT", help="what was done, e.g. 'article added'")
+    review.add_argument("--by", metavar="NAME", help="reviewer's name (default: the OS user)")
+    review.set_defaults(handler=cmd_logs_review)
 
     stats = sub.add_parser(
         "stats", parents=[db], help="totals over a period",
@@ -581,8 +601,10 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
         limit = TABLE_PAGE  # the table pages; exports write everything unless --limit
     filters = Filters(
         limit=limit, since=_time(args.since), user_id=args.user, declined=args.declined,
-        flagged=args.flagged, search=args.search,
+        flagged=args.flagged, search=args.search, unreviewed=args.unreviewed,
     )  # fmt: skip
+    if args.unanswered:
+        return _list_unanswered(args, settings, filters)
 
     async def read(store):
         entries = await store.entries(filters)
@@ -603,6 +625,48 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
     if total > len(entries):
         note = f"showing {len(entries)} of {total} (--limit N, --all)"
         _print(note, sys.stdout if args.format == "table" else sys.stderr)
+    return 0
+
+
+def _list_unanswered(args: argparse.Namespace, settings: Settings, filters: Any) -> int:
+    """``logs --unanswered``: one line per question the articles did not serve."""
+    from bot.logs import formats
+
+    groups = _run_store(settings, lambda s: s.unanswered(filters))
+    if args.format == "table":
+        _say_log(settings, sys.stdout)
+    render = {
+        "table": formats.unanswered_table,
+        "json": formats.unanswered_json,
+        "csv": formats.unanswered_csv,
+    }
+    text = render[args.format](groups)
+    if text:
+        sys.stdout.write(text if args.format == "csv" else text + "\n")
+    if filters.limit is not None and len(groups) == filters.limit:
+        note = f"showing the {len(groups)} most asked (--limit N, --all)"
+        _print(note, sys.stdout if args.format == "table" else sys.stderr)
+    return 0
+
+
+def cmd_logs_review(args: argparse.Namespace) -> int:
+    from bot.logs import formats
+    from bot.logs.models import REVIEW_NOTE_MAX, is_entry_id
+
+    note = None if args.note is None else repair(args.note)
+    if note is not None and len(note) > REVIEW_NOTE_MAX:
+        raise UsageError(f"the note is {len(note)} characters; at most {REVIEW_NOTE_MAX}")
+    reviewer = repair(args.by).strip() if args.by else _user_name()
+    if not reviewer:
+        raise UsageError("--by needs a name")
+    settings = settings_from_args(args)
+    entry = None
+    if is_entry_id(args.id):
+        entry = _run_store(settings, lambda s: s.review(args.id, reviewer, note))
+    if entry is None:
+        raise UsageError(f"no log entry with id {args.id} in {settings.db_path}")
+    _print(for_terminal(f"Entry {entry.id} marked reviewed by {reviewer}."))
+    _print(formats.detail(entry))
     return 0
 
 

@@ -13,7 +13,7 @@ import discord
 
 from bot import wording
 from bot.discord.locales import ask_in_english
-from bot.logs.models import LogEntry, Stats
+from bot.logs.models import LogEntry, Stats, Unanswered
 from bot.times import minute
 from retrieval.models import NOT_ENGLISH, Answer, Article, Citation
 
@@ -145,9 +145,11 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
     for e in entries:
         result = "✅" if e.answered else f"⛔ {e.reason}"
         votes = " 👎" * bool(e.feedback.get("not_helpful"))
+        votes += " ☑️" * bool(e.reviewed_at)
         who = safe(e.user_name or e.user_id or "-")
+        channel = f" · #{safe(e.channel_name)}" if e.channel_name else ""
         lines.append(
-            f"`{e.id}` {minute(e.created_at)} · {who} · {result}{votes}\n"
+            f"`{e.id}` {minute(e.created_at)} · {who}{channel} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
             + "".join(f"\n👎 {safe(cut(' '.join(r.split()), 150))}" for r in e.reasons[:3])
         )
@@ -167,6 +169,9 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
     who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
     embed.add_field(name="Asked by", value=who, inline=True)
     embed.add_field(name="When", value=e.created_at, inline=True)
+    if e.channel_name or e.channel_id:
+        channel = f"#{safe(e.channel_name)}" if e.channel_name else f"`{e.channel_id}`"
+        embed.add_field(name="Channel", value=channel, inline=True)
     embed.add_field(
         name="Result",
         value="answered" if e.answered else f"declined: {e.reason}",
@@ -184,6 +189,11 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
             inline=False,
         )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
+    if e.reviewed_at:
+        mark = f"by {safe(e.reviewed_by or '-')}, {minute(e.reviewed_at)}"
+        if e.review_note:
+            mark += f"\n{safe(cut(e.review_note, 900))}"
+        embed.add_field(name="Reviewed", value=cut(mark, FIELD_MAX), inline=False)
     if articles is None:
         corpus = f"`{e.corpus_version}` (its articles were not recorded)"
     else:
@@ -200,6 +210,26 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
             value=cut(safe(q["text"]), FIELD_MAX),
             inline=False,
         )
+    return _fit(embed)
+
+
+def unanswered_embed(groups: list[Unanswered], period: str) -> discord.Embed:
+    """Declined, not-sure and not-helpful questions of one server, grouped: articles to add."""
+    embed = discord.Embed(
+        title=cut(f"Unanswered questions — {period}", TITLE_MAX), colour=REVIEW_COLOUR
+    )
+    if not groups:
+        embed.description = "No declined, not-sure or not-helpful questions."
+        return embed
+    lines = [
+        f"**{g.count}×** {safe(cut(' '.join(g.question.split()), 150))}\n"
+        f"↳ {g.declined} declined · {g.not_sure} not sure · {g.flagged} 👎 · "
+        f"last {minute(g.last_asked)} · "
+        f"`{g.latest_id}`"
+        for g in groups
+    ]
+    embed.description = _join_fitting(lines, DESCRIPTION_MAX)
+    embed.set_footer(text="Grouped by text: case, punctuation and Discord markup ignored")
     return _fit(embed)
 
 

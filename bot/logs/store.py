@@ -31,7 +31,20 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
+from bot.logs.models import (
+    REVIEW_NOTE_MAX,
+    Asked,
+    Filters,
+    LogEntry,
+    Stats,
+    Unanswered,
+    is_entry_id,
+    question_key,
+    utc_now,
+)
+from bot.logs.queries import FLAGGED as _FLAGGED
+from bot.logs.queries import unanswered_sql
+from bot.text import repair
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +151,7 @@ class LogStore:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten
+            await db.create_function("talks_question_key", 1, _key, deterministic=True)
             db.row_factory = aiosqlite.Row
             await _migrate(db, self.path, version)
             st = os.stat(self.path)
@@ -281,14 +295,16 @@ class LogStore:
             cur = await db.execute(
                 """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id, channel_id,
                     user_id, user_name, question, answered, reason, answer, quotes, top_score,
-                    corpus_version, latency_ms, locale, private, confidence)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    corpus_version, latency_ms, locale, private, confidence, guild_name,
+                    channel_name, question_key)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, entry.user_name, entry.question, int(entry.answered),
                     entry.reason, entry.answer, json.dumps(entry.quotes, ensure_ascii=False),
                     entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
                     None if entry.private is None else int(entry.private), entry.confidence,
+                    entry.guild_name, entry.channel_name, entry.question_key,
                 ),
             )  # fmt: skip
             if cur.rowcount:  # not already there (a fallback record imported twice)
@@ -476,6 +492,67 @@ class LogStore:
 
         return await self._bounded(go, timeout)
 
+    async def review(
+        self,
+        entry_id: int,
+        reviewer: str,
+        note: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
+    ) -> LogEntry | None:
+        """Mark an entry reviewed by ``reviewer`` now, with an optional note (a later mark
+        replaces it); with ``guild_id``, only an entry asked in that server. Returns the
+        entry as marked, or None when there is no such entry (there)."""
+        if not is_entry_id(entry_id):
+            return None
+        note = repair(" ".join(note.split()))[:REVIEW_NOTE_MAX] if note else None
+        sql = "UPDATE entries SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?"
+        params: list[Any] = [repair(reviewer), utc_now(), note or None, entry_id]
+        if guild_id is not None:
+            sql, params = sql + " AND guild_id = ?", [*params, guild_id]
+
+        async def go() -> bool:
+            async with self._write_lock:
+                await self._ensure_current_file()
+                try:
+                    cur = await self.db.execute(sql, params)
+                    await self.db.commit()
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await self.db.rollback()
+                    raise
+                return cur.rowcount > 0
+
+        if not await self._bounded(go, timeout):
+            return None
+        return await self.get(entry_id, guild_id=guild_id, timeout=timeout)
+
+    async def unanswered(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[Unanswered]:
+        """Declined, not-sure and not-helpful questions grouped by ``question_key``, most asked
+        first: the list of articles to add. ``filters`` narrow the entries (time, server, user,
+        search); its limit counts groups."""
+        filters = filters or Filters()
+        where, params = _where(filters)
+        sql = unanswered_sql(where, limit="?")
+
+        async def go() -> list[Unanswered]:
+            rows = await self.db.execute_fetchall(
+                sql, [*params, -1 if filters.limit is None else filters.limit]
+            )
+            return [
+                Unanswered(
+                    question=r["question"], count=r["times"], declined=r["declined"],
+                    not_sure=r["not_sure"], flagged=r["flagged"], last_asked=r["last_asked"],
+                    servers=sorted(json.loads(r["servers"])), latest_id=r["latest_id"],
+                )
+                for r in rows
+            ]  # fmt: skip
+
+        return await self._bounded(go, timeout)
+
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
         """How many entries a purge with these arguments would delete."""
         where, params = _purge_where(before, user)
@@ -607,7 +684,7 @@ class LogStore:
         )
         top = await db.execute_fetchall(
             f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at) LIMIT 5""",
+                GROUP BY e.question_key ORDER BY n DESC, min(e.created_at) LIMIT 5""",
             params,
         )
         votes = next(
@@ -639,6 +716,11 @@ _SELECT = """
     FROM entries e"""
 
 
+def _key(text: object) -> str | None:
+    """``question_key`` for SQLite (migration 7 fills in older entries with it)."""
+    return question_key(text) if isinstance(text, str) else None
+
+
 def _where(f: Filters) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -657,9 +739,9 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
     if f.declined:
         clauses.append("e.answered = 0")
     if f.flagged:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0)"
-        )
+        clauses.append(_FLAGGED)
+    if f.unreviewed:
+        clauses.append("e.reviewed_at IS NULL")
     if f.search:
         pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append("(e.question LIKE ? ESCAPE '\\' OR e.answer LIKE ? ESCAPE '\\')")
@@ -699,6 +781,11 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         locale=row["locale"],
         private=None if row["private"] is None else bool(row["private"]),
         confidence=row["confidence"],
+        guild_name=row["guild_name"],
+        channel_name=row["channel_name"],
+        reviewed_by=row["reviewed_by"],
+        reviewed_at=row["reviewed_at"],
+        review_note=row["review_note"],
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
         reasons=json.loads(row["reasons"] or "[]"),
     )

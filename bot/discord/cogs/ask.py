@@ -281,8 +281,13 @@ class Ask(commands.Cog):
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
-                Where(surface, interaction.guild_id, interaction.channel_id, private),
-            )  # the log record is written in the background, not before the answer is shown
+                Where(
+                    surface, interaction.guild_id, interaction.channel_id, private,
+                    guild_name=interaction.guild.name if interaction.guild else None,
+                    channel_name=getattr(interaction.channel, "name", None),
+                ),
+            )  # fmt: skip
+            # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
                 interaction.guild_id,
                 Asked(

@@ -58,7 +58,10 @@ async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bo
     logs = emu.command("logs")
     assert logs["default_member_permissions"] == str(MANAGE_MESSAGES)
     subs = {o["name"] for o in logs["options"]}
-    assert subs == {"recent", "declined", "flagged", "search", "show", "stats", "export"}
+    assert subs == {
+        "recent", "declined", "flagged", "unreviewed", "unanswered", "search", "show", "review",
+        "stats", "export",
+    }  # fmt: skip
 
 
 async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
