@@ -168,6 +168,17 @@ async def test_a_moderator_removes_an_article(bot: Harness, web: PageServer, art
     assert "no such article" in embed_text(await ex.wait(timeout=60))
 
 
+async def test_remove_suggests_the_current_articles_to_moderators_only(bot: Harness) -> None:
+    emu = bot.emu
+    offered = await (await emu.autocomplete("moderator", "sources", "id", "zelensky",
+                                            sub="remove")).wait_choices()  # fmt: skip
+    assert offered and all(c["value"] in {a.source for a in load_corpus().articles}
+                           for c in offered)  # fmt: skip
+    assert all("zelensky" in c["name"].lower() for c in offered)
+    nothing = await emu.autocomplete("member", "sources", "id", "", sub="remove")
+    assert await nothing.wait_choices() == []
+
+
 async def test_fifty_questions_asked_during_a_rebuild_are_all_answered_and_logged(
     bot: Harness, articles: Path
 ) -> None:
