@@ -114,6 +114,9 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
     lines = [f"`{a.source}` — {_about(a, full=True)} ({a.paragraphs} paragraphs)"
              for a in articles]  # fmt: skip
     embed.description = _join_fitting([embed.description or "", *lines], DESCRIPTION_MAX)
+    shown = embed.description.count("\n")  # one line per article after the heading
+    if shown < len(articles):
+        embed.set_footer(text=f"Showing {shown} of {len(articles)}; talks-bot sources lists all.")
     return _fit(embed)
 
 
