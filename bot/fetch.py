@@ -206,6 +206,8 @@ def _request(
         raise FetchError(f"TLS failed ({exc.reason or exc})") from None
     except (OSError, http.client.HTTPException) as exc:
         conn.close()
+        if time.monotonic() >= deadline:  # the watchdog cut it
+            raise FetchError(f"timed out (over {TOTAL_SECONDS:.0f} s)") from None
         raise FetchError(f"cannot connect to {host} ({_why(exc)})") from None
     return response, conn
 
@@ -294,10 +296,20 @@ def _read(
         except (OSError, http.client.HTTPException) as exc:
             raise FetchError(f"the connection failed while reading ({_why(exc)})") from None
         if not chunk:
-            return b"".join(chunks)
+            return _whole(b"".join(chunks), length, deadline)
         chunks.append(chunk)
         size += len(chunk)
     raise FetchError(f"too large (over {MAX_BYTES // 1_000_000} MB)")
+
+
+def _whole(body: bytes, length: str | None, deadline: float) -> bytes:
+    """``body`` if it is the whole page: the watchdog's cut and a dropped connection also end
+    in an empty read, and half an article must never be added as if it were all of it."""
+    if time.monotonic() >= deadline:
+        raise FetchError(f"timed out (over {TOTAL_SECONDS:.0f} s)")
+    if length and length.strip().isdigit() and len(body) < int(length):
+        raise FetchError("the connection closed before the whole page arrived")
+    return body
 
 
 def _left(deadline: float) -> float:

@@ -45,6 +45,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     length: bool = True  # send Content-Length (False: the body streams until closed)
     slow: bool = False  # headers at once, then the body a byte a second
+    stall: float = 0.0  # seconds before the status line (bounded by the server's shutdown)
+    announce: int | None = None  # a Content-Length other than the body's (a cut-off page)
 
 
 class PageServer:
@@ -60,12 +62,15 @@ class PageServer:
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 page = server.pages.get(self.path, Page(b"not found", 404, "text/plain"))
+                if page.stall and server._stopping.wait(min(page.stall, SLOW_MAX_S)):
+                    return
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 for k, v in page.headers.items():
                     self.send_header(k, v)
                 if page.length and not page.slow:
-                    self.send_header("Content-Length", str(len(page.body)))
+                    size = len(page.body) if page.announce is None else page.announce
+                    self.send_header("Content-Length", str(size))
                 self.send_header("Connection", "close")
                 self.end_headers()
                 try:

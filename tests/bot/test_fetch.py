@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -199,12 +200,25 @@ def test_a_bad_page_gets_one_line_and_changes_nothing(
     assert files(own) == before
 
 
-def test_a_slow_page_times_out(own: Path, web: PageServer, monkeypatch) -> None:
+@pytest.mark.parametrize("page", [Page(news_page(), slow=True), Page(news_page(), stall=5)],
+                         ids=["body-a-byte-a-second", "no-headers"])  # fmt: skip
+def test_a_slow_page_times_out(own: Path, web: PageServer, monkeypatch, page: Page) -> None:
+    """The whole fetch has one time limit (10 s; 1.5 s here to keep the test short)."""
     monkeypatch.setattr(fetch, "TOTAL_SECONDS", 1.5)
-    web.pages["/slow"] = Page(news_page(), slow=True)
+    web.pages["/slow"] = page
     before = files(own)
+    started = time.monotonic()
     with pytest.raises(SourceError, match="timed out"):
         add_url(own, web.url("/slow"), LOCAL)
+    assert time.monotonic() - started < 3.0
+    assert files(own) == before
+
+
+def test_a_page_cut_off_before_its_end_is_not_added(own: Path, web: PageServer) -> None:
+    web.pages["/cut"] = Page(news_page(), announce=len(news_page()) + 5000)
+    before = files(own)
+    with pytest.raises(SourceError, match="before the whole page"):
+        add_url(own, web.url("/cut"), LOCAL)
     assert files(own) == before
 
 
