@@ -29,7 +29,7 @@ def article_html(n: int = 8, *, lang: str = "en", body: str | None = None) -> st
         '<meta property="og:site_name" content="Example Herald">'
         '<meta property="article:published_time" content="2025-05-19T09:30:00Z">'
         '<link rel="canonical" href="https://herald.example.com/vatican-talks"></head>'
-        '<body><nav>Home | World | Sport</nav><article><h1>Vatican offers to host talks</h1>'
+        "<body><nav>Home | World | Sport</nav><article><h1>Vatican offers to host talks</h1>"
         f"{paragraphs}</article><footer>Cookie settings</footer></body></html>"
     )
 

@@ -150,8 +150,13 @@ async def test_a_moderator_removes_an_article(bot: Harness, web: PageServer, art
     malta = PARAGRAPH.replace("Vatican", "Government of Malta")
     body = "".join(f"<p>{malta.replace('Monday', d)}</p>" for d in ("Monday", "Tuesday",
                    "Wednesday", "Thursday", "Friday"))  # fmt: skip
-    page = article_html(body=body).replace("/vatican-talks", "/malta").replace(
-        'content="Vatican offers to host talks"', 'content="**Malta** offers talks @everyone <@&1>"'
+    page = (
+        article_html(body=body)
+        .replace("/vatican-talks", "/malta")
+        .replace(
+            'content="Vatican offers to host talks"',
+            'content="**Malta** offers talks @everyone <@&1>"',
+        )
     )
     web.pages["/to-remove"] = Page(page.encode())
     reply = await sources_add(emu, "moderator", web.url("/to-remove"))
