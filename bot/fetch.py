@@ -25,13 +25,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
-from bot import PROJECT_URL, __version__
+from bot import __version__
 
 MAX_BYTES = 5_000_000
 TOTAL_SECONDS = 10.0
 MAX_REDIRECTS = 5
 CONTENT_TYPES = ("text/html", "text/plain")
-USER_AGENT = f"TalksBot/{__version__} (+{PROJECT_URL})"
+# Says what is asking and why; no contact URL, since the project has no public address and an
+# invented one would point site owners at someone else.
+USER_AGENT = f"TalksBot/{__version__} (Discord news bot; fetches a page a moderator adds)"
 _CHUNK = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"

@@ -117,7 +117,8 @@ def test_a_news_article_by_url_is_added_with_its_metadata(own: Path, web: PageSe
     )  # fmt: skip
     assert PARAGRAPH in (own / added.file).read_text("utf-8").splitlines()
     _, headers = web.requests[0]
-    assert headers["User-Agent"].startswith("TalksBot/") and "+http" in headers["User-Agent"]
+    agent = headers["User-Agent"]
+    assert agent.startswith("TalksBot/") and "a page a moderator adds" in agent
     meta = json.loads((own / "articles.json").read_text("utf-8"))[added.file]
     assert web.url("/world/vatican") in meta["fetched_from"]
 
