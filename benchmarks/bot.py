@@ -7,12 +7,18 @@ answer log in a temporary folder), fires the questions at once, and prints for e
 acknowledgement and answer latency (median, p95, max; ratio to one question at a time),
 whether every question was answered and logged, and at the end the largest event-loop stall
 the bot itself saw (its loop watch, logged at shutdown).
+
+Every /ask in a run is a different question (the project's question sets and the shared dev
+sets, each asked once), so each one goes through the whole pipeline: the engine keeps recent
+answers by exact text, and repeating a handful of questions would time that cache instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import random
 import re
 import sqlite3
 import statistics
@@ -25,15 +31,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from discord_emulator import BotProcess, Emulator
 
-QUESTIONS = [
-    "Where will the talks be held?",
-    "Who is the Kremlin spokesperson?",
-    "What did Trump call Putin's announcement?",
-    "Who won the 2018 World Cup?",
-    "How many Russian breaches did Ukraine claim?",
-    "What did Zelensky say about prolonging the killings?",
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION_FILES = [
+    *sorted((ROOT / "tests" / "data").glob("*questions*.jsonl")),
+    *sorted((ROOT.parent / "shared" / "eval").glob("dev_questions*.jsonl")),
 ]
-LOG_WAIT_S = 30
+LOG_WAIT_S = 60
+
+
+def distinct_questions() -> list[str]:
+    """Every question of the question sets once, in a fixed shuffled order."""
+    seen: dict[str, None] = {}
+    for path in QUESTION_FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                text = json.loads(line).get("question")
+                if isinstance(text, str) and text.strip() and len(text) <= 300:
+                    seen.setdefault(text, None)
+    questions = list(seen)
+    random.Random(7).shuffle(questions)
+    return questions
 
 
 def count(db: Path) -> int:
@@ -50,14 +67,16 @@ def ms(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values) * 1000, p95 * 1000, max(values) * 1000
 
 
-async def fire(emu: Emulator, n: int, round_no: int) -> tuple[list[float], list[float], int]:
+async def fire(
+    emu: Emulator, questions: list[str], round_no: int
+) -> tuple[list[float], list[float], int]:
     exchanges = await asyncio.gather(
         *(
-            emu.invoke(f"r{round_no}u{i}", "ask", {"question": QUESTIONS[i % len(QUESTIONS)]})
-            for i in range(n)
+            emu.invoke(f"r{round_no}u{i}", "ask", {"question": q})
+            for i, q in enumerate(questions)
         )
     )
-    await asyncio.gather(*(ex.wait(timeout=60) for ex in exchanges), return_exceptions=True)
+    await asyncio.gather(*(ex.wait(timeout=120) for ex in exchanges), return_exceptions=True)
     answered = sum(ex.done.is_set() and bool(ex.reply.get("embeds")) for ex in exchanges)
     acks = [ex.acked_at - ex.sent_at for ex in exchanges if ex.acked_at]
     answers = [ex.answered_at - ex.sent_at for ex in exchanges if ex.answered_at]
@@ -65,6 +84,10 @@ async def fire(emu: Emulator, n: int, round_no: int) -> tuple[list[float], list[
 
 
 async def run(levels: list[int], single_runs: int) -> int:
+    pool = distinct_questions()
+    needed = sum(single_runs if n == 1 else n for n in levels)
+    if needed > len(pool):
+        print(f"only {len(pool)} distinct questions for {needed} asks: some repeat (cached)")
     emu = Emulator()
     await emu.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,7 +97,7 @@ async def run(levels: list[int], single_runs: int) -> int:
         try:
             await asyncio.wait_for(emu.identified.wait(), 60)
             results = {}
-            round_no = 0
+            round_no = used = 0
             for n in levels:
                 acks: list[float] = []
                 answers: list[float] = []
@@ -82,7 +105,9 @@ async def run(levels: list[int], single_runs: int) -> int:
                 before = count(db)
                 for _ in range(single_runs if n == 1 else 1):
                     round_no += 1
-                    a, b, ok = await fire(emu, n, round_no)
+                    batch = [pool[(used + i) % len(pool)] for i in range(n)]
+                    used += n
+                    a, b, ok = await fire(emu, batch, round_no)
                     acks += a
                     answers += b
                     answered += ok
@@ -98,6 +123,7 @@ async def run(levels: list[int], single_runs: int) -> int:
     base_ack = statistics.median(results[levels[0]][0])
     base_ans = statistics.median(results[levels[0]][1])
     print("# Bot under load (real `talks-bot run` against the local Discord emulator)\n")
+    print(f"{needed} asks, {min(needed, len(pool))} distinct questions.\n")
     print(
         "| concurrent /ask | ack median / p95 / max ms | × single | answer median / p95 / "
         "max ms | × single | answered | logged |"

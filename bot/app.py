@@ -18,7 +18,7 @@ from bot.logs.store import LogStore
 from bot.times import utc_now
 from config import Settings
 from retrieval.corpus import load_corpus
-from retrieval.engine import Engine, ProgressFn
+from retrieval.engine import Engine, ProgressFn, Reads
 from retrieval.index import Params
 from retrieval.models import Answer
 
@@ -35,20 +35,25 @@ def engine_options(settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
-def build_engine(settings: Settings, *, progress: ProgressFn | None = None) -> Engine:
+def build_engine(
+    settings: Settings, *, progress: ProgressFn | None = None, reader: Reads | None = None
+) -> Engine:
     """The engine for these settings, over ``TALKS_CORPUS_DIR`` or the operator's own articles
     (seeded from the shipped ones on first use); the analysed index is cached in
     ``index_cache_dir`` (the user's cache folder by default) when ``index_cache`` is on, so a
-    restart skips the build."""
+    restart skips the build. ``reader``: an engine's reader to share (a live reload), so the
+    model is not loaded again."""
     from bot.articles import corpus_dir
 
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
+    extra: dict[str, Any] = {} if reader is None else {"reader": reader}
     return Engine.build(
         load_corpus(corpus_dir(settings), cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         cache_dir=cache_dir,
         progress=progress,
         **engine_options(settings),
+        **extra,
     )
 
 
@@ -70,6 +75,8 @@ class Where:
     channel_id: int | str | None = None
     private: bool | None = None  # Discord: shown only to the asker; None where it means nothing
     shard_id: int | None = None  # Discord: the gateway shard that delivered it
+    guild_name: str | None = None  # names as they were when asked, shown beside the ids
+    channel_name: str | None = None
 
 
 Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
@@ -103,14 +110,17 @@ class Asking:
         self._spawn = spawn
 
     async def ask(self, question: str, who: Who, where: Where) -> tuple[Answer, int]:
-        """The answer and the id of its log entry; the entry's time is the time of asking."""
+        """The answer and the id of its log entry; the entry's time is the time of asking.
+        ``self.engine`` is read once: a live reload swapping it meanwhile changes nothing
+        for this question (its answer and its logged corpus version are the old engine's)."""
         asked_at = utc_now()
         answer = await self._run(self.engine.answer, question)
         entry = LogEntry.from_answer(
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
             user_id=who.user_id, user_name=who.user_name, locale=who.locale,
-            private=where.private, shard_id=where.shard_id,
+            private=where.private, guild_name=where.guild_name,
+            channel_name=where.channel_name, shard_id=where.shard_id,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

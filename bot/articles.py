@@ -9,19 +9,26 @@ half-written article never enters the corpus. Nothing here knows of Discord.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from config.settings import APP_NAME, Settings
 from retrieval.corpus import METADATA_FILE, default_corpus_dir
+
+if TYPE_CHECKING:
+    from bot.fetch import Policy
 
 MIN_WORDS = 150  # less than this is a stub: a paywall, a cookie wall, an index page
 MAX_TEXT_BYTES = 5_000_000
@@ -53,6 +60,16 @@ def corpus_dir(settings: Settings, *, create: bool = True) -> Path | None:
         return None
     seed(directory)
     return directory
+
+
+def refuse_shipped(directory: Path) -> None:
+    """Refuse to change the articles shipped inside the package (``TALKS_CORPUS_DIR`` may
+    point at them): an upgrade would silently undo the change."""
+    if directory.resolve() == default_corpus_dir().resolve():
+        raise SourceError(
+            f"{directory} holds the shipped articles, which are never changed; "
+            "unset TALKS_CORPUS_DIR to use your own copy"
+        )
 
 
 def seed(directory: Path) -> None:
@@ -93,6 +110,12 @@ class Added:
     url: str | None
     paragraphs: int
 
+    def summary(self) -> str:
+        """``Title (Outlet, date), N paragraphs``: what every surface says was added."""
+        about = ", ".join(x for x in (self.outlet, self.date) if x)
+        return (f"{self.title or '(no title)'}" + (f" ({about})" if about else "")
+                + f", {self.paragraphs} paragraphs")  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
@@ -131,8 +154,83 @@ def add_file(directory: Path, path: Path) -> Added:
     return add_extracted(directory, extracted, path.name)
 
 
-def add_extracted(directory: Path, article: Extracted, what: str) -> Added:
-    """Check the article and write it: one ``.txt`` file plus its ``articles.json`` entry."""
+def is_url(source: str) -> bool:
+    """Whether ``source`` is written as an address (``scheme://…``) rather than a file name."""
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) is not None
+
+
+def add_source(directory: Path, source: str, policy: Policy) -> Added:
+    """Add ``source``: an http(s) URL (fetched under ``policy``) or a local file."""
+    return (
+        add_url(directory, source, policy) if is_url(source) else add_file(directory, Path(source))
+    )
+
+
+def add_url(directory: Path, url: str, policy: Policy) -> Added:
+    """Fetch ``url`` (see ``bot.fetch`` for the checks) and add the article it holds. The same
+    URL already in the corpus is refused before anything is fetched."""
+    from bot.fetch import FetchError, fetch
+
+    what = url if len(url) <= 120 else url[:119] + "…"
+    _refuse_known_urls(directory, what, [url])
+    try:
+        page = fetch(url, policy)
+    except FetchError as exc:
+        raise SourceError(f"{what}: {exc}") from None
+    _refuse_known_urls(directory, what, [page.url])
+    if page.content_type == "text/html":
+        from bot.extract_html import extract
+
+        extracted = extract(page.body, what, url=page.url)
+    else:
+        try:
+            text = page.body.decode(page.charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            raise SourceError(
+                f"{what}: not readable text (charset {page.charset or 'utf-8'})"
+            ) from None
+        extracted = Extracted(text=text, url=page.url)
+    return add_extracted(directory, extracted, what, also_urls=(url, page.url))
+
+
+def _refuse_known_urls(directory: Path, what: str, urls: list[str]) -> None:
+    wanted = {u for u in urls if u}
+    for name, meta in _read_metadata(directory).items():
+        if meta.get("url") in wanted or wanted & set(str(meta.get("fetched_from") or "").split()):
+            raise SourceError(f"{what}: the same URL as {name.removesuffix('.txt')} is already "
+                              "in the corpus")  # fmt: skip
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """One writer at a time (the CLI and the bot may add at once): an advisory lock on the
+    folder itself (no lock file to leave behind), released when the block ends or the
+    process dies."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise SourceError(
+            f"{directory}: cannot open the articles folder ({exc.strerror})"
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def add_extracted(
+    directory: Path, article: Extracted, what: str, *, also_urls: tuple[str, ...] = ()
+) -> Added:
+    """Check the article and write it: one ``.txt`` file plus its ``articles.json`` entry.
+    ``also_urls``: the addresses it was fetched from, refused again if asked for later."""
+    with _locked(directory):
+        return _add_locked(directory, article, what, also_urls)
+
+
+def _add_locked(
+    directory: Path, article: Extracted, what: str, also_urls: tuple[str, ...]
+) -> Added:
     paragraphs = [line.strip() for line in article.text.splitlines() if line.strip()]
     text = "\n".join(paragraphs) + "\n"
     words = re.findall(r"\w+", text)
@@ -156,16 +254,16 @@ def add_extracted(directory: Path, article: Extracted, what: str) -> Added:
         if _normal(other) == _normal(text):
             raise SourceError(f"{what}: the same text as {name[:-4]} is already in the corpus")
     if article.url:
-        for name, meta in metadata.items():
-            if meta.get("url") == article.url:
-                raise SourceError(f"{what}: the same URL as {name.removesuffix('.txt')} is "
-                                  "already in the corpus")  # fmt: skip
+        _refuse_known_urls(directory, what, [article.url])
     numbers = [int(m.group(1)) for n in names if (m := re.match(r"(\d+)_", n))]
     file = f"{(max(numbers) + 1) if numbers else 0:03d}_{digest}.txt"
     if (directory / file).exists():
         raise SourceError(f"{what}: a file named {file} already exists")
     meta = {k: v for k, v in (("title", article.title), ("outlet", article.outlet),
                               ("date", article.date), ("url", article.url)) if v}  # fmt: skip
+    fetched_from = " ".join(u for u in dict.fromkeys(also_urls) if u and u != article.url)
+    if fetched_from:
+        meta["fetched_from"] = fetched_from
     _write_atomic(directory / file, text.encode("utf-8"))
     if meta:
         metadata[file] = meta
@@ -184,6 +282,11 @@ def remove(directory: Path, source: str) -> str:
     file = source if source.endswith(".txt") else f"{source}.txt"
     if "/" in file or os.sep in file or file.startswith("."):
         raise SourceError(f"{source}: not an article id")
+    with _locked(directory):
+        return _remove_locked(directory, source, file)
+
+
+def _remove_locked(directory: Path, source: str, file: str) -> str:
     path = directory / file
     if not path.is_file():
         raise SourceError(f"{source}: no such article (`talks-bot sources` lists them)")

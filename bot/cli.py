@@ -14,7 +14,6 @@ import io
 import json
 import logging
 import math
-import re
 import signal
 import sqlite3
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
-from bot.text import repair
+from bot.text import for_terminal, repair
 
 if TYPE_CHECKING:
     from bot.logs.store import LogStore
@@ -90,12 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(handler=cmd_sources)
 
     add = commands.add_parser(
-        "add", parents=[corpus], help="add articles from local .html or .txt files",
-        description="Add each SOURCE (a local .html or .txt file) to the articles: HTML is "
-        "reduced to the article's text, title, outlet, date and link. A bad source gets one "
-        "line and changes nothing.",
+        "add", parents=[corpus], help="add articles from web pages or local .html/.txt files",
+        description="Add each SOURCE (an http(s) URL, or a local .html or .txt file) to the "
+        "articles: HTML is reduced to the article's text, title, outlet, date and link. A URL "
+        "is fetched with checks (public addresses only unless TALKS_ALLOW_LOCAL_URLS allows "
+        "loopback; 5 MB, 10 s, 5 redirects; HTML or plain text). A bad source gets one line "
+        "and changes nothing.",
     )  # fmt: skip
-    add.add_argument("source", nargs="+", metavar="SOURCE", help="a local .html or .txt file")
+    add.add_argument(
+        "source", nargs="+", metavar="SOURCE", help="https://… or a local .html or .txt file"
+    )
     add.set_defaults(handler=cmd_add)
 
     remove = commands.add_parser(
@@ -193,6 +196,16 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     filters.add_argument("--flagged", action="store_true", help="only entries voted not helpful")
     filters.add_argument("--search", metavar="TEXT", help="text in the question or answer")
     filters.add_argument(
+        "--unreviewed", action="store_true",
+        help="only entries no moderator has marked reviewed (with --flagged: the answers "
+        "still to look at)",
+    )  # fmt: skip
+    filters.add_argument(
+        "--unanswered", action="store_true",
+        help="declined, not-sure and not-helpful questions grouped by their text (case, "
+        "punctuation and Discord markup folded), most asked first: the articles to add",
+    )  # fmt: skip
+    filters.add_argument(
         "--format", choices=("table", "json", "csv"), default="table",
         help="table (default), json (one object per line) or csv",
     )  # fmt: skip
@@ -211,6 +224,16 @@ def _add_logs_parser(commands: argparse._SubParsersAction) -> None:
     show.add_argument("id", type=int, help="entry id, as listed")
     show.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
     show.set_defaults(handler=cmd_logs_show)
+
+    review = sub.add_parser(
+        "review", parents=[db], help="mark an entry reviewed",
+        description="Mark one entry reviewed, by you (the OS user, or --by), now, with an "
+        "optional note; marking it again replaces the mark. `logs show` says who and when.",
+    )  # fmt: skip
+    review.add_argument("id", type=int, help="entry id, as listed")
+    review.add_argument("--note", metavar="TEXT", help="what was done, e.g. 'article added'")
+    review.add_argument("--by", metavar="NAME", help="reviewer's name (default: the OS user)")
+    review.set_defaults(handler=cmd_logs_review)
 
     stats = sub.add_parser(
         "stats", parents=[db], help="totals over a period",
@@ -347,6 +370,10 @@ async def _ask(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     store = None if args.no_log else await _open_log(settings)
+    if store is not None:  # so `logs show` can say which articles this version had
+        from bot import versions
+
+        await asyncio.to_thread(versions.remember, versions.path_for(settings), engine.corpus)
     asking = Asking(engine, store)
     user = _user_name()
     who, where = Who(user_id=user, user_name=user), Where("cli")
@@ -478,24 +505,20 @@ def _operator_dir(args: argparse.Namespace) -> Path:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Add each source; one line per source, what was added or why not. Exit 1 if any failed."""
-    from bot.articles import SourceError, add_file
+    from bot.articles import SourceError, add_source
+    from bot.fetch import Policy
 
     directory = _operator_dir(args)
+    policy = Policy(allow_loopback=settings_from_args(args).allow_local_urls)
     failed = 0
     for source in args.source:
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
-            _print(f"{PROG}: {source}: only local .html and .txt files can be added", sys.stderr)
-            failed += 1
-            continue
         try:
-            added = add_file(directory, Path(source))
+            added = add_source(directory, source, policy)
         except SourceError as exc:
             _print(f"{PROG}: {exc}", sys.stderr)
             failed += 1
             continue
-        about = ", ".join(x for x in (added.outlet, added.date) if x)
-        _print(f"added {added.source}: {added.title or '(no title)'}"
-               + (f" ({about})" if about else "") + f", {added.paragraphs} paragraphs")  # fmt: skip
+        _print(f"added {added.source}: {added.summary()}")
     return 1 if failed else 0
 
 
@@ -616,8 +639,10 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
         limit = TABLE_PAGE  # the table pages; exports write everything unless --limit
     filters = Filters(
         limit=limit, since=_time(args.since), user_id=args.user, declined=args.declined,
-        flagged=args.flagged, search=args.search,
+        flagged=args.flagged, search=args.search, unreviewed=args.unreviewed,
     )  # fmt: skip
+    if args.unanswered:
+        return _list_unanswered(args, settings, filters)
 
     async def read(store):
         entries = await store.entries(filters)
@@ -641,6 +666,48 @@ def cmd_logs_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_unanswered(args: argparse.Namespace, settings: Settings, filters: Any) -> int:
+    """``logs --unanswered``: one line per question the articles did not serve."""
+    from bot.logs import formats
+
+    groups = _run_store(settings, lambda s: s.unanswered(filters))
+    if args.format == "table":
+        _say_log(settings, sys.stdout)
+    render = {
+        "table": formats.unanswered_table,
+        "json": formats.unanswered_json,
+        "csv": formats.unanswered_csv,
+    }
+    text = render[args.format](groups)
+    if text:
+        sys.stdout.write(text if args.format == "csv" else text + "\n")
+    if filters.limit is not None and len(groups) == filters.limit:
+        note = f"showing the {len(groups)} most asked (--limit N, --all)"
+        _print(note, sys.stdout if args.format == "table" else sys.stderr)
+    return 0
+
+
+def cmd_logs_review(args: argparse.Namespace) -> int:
+    from bot.logs import formats
+    from bot.logs.models import REVIEW_NOTE_MAX, is_entry_id
+
+    note = None if args.note is None else repair(args.note)
+    if note is not None and len(note) > REVIEW_NOTE_MAX:
+        raise UsageError(f"the note is {len(note)} characters; at most {REVIEW_NOTE_MAX}")
+    reviewer = repair(args.by).strip() if args.by else _user_name()
+    if not reviewer:
+        raise UsageError("--by needs a name")
+    settings = settings_from_args(args)
+    entry = None
+    if is_entry_id(args.id):
+        entry = _run_store(settings, lambda s: s.review(args.id, reviewer, note))
+    if entry is None:
+        raise UsageError(f"no log entry with id {args.id} in {_log_name(settings)}")
+    _print(for_terminal(f"Entry {entry.id} marked reviewed by {reviewer}."))
+    _print(formats.detail(entry))
+    return 0
+
+
 def cmd_logs_show(args: argparse.Namespace) -> int:
     from bot.logs import formats
     from bot.logs.models import is_entry_id
@@ -652,8 +719,16 @@ def cmd_logs_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print(formats.json_lines([entry]))
     else:
+        from bot import versions
+        from bot.present import clip
+
         _say_log(settings, sys.stdout)
         _print(formats.detail(entry))
+        articles = versions.articles_of(versions.path_for(settings), entry.corpus_version)
+        lines = versions.describe(articles)
+        _print(f"  articles  {lines[0]}")
+        for line in lines[1:]:
+            _print(f"            {clip(line, 68)}")
     return 0
 
 

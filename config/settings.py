@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     index_cache_dir: Path = Field(
         default_factory=default_cache_dir, description="Folder for the analysed index cache."
     )
+    allow_local_urls: bool = Field(
+        default=False,
+        description="Let `talks-bot add URL` and /sources add fetch from loopback addresses "
+        "(127.0.0.1, ::1): for tests and operators serving files locally. Private, link-local "
+        "and multicast addresses stay refused.",
+    )
 
     # --- answer log -------------------------------------------------------------------------
     db_path: Path = Field(default_factory=default_db_path, description="The answer log file.")

@@ -49,6 +49,14 @@ def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _subprocesses_run_this_checkout() -> None:
+    """Bot and CLI subprocesses import the code under test: this checkout first on their
+    path, whichever checkout an editable install of the package points at."""
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.build(load_corpus(), **engine_options())

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -26,13 +27,19 @@ from bot.discord.asked import AskedMemory
 from bot.discord.locales import Translator
 from bot.discord.render import NO_MENTIONS
 from bot.logs.store import RETRY_BUDGET_S, LogStore
+from bot.reload import Reloader
 from bot.times import ago
 from config import Settings
 from retrieval import Answer, Engine
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.info", "bot.discord.cogs.logs")
+COGS = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.info",
+    "bot.discord.cogs.sources",
+    "bot.discord.cogs.logs",
+)
 # Longer than one record's whole retry budget, so a record that is still retrying when the
 # bot is told to stop ends in the database or the fallback file, never cut off.
 SHUTDOWN_GRACE_S = RETRY_BUDGET_S + 5.0
@@ -61,7 +68,11 @@ class TalksBot(commands.Bot):
         engine: Engine,
         store: LogStore,
         sharding: Sharding | None = None,
+        *,
+        corpus_dir: Path | None = None,
     ) -> None:
+        """``sharding``: which gateway shards to open (none: one connection); ``corpus_dir``:
+        the folder to watch for changed articles (none: no watching)."""
         intents = discord.Intents.none()
         intents.guilds = True  # roles and channels for permission checks; nothing privileged
         shards: dict[str, Any] = {}
@@ -79,21 +90,28 @@ class TalksBot(commands.Bot):
         )
         self.sharding = sharding
         self.settings = settings
-        self.engine = engine
         self.store = store
         self.synced: list[discord.app_commands.AppCommand] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._answer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
         self._closing = False
         self.asking = Asking(engine, store, run=self._on_answer_thread, spawn=self.spawn)
+        self.reloader = Reloader(
+            settings, self.asking, corpus_dir=corpus_dir, on_swap=self._swapped
+        )
+        self._watcher: asyncio.Task[None] | None = None
         self.asked = AskedMemory(store)  # each server's questions, for autocomplete
         self.article_suggestions: list[suggest.Candidate] = []  # filled in setup_hook
         self.vocabulary: suggest.Vocabulary | None = None
 
+    @property
+    def engine(self) -> Engine:
+        """The engine answering now; a live reload replaces it (``bot.reload``)."""
+        return self.asking.engine
+
     async def setup_hook(self) -> None:
-        corpus = self.engine.corpus  # suggestions made once, off the event loop
-        self.article_suggestions = await asyncio.to_thread(suggest.from_corpus, corpus)
-        self.vocabulary = await asyncio.to_thread(suggest.Vocabulary.of, corpus)
+        await self._suggest_from(self.engine)
+        self._watcher = asyncio.create_task(self.reloader.watch())
         await self.load_commands()
         await self.tree.set_translator(Translator())  # uk and ru names, filled in at sync
         if self.sharding is None or self.sharding.syncs_commands:
@@ -102,6 +120,17 @@ class TalksBot(commands.Bot):
             log.info("not syncing commands: the process holding shard 0 does")
         if self.settings.log_retention_days:
             self.purge_old_entries.start()
+
+    async def _suggest_from(self, engine: Engine) -> None:
+        """Autocomplete's article suggestions and vocabulary, made off the event loop."""
+        corpus = engine.corpus
+        suggestions = await asyncio.to_thread(suggest.from_corpus, corpus)
+        vocabulary = await asyncio.to_thread(suggest.Vocabulary.of, corpus)
+        if self.engine is engine:  # not already replaced by a newer reload
+            self.article_suggestions, self.vocabulary = suggestions, vocabulary
+
+    def _swapped(self, engine: Engine) -> None:
+        self.spawn(self._suggest_from(engine))
 
     async def load_commands(self) -> None:
         """Build the command tree; no connection needed, so `talks-bot doctor` builds the same."""
@@ -180,6 +209,9 @@ class TalksBot(commands.Bot):
         await self._drain(deadline)
         await super().close()
         await self._drain(deadline)  # records spawned by answers that ended with the connection
+        await self.reloader.close()
+        if self._watcher is not None:
+            await asyncio.gather(self._watcher, return_exceptions=True)
         self._answer_thread.shutdown(wait=True)
         await self.asked.close()
         await self.store.close()  # whatever is still retrying goes to the fallback file
@@ -220,9 +252,14 @@ class ShardedTalksBot(TalksBot, commands.AutoShardedBot):
 
 
 def make_bot(
-    settings: Settings, engine: Engine, store: LogStore, sharding: Sharding | None = None
+    settings: Settings,
+    engine: Engine,
+    store: LogStore,
+    sharding: Sharding | None = None,
+    *,
+    corpus_dir: Path | None = None,
 ) -> TalksBot:
     """One connection (the default), or ``AutoShardedBot`` when shards are asked for."""
     if sharding is None:
-        return TalksBot(settings, engine, store)
-    return ShardedTalksBot(settings, engine, store, sharding)
+        return TalksBot(settings, engine, store, corpus_dir=corpus_dir)
+    return ShardedTalksBot(settings, engine, store, sharding, corpus_dir=corpus_dir)

@@ -35,6 +35,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "id": {"uk": "номер", "ru": "номер"},
     "days": {"uk": "днів", "ru": "дней"},
     "which": {"uk": "які", "ru": "какие"},
+    "list": {"uk": "список", "ru": "список"},
+    "add": {"uk": "додати", "ru": "добавить"},
+    "remove": {"uk": "видалити", "ru": "удалить"},
+    "url": {"uk": "адреса", "ru": "адрес"},
     "Ask Talks Bot": {"uk": "Запитати Talks Bot", "ru": "Спросить Talks Bot"},
     # descriptions
     "Ask about the Istanbul peace talks; the answer quotes the news articles.": {
@@ -52,6 +56,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "List the articles the bot quotes.": {
         "uk": "Статті, які цитує бот.",
         "ru": "Статьи, которые цитирует бот.",
+    },
+    "The articles the bot quotes; moderators add and remove them.": {
+        "uk": "Статті, які цитує бот; модератори додають і видаляють їх.",
+        "ru": "Статьи, которые цитирует бот; модераторы добавляют и удаляют их.",
+    },
+    "Add a news article by its web address (moderators).": {
+        "uk": "Додати статтю за її вебадресою (модератори).",
+        "ru": "Добавить статью по её веб-адресу (модераторы).",
+    },
+    "The article's address, https://…": {
+        "uk": "Адреса статті, https://…",
+        "ru": "Адрес статьи, https://…",
+    },
+    "Remove an article (moderators).": {
+        "uk": "Видалити статтю (модератори).",
+        "ru": "Удалить статью (модераторы).",
+    },
+    "The article's id, as /sources list shows it": {
+        "uk": "Номер статті, як у /sources list",
+        "ru": "Номер статьи, как в /sources list",
     },
     "What Talks Bot does and does not do.": {
         "uk": "Що Talks Bot робить і чого не робить.",

@@ -13,7 +13,7 @@ import discord
 
 from bot import wording
 from bot.discord.locales import ask_in_english
-from bot.logs.models import LogEntry, Stats
+from bot.logs.models import LogEntry, Stats, Unanswered
 from bot.times import minute
 from retrieval.models import NOT_ENGLISH, Answer, Article, Citation
 
@@ -30,7 +30,8 @@ REVIEW_COLOUR = discord.Colour.blurple()
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
-LIST_SOURCES = "try /sources"
+SOURCE_TITLE_MAX = 120  # a title in /sources list: most of a line, never the whole embed
+LIST_SOURCES = "try /sources list"
 _LINKABLE = re.compile(r"^https?://[^\s<>()]+$")  # a URL that cannot break out of the link
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s")
 
@@ -93,10 +94,12 @@ def source_line(c: Citation) -> str:
     return f"{_about(c)} — `{c.source}` ¶{c.paragraph}"
 
 
-def _about(a: Article | Citation) -> str:
+def _about(a: Article | Citation, *, full: bool = False) -> str:
     """An article as every Discord list names it: label (linked when it has a URL), outlet,
-    date; the same words the terminal and JSON use."""
-    label = safe(a.label or a.title)
+    date; the same words the terminal and JSON use. ``full``: the title, not the short label
+    (the article list, where there is room)."""
+    name = cut(a.title, SOURCE_TITLE_MAX) if full and isinstance(a, Article) else None
+    label = safe(name or a.label or a.title)
     if a.url and _LINKABLE.match(a.url):
         label = f"[{label}](<{a.url}>)"
     return ", ".join([label, *(safe(x) for x in (a.outlet, a.date) if x)])
@@ -108,8 +111,12 @@ def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
         description=f"{len(articles)} articles (corpus version `{version}`). Ask with /ask.",
         colour=REVIEW_COLOUR,
     )
-    lines = [f"`{a.source}` — {_about(a)} ({a.paragraphs} paragraphs)" for a in articles]
+    lines = [f"`{a.source}` — {_about(a, full=True)} ({a.paragraphs} paragraphs)"
+             for a in articles]  # fmt: skip
     embed.description = _join_fitting([embed.description or "", *lines], DESCRIPTION_MAX)
+    shown = embed.description.count("\n")  # one line per article after the heading
+    if shown < len(articles):
+        embed.set_footer(text=f"Showing {shown} of {len(articles)}; talks-bot sources lists all.")
     return _fit(embed)
 
 
@@ -120,7 +127,8 @@ HELP_TEXT = (
     "`private: True` shows the exchange only to you.\n"
     "**Ask Talks Bot** (a message's *Apps* menu) — the same for a message's text, "
     "shown only to you.\n"
-    "**/sources** — the articles it answers from.\n\n"
+    "**/sources list** — the articles it answers from, with outlet, date and link "
+    "(moderators: **/sources add** `url` and **/sources remove** `id`).\n\n"
     "It does **not** write its own answers, give opinions, or know anything the articles "
     "don't say: when they don't cover a question it tells you so. Use the buttons under an "
     "answer to say whether it helped. Questions and answers are logged for moderators."
@@ -140,9 +148,11 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
     for e in entries:
         result = "✅" if e.answered else f"⛔ {e.reason}"
         votes = " 👎" * bool(e.feedback.get("not_helpful"))
+        votes += " ☑️" * bool(e.reviewed_at)
         who = safe(e.user_name or e.user_id or "-")
+        channel = f" · #{safe(e.channel_name)}" if e.channel_name else ""
         lines.append(
-            f"`{e.id}` {minute(e.created_at)} · {who} · {result}{votes}\n"
+            f"`{e.id}` {minute(e.created_at)} · {who}{channel} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
             + "".join(f"\n👎 {safe(cut(' '.join(r.split()), 150))}" for r in e.reasons[:3])
         )
@@ -151,7 +161,9 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
     return _fit(embed)
 
 
-def entry_embed(e: LogEntry) -> discord.Embed:
+def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> discord.Embed:
+    """One log entry in full; ``articles``: the (id, title) of each article its corpus version
+    had (``bot.versions``), ``None`` when that version was not recorded."""
     embed = discord.Embed(
         title=cut(f"Entry {e.id}", TITLE_MAX),
         description=safe(cut(e.question, 1000)),
@@ -160,6 +172,9 @@ def entry_embed(e: LogEntry) -> discord.Embed:
     who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
     embed.add_field(name="Asked by", value=who, inline=True)
     embed.add_field(name="When", value=e.created_at, inline=True)
+    if e.channel_name or e.channel_id:
+        channel = f"#{safe(e.channel_name)}" if e.channel_name else f"`{e.channel_id}`"
+        embed.add_field(name="Channel", value=channel, inline=True)
     embed.add_field(
         name="Result",
         value="answered" if e.answered else f"declined: {e.reason}",
@@ -177,6 +192,18 @@ def entry_embed(e: LogEntry) -> discord.Embed:
             inline=False,
         )
     embed.add_field(name="Latency", value=f"{e.latency_ms:.1f} ms", inline=True)
+    if e.reviewed_at:
+        mark = f"by {safe(e.reviewed_by or '-')}, {minute(e.reviewed_at)}"
+        if e.review_note:
+            mark += f"\n{safe(cut(e.review_note, 900))}"
+        embed.add_field(name="Reviewed", value=cut(mark, FIELD_MAX), inline=False)
+    if articles is None:
+        corpus = f"`{e.corpus_version}` (its articles were not recorded)"
+    else:
+        lines = [f"`{e.corpus_version}`: {len(articles)} articles"]
+        lines += [f"`{source}` {safe(cut(title, 80))}" for source, title in articles]
+        corpus = _join_fitting(lines, FIELD_MAX)
+    embed.add_field(name="Corpus", value=corpus, inline=False)
     for n, q in enumerate(e.quotes, 1):
         cites = ", ".join(
             f"{c.get('label') or c['source']} ¶{c['paragraph']}" for c in q["citations"]
@@ -186,6 +213,26 @@ def entry_embed(e: LogEntry) -> discord.Embed:
             value=cut(safe(q["text"]), FIELD_MAX),
             inline=False,
         )
+    return _fit(embed)
+
+
+def unanswered_embed(groups: list[Unanswered], period: str) -> discord.Embed:
+    """Declined, not-sure and not-helpful questions of one server, grouped: articles to add."""
+    embed = discord.Embed(
+        title=cut(f"Unanswered questions — {period}", TITLE_MAX), colour=REVIEW_COLOUR
+    )
+    if not groups:
+        embed.description = "No declined, not-sure or not-helpful questions."
+        return embed
+    lines = [
+        f"**{g.count}×** {safe(cut(' '.join(g.question.split()), 150))}\n"
+        f"↳ {g.declined} declined · {g.not_sure} not sure · {g.flagged} 👎 · "
+        f"last {minute(g.last_asked)} · "
+        f"`{g.latest_id}`"
+        for g in groups
+    ]
+    embed.description = _join_fitting(lines, DESCRIPTION_MAX)
+    embed.set_footer(text="Grouped by text: case, punctuation and Discord markup ignored")
     return _fit(embed)
 
 

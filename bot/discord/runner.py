@@ -16,7 +16,9 @@ import aiohttp
 import discord
 import yarl
 
+from bot import versions
 from bot.app import build_engine
+from bot.articles import corpus_dir
 from bot.discord.client import Sharding, SyncError, make_bot
 from bot.discord.loopwatch import LoopWatch
 from bot.logs.store import INTERACTION_WAIT_S, StoreError, make_store
@@ -73,8 +75,10 @@ def _fail(message: str) -> int:
 async def _main(settings: Settings, sharding: Sharding | None) -> int:
     try:
         engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
+        directory = corpus_dir(settings, create=False)
     except CorpusError as exc:
         return _fail(str(exc))
+    await asyncio.to_thread(versions.remember, versions.path_for(settings), engine.corpus)
     unreachable = await _wait_for_discord(settings.discord_api_url)
     if unreachable:
         return _fail(unreachable)
@@ -86,7 +90,7 @@ async def _main(settings: Settings, sharding: Sharding | None) -> int:
     if sharding is not None:
         ids = "all" if sharding.ids is None else ",".join(map(str, sharding.ids))
         log.info("gateway shards %s of %d in this process", ids, sharding.count)
-    bot = make_bot(settings, engine, store, sharding)
+    bot = make_bot(settings, engine, store, sharding, corpus_dir=directory)
     watch = LoopWatch()
     watch.start()
     stop = asyncio.Event()

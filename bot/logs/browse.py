@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.logs.queries import unanswered_sql
+
 
 class BrowseError(Exception):
     pass
@@ -29,64 +31,127 @@ _VOTES = (
     "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful, "
     "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful"
 )
-_RESULT = "CASE WHEN e.answered THEN 'answered' ELSE 'declined: ' || e.reason END AS result"
-_LIST = (
-    f"SELECT {_ID}, e.created_at, e.surface, CAST(e.guild_id AS TEXT) AS server, e.user_name, "
-    f"e.question, {_RESULT}, round(e.top_score, 2) AS top_score, {_VOTES} FROM entries e"
+_RESULT = (
+    "CASE WHEN NOT e.answered THEN 'declined: ' || e.reason "
+    "WHEN e.confidence = 'low' THEN 'answered, not sure' ELSE 'answered' END AS result"
 )
+_ANSWERED = "CASE WHEN e.answered THEN 'yes' ELSE 'no' END AS answered"
+# Names as they were when asked (log schema 7), the id where an older entry has none.
+_SERVER = "coalesce(e.guild_name, CAST(e.guild_id AS TEXT)) AS server"
+_CHANNEL = "coalesce('#' || e.channel_name, CAST(e.channel_id AS TEXT)) AS channel"
+_REVIEWED = (
+    "CASE WHEN e.reviewed_at IS NULL THEN '' ELSE e.reviewed_by || ', ' || e.reviewed_at END "
+    "AS reviewed"
+)
+DEFAULT_PORT = 8001
 
-CANNED_QUERIES: dict[str, dict[str, object]] = {
-    "recent": {
-        "title": "Recent questions",
-        "description": "Newest first, one line each. Open one with the answer query.",
-        "sql": f"{_LIST} ORDER BY e.created_at DESC, e.id DESC LIMIT 500",
-    },
-    "answer": {
-        "title": "One answer, readable",
-        "description": "The question, each quote with its citations, and the votes, built "
-        "from the citations and feedback tables. Give the entry id.",
-        "sql": "SELECT c.quote + 1 AS quote, "
-        "json_extract(e.quotes, '$[' || c.quote || '].text') AS text, "
-        "group_concat(coalesce(json_extract(e.quotes, '$[' || c.quote || '].citations[' "
-        "|| (c.rowid - (SELECT min(rowid) FROM citations x WHERE x.entry_id = c.entry_id "
-        "AND x.quote = c.quote)) || '].label'), c.source) || ' ¶' || c.paragraph, '; ') "
-        "AS citations, e.question, "
-        f"{_RESULT}, {_VOTES} "
-        "FROM entries e JOIN citations c ON c.entry_id = e.id WHERE e.id = CAST(:id AS INTEGER) "
-        "GROUP BY c.quote ORDER BY c.quote",
-    },
-    "server": {
-        "title": "Questions in one server",
-        "description": "Newest first. Give the server (guild) id.",
-        "sql": f"{_LIST} WHERE e.guild_id = :server ORDER BY e.created_at DESC LIMIT 500",
-    },
-    "declined": {
-        "title": "Declined questions",
-        "sql": f"SELECT {_ID}, e.created_at, e.surface, CAST(e.guild_id AS TEXT) AS server, "
-        "e.user_name, e.question, e.reason FROM entries e "
-        "WHERE e.answered = 0 ORDER BY e.created_at DESC LIMIT 500",
-    },
-    "not_helpful": {
-        "title": "Answers voted not helpful",
-        "sql": f"SELECT {_ID}, e.created_at, CAST(e.guild_id AS TEXT) AS server, e.question, "
-        "count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons FROM entries e "
-        "JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
-        "GROUP BY e.id ORDER BY not_helpful DESC, e.created_at DESC LIMIT 500",
-    },
-    "most_asked": {
-        "title": "Most asked questions",
-        "sql": "SELECT min(question) AS question, count(*) AS times, "
-        "sum(answered) AS answered FROM entries GROUP BY lower(trim(question)) "
-        "ORDER BY times DESC LIMIT 100",
-    },
-}
+
+_URL_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _in_path(name: str) -> str:
+    """A database name as Datasette writes it in a URL (its "tilde encoding")."""
+    return "".join(
+        chr(b) if b in _URL_SAFE else "+" if b == 0x20 else f"~{b:02X}" for b in name.encode()
+    )
+
+
+def _open(port: int, database: str, column: str = "e.id") -> str:
+    """A column whose value is the URL of that entry's answer view: Datasette shows a value
+    that is exactly one http(s) URL as a link, so every list row opens its answer."""
+    url = f"http://127.0.0.1:{int(port)}/{_in_path(database)}/answer?id="
+    return f"'{url}' || {column} AS open"  # the encoded name holds no quote
+
+
+def canned_queries(
+    port: int = DEFAULT_PORT, database: str = "talks"
+) -> dict[str, dict[str, object]]:
+    """The review views; ``port`` and ``database`` make each row's link to its answer."""
+    link = _open(port, database)
+    listing = (
+        f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, {_CHANNEL}, e.user_name, e.question, "
+        f"{_RESULT}, round(e.top_score, 2) AS top_score, {_VOTES}, {_REVIEWED} FROM entries e"
+    )
+    return {
+        "recent": {
+            "title": "Recent questions",
+            "description": "Newest first, one line each; 'open' shows the answer.",
+            "sql": f"{listing} ORDER BY e.created_at DESC, e.id DESC LIMIT 500",
+        },
+        "answer": {
+            "title": "One answer, readable",
+            "description": "The question, each quote with its citations, the votes and the "
+            "review mark, built from the citations and feedback tables; a declined question "
+            "shows the message the member read. Give the entry id.",
+            "sql": "SELECT c.quote + 1 AS quote, "
+            "coalesce(json_extract(e.quotes, '$[' || c.quote || '].text'), e.answer) AS text, "
+            "group_concat(coalesce(json_extract(e.quotes, '$[' || c.quote || '].citations[' "
+            "|| (c.rowid - (SELECT min(rowid) FROM citations x WHERE x.entry_id = c.entry_id "
+            "AND x.quote = c.quote)) || '].label'), c.source) || ' ¶' || c.paragraph, '; ') "
+            f"AS citations, e.question, {_SERVER}, {_CHANNEL}, {_RESULT}, {_VOTES}, "
+            f"{_REVIEWED}, e.review_note "
+            "FROM entries e LEFT JOIN citations c ON c.entry_id = e.id "
+            "WHERE e.id = CAST(:id AS INTEGER) "
+            "GROUP BY c.quote ORDER BY c.quote",
+        },
+        "server": {
+            "title": "Questions in one server",
+            "description": "Newest first. Give the server (guild) id.",
+            "sql": f"{listing} WHERE e.guild_id = :server ORDER BY e.created_at DESC LIMIT 500",
+        },
+        "unanswered": {
+            "title": "Unanswered questions, grouped",
+            "description": "Declined, not-sure and not-helpful questions grouped by their text "
+            "(case, punctuation and Discord markup folded), most asked first: the articles to "
+            "add. The same groups as `talks-bot logs --unanswered`; 'open' shows the latest.",
+            "sql": f"SELECT u.*, {_open(port, database, 'u.latest_id')} "
+            f"FROM ({unanswered_sql()}) u",
+        },
+        "declined": {
+            "title": "Declined questions",
+            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, {_CHANNEL}, e.user_name, "
+            f"e.question, e.reason, {_REVIEWED} FROM entries e "
+            "WHERE e.answered = 0 ORDER BY e.created_at DESC LIMIT 500",
+        },
+        "not_helpful": {
+            "title": "Answers voted not helpful",
+            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, "
+            f"count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons, {_REVIEWED} "
+            "FROM entries e JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
+            "GROUP BY e.id ORDER BY not_helpful DESC, e.created_at DESC LIMIT 500",
+        },
+        "to_review": {
+            "title": "Not helpful, not yet reviewed",
+            "description": "Answers voted not helpful that no moderator has marked reviewed "
+            "(`talks-bot logs review ID`, `/logs review`).",
+            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, "
+            "count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons "
+            "FROM entries e JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
+            "WHERE e.reviewed_at IS NULL "
+            "GROUP BY e.id ORDER BY e.created_at DESC LIMIT 500",
+        },
+        "most_asked": {
+            "title": "Most asked questions",
+            "sql": "SELECT min(question) AS question, count(*) AS times, "
+            "sum(answered) AS answered FROM entries GROUP BY question_key "
+            "ORDER BY times DESC LIMIT 100",
+        },
+        "entries_readable": {
+            "title": "Every entry, readable",
+            "description": "The entries table with names beside ids and answered as yes/no.",
+            "sql": f"SELECT {_ID}, {link}, e.created_at, e.surface, {_SERVER}, {_CHANNEL}, "
+            f"e.user_name, e.question, {_ANSWERED}, e.reason, e.confidence, {_REVIEWED}, "
+            "e.review_note FROM entries e ORDER BY e.created_at DESC LIMIT 1000",
+        },
+    }
+
 
 TABLES: dict[str, dict[str, object]] = {
     "entries": {
         "description": "One row per question. The readable view of an answer is the "
         "'answer' query; quotes are also in the citations table.",
         "sort_desc": "created_at",
-        "facets": ["answered", "reason", "surface", "guild_id"],
+        "facets": ["answered", "reason", "surface", "guild_name"],
         "label_column": "question",
         "size": 50,
     },
@@ -95,34 +160,46 @@ TABLES: dict[str, dict[str, object]] = {
 }
 
 
-def server_queries(guild_ids: list[str]) -> dict[str, dict[str, object]]:
-    """One canned query per server in the log, so a moderator opens theirs in one click."""
+def server_queries(
+    servers: list[tuple[str, str | None]], port: int = DEFAULT_PORT, database: str = "talks"
+) -> dict[str, dict[str, object]]:
+    """One canned query per server in the log (titled with its latest name), so a moderator
+    opens theirs in one click."""
+    listing = canned_queries(port, database)["server"]["sql"]
     return {
         f"server_{gid}": {
-            "title": f"Server {gid}: questions",
-            "sql": f"{_LIST} WHERE e.guild_id = '{gid}' ORDER BY e.created_at DESC LIMIT 500",
+            "title": f"{name or 'Server ' + gid}: questions",
+            "sql": str(listing).replace(":server", f"'{gid}'"),
         }
-        for gid in guild_ids
+        for gid, name in servers
         if gid.isdigit()  # ids are Discord snowflakes; anything else is not put into SQL
     }
 
 
-def guild_ids(db_path: Path) -> list[str]:
-    """The servers that have entries in the log, read without changing the file."""
+def servers(db_path: Path) -> list[tuple[str, str | None]]:
+    """The servers that have entries in the log, with the latest name each was seen with,
+    read without changing the file."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         rows = db.execute(
-            "SELECT DISTINCT guild_id FROM entries WHERE guild_id IS NOT NULL ORDER BY guild_id"
+            "SELECT guild_id, guild_name, max(created_at) FROM entries "
+            "WHERE guild_id IS NOT NULL GROUP BY guild_id ORDER BY guild_id"
         ).fetchall()
     except sqlite3.Error:
         return []
     finally:
         db.close()
-    return [str(r[0]) for r in rows]
+    return [(str(r[0]), r[1]) for r in rows]
 
 
-def metadata(db_path: Path, guilds: list[str] | None = None) -> dict[str, object]:
-    queries = {**CANNED_QUERIES, **server_queries(guilds or [])}
+def metadata(
+    db_path: Path, guilds: list[tuple[str, str | None]] | None = None, port: int = DEFAULT_PORT
+) -> dict[str, object]:
+    database = db_path.stem
+    queries = {
+        **canned_queries(port, database),
+        **server_queries(guilds or [], port, database),
+    }
     return {
         "title": "Talks Bot answer log",
         "description": "Every question asked and what the bot quoted. Read-only.",
@@ -193,7 +270,9 @@ def serve(db_path: Path, port: int) -> int:
     check_port(port)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata(db_path, guild_ids(db_path))), encoding="utf-8")
+        meta.write_text(
+            json.dumps(metadata(db_path, servers(db_path), port)), encoding="utf-8"
+        )
 
         def stop(signum: int, frame: object) -> None:
             raise _Stopped(signum)

@@ -13,16 +13,33 @@ import io
 import json
 import re
 
-from bot.logs.models import LogEntry, Stats
+from bot.logs.models import LogEntry, Stats, Unanswered
 from bot.text import for_terminal
 from bot.times import second
 from retrieval.corpus import shorten
 
 CSV_FIELDS = (
-    "id", "created_at", "surface", "guild_id", "channel_id", "user_id", "user_name", "question",
-    "answered", "reason", "top_score", "citations", "helpful", "not_helpful", "latency_ms",
-    "corpus_version", "answer",
+    "id", "created_at", "surface", "guild_name", "guild_id", "channel_name", "channel_id",
+    "user_id", "user_name", "question", "answered", "reason", "confidence", "top_score",
+    "citations", "helpful", "not_helpful", "reviewed_by", "reviewed_at", "review_note",
+    "latency_ms", "corpus_version", "answer",
 )  # fmt: skip
+UNANSWERED_FIELDS = (
+    "question", "count", "declined", "not_sure", "flagged", "last_asked", "servers",
+)  # fmt: skip
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def place(entry: LogEntry) -> str:
+    """Where an entry was asked, by name where the log has it: "Peace Watch #news"."""
+    if not entry.guild_id:
+        return "DM / terminal" if entry.surface == "cli" else "DM"
+    server = entry.guild_name or f"server {entry.guild_id}"
+    channel = f"#{entry.channel_name}" if entry.channel_name else f"channel {entry.channel_id}"
+    return f"{server} {channel}"
 
 
 def citations_text(entry: LogEntry) -> str:
@@ -47,13 +64,16 @@ def _json_line(data: object) -> str:
 def table(entries: list[LogEntry]) -> str:
     if not entries:
         return "No log entries match."
-    header = f"{'id':>16}  {'time (UTC)':19}  {'via':12}  {'user':14}  {'result':12}  question"
+    header = (
+        f"{'id':>16}  {'time (UTC)':19}  {'where':18}  {'user':14}  {'result':12}  question"
+    )
     lines = [header, "-" * len(header)]
     for e in entries:
         result = "answered" if e.answered else (e.reason or "declined")
         flags = " ✗" if e.feedback.get("not_helpful") else ""
+        flags += " ✓" if e.reviewed_at else ""
         lines.append(
-            f"{e.id:>16}  {second(e.created_at):19}  {e.surface:12}  "
+            f"{e.id:>16}  {second(e.created_at):19}  {clip(place(e), 18):18}  "
             f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
             f"{clip(e.question, 60)}{flags}"
         )
@@ -75,12 +95,15 @@ def csv_text(entries: list[LogEntry]) -> str:
         writer.writerow(
             {
                 "id": e.id, "created_at": e.created_at, "surface": e.surface,
-                "guild_id": e.guild_id, "channel_id": e.channel_id, "user_id": e.user_id,
-                "user_name": e.user_name, "question": e.question, "answered": int(e.answered),
-                "reason": e.reason, "top_score": e.top_score, "citations": citations_text(e),
+                "guild_name": e.guild_name, "guild_id": e.guild_id,
+                "channel_name": e.channel_name, "channel_id": e.channel_id,
+                "user_id": e.user_id, "user_name": e.user_name, "question": e.question,
+                "answered": yes_no(e.answered), "reason": e.reason, "confidence": e.confidence,
+                "top_score": e.top_score, "citations": citations_text(e),
                 "helpful": e.feedback["helpful"], "not_helpful": e.feedback["not_helpful"],
-                "latency_ms": e.latency_ms, "corpus_version": e.corpus_version,
-                "answer": e.answer,
+                "reviewed_by": e.reviewed_by, "reviewed_at": e.reviewed_at,
+                "review_note": e.review_note, "latency_ms": e.latency_ms,
+                "corpus_version": e.corpus_version, "answer": e.answer,
             }
         )  # fmt: skip
     return out.getvalue()
@@ -92,7 +115,14 @@ def detail(entry: LogEntry) -> str:
 
 def _detail(entry: LogEntry) -> str:
     who = entry.user_name or entry.user_id or "-"
-    where = f"guild {entry.guild_id}, channel {entry.channel_id}" if entry.guild_id else "-"
+    where = place(entry)
+    if entry.guild_id:
+        where += f" (server {entry.guild_id}, channel {entry.channel_id})"
+    if entry.reviewed_at:
+        reviewed = f"by {entry.reviewed_by} at {entry.reviewed_at}"
+        reviewed += f": {entry.review_note}" if entry.review_note else ""
+    else:
+        reviewed = "not yet"
     lines = [
         f"Entry {entry.id}",
         f"  time      {entry.created_at}",
@@ -106,6 +136,7 @@ def _detail(entry: LogEntry) -> str:
         f"  feedback  {entry.feedback['helpful']} helpful, "
         f"{entry.feedback['not_helpful']} not helpful",
         *(f"  wrong     {for_terminal(r)}" for r in entry.reasons),
+        f"  reviewed  {for_terminal(reviewed)}",
     ]
     for n, q in enumerate(entry.quotes, 1):
         cites = ", ".join(_cite(c) for c in q["citations"])
@@ -136,3 +167,44 @@ def stats_text(s: Stats) -> str:
         lines.append("Most asked:")
         lines += [f"  {n:4}  {clip(q, 70)}" for q, n in s.top_questions]
     return "\n".join(lines)
+
+
+def unanswered_table(groups: list[Unanswered]) -> str:
+    if not groups:
+        return "No declined, not-sure or not-helpful questions match."
+    header = (
+        f"{'times':>5}  {'declined':>8}  {'not sure':>8}  {'flagged':>7}  {'last asked (UTC)':19}  "
+        f"{'servers':28}  question"
+    )
+    lines = [header, "-" * len(header)]
+    for g in groups:
+        lines.append(
+            f"{g.count:>5}  {g.declined:>8}  {g.not_sure:>8}  {g.flagged:>7}  "
+            f"{second(g.last_asked):19}  "
+            f"{clip(', '.join(g.servers), 28):28}  {clip(g.question, 60)}"
+        )
+    return "\n".join(lines)
+
+
+def _unanswered_row(g: Unanswered) -> dict[str, object]:
+    return {
+        "question": g.question, "count": g.count, "declined": g.declined,
+        "not_sure": g.not_sure, "flagged": g.flagged, "last_asked": g.last_asked,
+        "servers": g.servers, "latest_id": g.latest_id,
+    }  # fmt: skip
+
+
+def unanswered_json(groups: list[Unanswered]) -> str:
+    return "\n".join(_json_line(_unanswered_row(g)) for g in groups)
+
+
+def unanswered_csv(groups: list[Unanswered]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(
+        out, fieldnames=(*UNANSWERED_FIELDS, "latest_id"), lineterminator="\r\n"
+    )
+    writer.writeheader()
+    for g in groups:
+        writer.writerow({**_unanswered_row(g), "servers": "; ".join(g.servers)})
+    return out.getvalue()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import threading
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -69,6 +71,11 @@ class LogEntry:
     locale: str | None = None
     private: bool | None = None  # shown only to the asker (Discord); None: not known / CLI
     confidence: str | None = None  # "high" or "low" when answered (retrieval.models)
+    guild_name: str | None = None  # the server's and channel's names when the question was
+    channel_name: str | None = None  # asked (names change; the ids above do not)
+    reviewed_by: str | None = None  # the moderator who marked the entry reviewed, when, and
+    reviewed_at: str | None = None  # their note (log schema 7)
+    review_note: str | None = None
     shard_id: int | None = None  # the Discord gateway shard that received it (None: not Discord)
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
     reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
@@ -76,6 +83,10 @@ class LogEntry:
     @property
     def top_score(self) -> float | None:
         return self.quotes[0]["score"] if self.quotes else None
+
+    @property
+    def question_key(self) -> str:
+        return question_key(self.question)
 
     @classmethod
     def from_answer(
@@ -91,6 +102,8 @@ class LogEntry:
         locale: str | None = None,
         private: bool | None = None,
         created_at: str | None = None,
+        guild_name: str | None = None,
+        channel_name: str | None = None,
         shard_id: int | None = None,
     ) -> LogEntry:
         """The record of one answer; ``created_at`` is when it was asked (default: now).
@@ -116,6 +129,8 @@ class LogEntry:
             locale=locale,
             private=private,
             confidence=answer.confidence,
+            guild_name=None if guild_name is None else repair(guild_name),
+            channel_name=None if channel_name is None else repair(channel_name),
             shard_id=shard_id,
         )
 
@@ -152,6 +167,41 @@ class Filters:
     flagged: bool = False
     search: str | None = None
     guild_id: str | None = None  # one server's entries only (its moderators see no other)
+    unreviewed: bool = False  # no moderator has marked it reviewed yet
+
+
+REVIEW_NOTE_MAX = 500  # characters; a note says what was done, not an essay
+
+
+@dataclass(slots=True)
+class Unanswered:
+    """Questions the articles did not serve, grouped by ``question_key``: what to add next."""
+
+    question: str  # the latest wording asked
+    count: int  # times asked and declined, answered "not sure", or voted not helpful
+    declined: int
+    not_sure: int  # answered with low confidence: "the articles may not answer this directly"
+    flagged: int
+    last_asked: str
+    servers: list[str]  # server names where known, else ids; "DM / terminal" for none
+    latest_id: int
+
+
+# Discord markup that changes how a question looks, not what it asks: mentions, channel and
+# role links, custom emoji, timestamps (<@123>, <#123>, <:name:123>, <t:123:R>).
+_DISCORD_TOKENS = re.compile(r"<(?:@[!&]?|#|a?:\w+:|t:)\d+(?::[A-Za-z])?>")
+
+
+def question_key(text: str) -> str:
+    """A question folded for grouping: Discord markup removed, compatibility forms and case
+    folded, punctuation and symbols (markdown's ``*_~`|>`` among them) dropped, spaces
+    collapsed. "**Where** are the talks?" and "where are the talks" share one key."""
+    text = unicodedata.normalize("NFKC", _DISCORD_TOKENS.sub(" ", text)).casefold()
+    kept = (
+        " " if unicodedata.category(ch)[0] in "PSZC" else ch  # punctuation, symbols, spaces
+        for ch in text
+    )
+    return " ".join("".join(kept).split())
 
 
 @dataclass(slots=True)

@@ -23,9 +23,27 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
+from bot.logs.models import (
+    Asked,
+    Filters,
+    LogEntry,
+    Stats,
+    Unanswered,
+    is_entry_id,
+    question_key,
+    utc_now,
+)
+from bot.logs.queries import FLAGGED, NOT_SURE
 from bot.logs.sqlite import Numbered, citation_rows, filter_where, purge_where
-from bot.logs.store import BUSY_TIMEOUT_S, RETRY_DELAY_S, LogStore, StoreBusy, StoreError
+from bot.logs.store import (
+    BUSY_TIMEOUT_S,
+    RETRY_DELAY_S,
+    LogStore,
+    StoreBusy,
+    StoreError,
+    review_note,
+)
+from bot.text import repair
 
 log = logging.getLogger("bot.logs.store")
 
@@ -184,6 +202,8 @@ class PostgresStore(LogStore):
                         if current >= number:
                             continue  # another process took this step while we waited
                         await conn.execute(schema.POSTGRES_MIGRATIONS[number - 1])
+                        if number in _IN_PYTHON:
+                            await _IN_PYTHON[number](conn)
                         await conn.execute(f"DELETE FROM {_VERSION_TABLE}")
                         await conn.execute(f"INSERT INTO {_VERSION_TABLE} VALUES ($1)", number)
                     log.info("answer log %s upgraded to schema version %d", self.label, number)
@@ -217,9 +237,9 @@ class PostgresStore(LogStore):
                     """INSERT INTO entries (id, created_at, surface, guild_id, channel_id,
                         user_id, user_name, question, answered, reason, answer, quotes,
                         top_score, corpus_version, latency_ms, locale, private, confidence,
-                        shard_id)
+                        guild_name, channel_name, question_key, shard_id)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13,
-                        $14, $15, $16, $17, $18, $19)
+                        $14, $15, $16, $17, $18, $19, $20, $21, $22)
                        ON CONFLICT (id) DO NOTHING RETURNING id""",
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, _clean(entry.user_name), _clean(entry.question),
@@ -227,7 +247,8 @@ class PostgresStore(LogStore):
                     json.dumps(entry.quotes, ensure_ascii=True).replace("\\u0000", "\\ufffd"),
                     entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
                     None if entry.private is None else int(entry.private), entry.confidence,
-                    entry.shard_id,
+                    _clean(entry.guild_name), _clean(entry.channel_name),
+                    _clean(entry.question_key), entry.shard_id,
                 )  # fmt: skip
                 if inserted is not None:  # not already there (a fallback record imported twice)
                     rows = citation_rows(entry)
@@ -264,6 +285,69 @@ class PostgresStore(LogStore):
                 except asyncpg.ForeignKeyViolationError:
                     return False
             return True
+
+        return await self._bounded(go, timeout)
+
+    async def review(
+        self,
+        entry_id: int,
+        reviewer: str,
+        note: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
+    ) -> LogEntry | None:
+        if not is_entry_id(entry_id):
+            return None
+        sql = (
+            "UPDATE entries SET reviewed_by = $1, reviewed_at = $2, review_note = $3 "
+            "WHERE id = $4"
+        )
+        params: list[Any] = [_clean(repair(reviewer)), utc_now(), _clean(review_note(note)),
+                             entry_id]  # fmt: skip
+        if guild_id is not None:
+            sql, params = sql + " AND guild_id = $5", [*params, guild_id]
+
+        async def go() -> bool:
+            async with self.pool.acquire() as conn:
+                status = await conn.execute(sql, *params)
+            return status.split()[-1] != "0"
+
+        if not await self._bounded(go, timeout):
+            return None
+        return await self.get(entry_id, guild_id=guild_id, timeout=timeout)
+
+    async def unanswered(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[Unanswered]:
+        filters = filters or Filters()
+        where, params = filter_where(filters, Numbered)
+        joiner = "AND" if where else "WHERE"
+        limit = f" LIMIT {int(filters.limit)}" if filters.limit is not None else ""
+        sql = f"""
+            SELECT (array_agg(e.question ORDER BY e.created_at DESC, e.id DESC))[1] AS question,
+              count(*) AS times,
+              sum(CASE WHEN e.answered = 0 THEN 1 ELSE 0 END) AS declined,
+              sum(CASE WHEN {NOT_SURE} THEN 1 ELSE 0 END) AS not_sure,
+              sum(CASE WHEN {FLAGGED} THEN 1 ELSE 0 END) AS flagged,
+              max(e.created_at) AS last_asked,
+              (array_agg(e.id ORDER BY e.created_at DESC, e.id DESC))[1] AS latest_id,
+              json_agg(DISTINCT coalesce(e.guild_name, e.guild_id, 'DM / terminal')) AS servers
+            FROM entries e {where} {joiner} (e.answered = 0 OR {NOT_SURE} OR {FLAGGED})
+            GROUP BY e.question_key ORDER BY times DESC, last_asked DESC{limit}"""
+
+        async def go() -> list[Unanswered]:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(sql, *params)
+            return [
+                Unanswered(
+                    question=r["question"], count=int(r["times"]), declined=int(r["declined"]),
+                    not_sure=int(r["not_sure"]), flagged=int(r["flagged"]),
+                    last_asked=r["last_asked"], servers=sorted(json.loads(r["servers"])),
+                    latest_id=r["latest_id"],
+                )
+                for r in rows
+            ]  # fmt: skip
 
         return await self._bounded(go, timeout)
 
@@ -384,7 +468,7 @@ class PostgresStore(LogStore):
             )
             top = await conn.fetch(
                 f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                    GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at)
+                    GROUP BY e.question_key ORDER BY n DESC, min(e.created_at)
                     LIMIT 5""",
                 *params,
             )
@@ -432,10 +516,29 @@ def _entry(row: asyncpg.Record) -> LogEntry:
         locale=row["locale"],
         private=None if row["private"] is None else bool(row["private"]),
         confidence=row["confidence"],
+        guild_name=row["guild_name"],
+        channel_name=row["channel_name"],
+        reviewed_by=row["reviewed_by"],
+        reviewed_at=row["reviewed_at"],
+        review_note=row["review_note"],
         shard_id=row["shard_id"],
         feedback={"helpful": int(row["helpful"]), "not_helpful": int(row["not_helpful"])},
         reasons=json.loads(row["reasons"]),
     )
+
+
+async def _fill_question_keys(conn: asyncpg.Connection) -> None:
+    """Step 7's grouping key for entries logged before it, by the Python function SQLite
+    registers (``question_key``), so both backends group old questions the same way."""
+    rows = await conn.fetch("SELECT id, question FROM entries WHERE question_key IS NULL")
+    await conn.executemany(
+        "UPDATE entries SET question_key = $2 WHERE id = $1",
+        [(r["id"], question_key(r["question"])) for r in rows],
+    )
+
+
+# Steps whose data is filled in by Python after their SQL (same transaction).
+_IN_PYTHON = {7: _fill_question_keys}
 
 
 async def _version(conn: asyncpg.Connection) -> int:

@@ -82,7 +82,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN confidence TEXT;
     UPDATE entries SET confidence = 'high' WHERE answered = 1;
     """,
-    # 7: the Discord gateway shard that received the question, so a bot run as several
+    # 7: what moderators come for. The server's and channel's names at the time of asking
+    #    (views show names, not numbers); each question's grouping key (bot.logs.models.
+    #    question_key, filled in for older entries by the same Python function registered as
+    #    talks_question_key) so declined and flagged questions group the same way in the CLI,
+    #    /logs and Datasette; and the review mark: who marked an entry reviewed, when, a note.
+    """
+    ALTER TABLE entries ADD COLUMN guild_name TEXT;
+    ALTER TABLE entries ADD COLUMN channel_name TEXT;
+    ALTER TABLE entries ADD COLUMN question_key TEXT;
+    UPDATE entries SET question_key = talks_question_key(question);
+    CREATE INDEX entries_question_key ON entries(question_key);
+    ALTER TABLE entries ADD COLUMN reviewed_by TEXT;
+    ALTER TABLE entries ADD COLUMN reviewed_at TEXT;
+    ALTER TABLE entries ADD COLUMN review_note TEXT;
+    """,
+    # 8: the Discord gateway shard that received the question, so a bot run as several
     #    processes (issue 22) can tell which one answered; NULL outside Discord and before.
     """
     ALTER TABLE entries ADD COLUMN shard_id INTEGER;
@@ -159,7 +174,18 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN confidence TEXT;
     UPDATE entries SET confidence = 'high' WHERE answered = 1;
     """,
-    # 7
+    # 7 (bot.logs.postgres fills in question_key of older entries, in Python, with the same
+    #    function SQLite registers as talks_question_key)
+    """
+    ALTER TABLE entries ADD COLUMN guild_name TEXT;
+    ALTER TABLE entries ADD COLUMN channel_name TEXT;
+    ALTER TABLE entries ADD COLUMN question_key TEXT;
+    CREATE INDEX entries_question_key ON entries(question_key);
+    ALTER TABLE entries ADD COLUMN reviewed_by TEXT;
+    ALTER TABLE entries ADD COLUMN reviewed_at TEXT;
+    ALTER TABLE entries ADD COLUMN review_note TEXT;
+    """,
+    # 8
     """
     ALTER TABLE entries ADD COLUMN shard_id INTEGER;
     """,

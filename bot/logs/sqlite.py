@@ -22,7 +22,17 @@ from typing import Any
 import aiosqlite
 
 from bot.logs import schema
-from bot.logs.models import Asked, Filters, LogEntry, Stats, is_entry_id, utc_now
+from bot.logs.models import (
+    Asked,
+    Filters,
+    LogEntry,
+    Stats,
+    Unanswered,
+    is_entry_id,
+    question_key,
+    utc_now,
+)
+from bot.logs.queries import FLAGGED, unanswered_sql
 from bot.logs.store import (
     BUSY_TIMEOUT_S,
     RETRY_DELAY_S,
@@ -30,7 +40,9 @@ from bot.logs.store import (
     StoreBusy,
     StoreError,
     check_path,
+    review_note,
 )
+from bot.text import repair
 
 log = logging.getLogger("bot.logs.store")
 
@@ -95,6 +107,7 @@ class SqliteStore(LogStore):
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten
+            await db.create_function("talks_question_key", 1, _key, deterministic=True)
             db.row_factory = aiosqlite.Row
             await _migrate(db, self.path, version)
             st = os.stat(self.path)
@@ -166,8 +179,9 @@ class SqliteStore(LogStore):
                     """INSERT OR IGNORE INTO entries (id, created_at, surface, guild_id,
                         channel_id, user_id, user_name, question, answered, reason, answer,
                         quotes, top_score, corpus_version, latency_ms, locale, private,
-                        confidence, shard_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        confidence, guild_name, channel_name, question_key, shard_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                        ?)""",
                     (
                         entry.id, entry.created_at, entry.surface, entry.guild_id,
                         entry.channel_id, entry.user_id, entry.user_name, entry.question,
@@ -175,7 +189,7 @@ class SqliteStore(LogStore):
                         json.dumps(entry.quotes, ensure_ascii=False), entry.top_score,
                         entry.corpus_version, entry.latency_ms, entry.locale,
                         None if entry.private is None else int(entry.private), entry.confidence,
-                        entry.shard_id,
+                        entry.guild_name, entry.channel_name, entry.question_key, entry.shard_id,
                     ),
                 )  # fmt: skip
                 if cur.rowcount:  # not already there (a fallback record imported twice)
@@ -223,6 +237,60 @@ class SqliteStore(LogStore):
                         await self.db.rollback()
                     raise
             return True
+
+        return await self._bounded(go, timeout)
+
+    async def review(
+        self,
+        entry_id: int,
+        reviewer: str,
+        note: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
+    ) -> LogEntry | None:
+        if not is_entry_id(entry_id):
+            return None
+        sql = "UPDATE entries SET reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?"
+        params: list[Any] = [repair(reviewer), utc_now(), review_note(note), entry_id]
+        if guild_id is not None:
+            sql, params = sql + " AND guild_id = ?", [*params, guild_id]
+
+        async def go() -> bool:
+            async with self._write_lock:
+                await self._prepare_write()
+                try:
+                    cur = await self.db.execute(sql, params)
+                    await self.db.commit()
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await self.db.rollback()
+                    raise
+                return cur.rowcount > 0
+
+        if not await self._bounded(go, timeout):
+            return None
+        return await self.get(entry_id, guild_id=guild_id, timeout=timeout)
+
+    async def unanswered(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[Unanswered]:
+        filters = filters or Filters()
+        where, params = filter_where(filters, QMARK)
+        sql = unanswered_sql(where, limit="?")
+
+        async def go() -> list[Unanswered]:
+            rows = await self.db.execute_fetchall(
+                sql, [*params, -1 if filters.limit is None else filters.limit]
+            )
+            return [
+                Unanswered(
+                    question=r["question"], count=r["times"], declined=r["declined"],
+                    not_sure=r["not_sure"], flagged=r["flagged"], last_asked=r["last_asked"],
+                    servers=sorted(json.loads(r["servers"])), latest_id=r["latest_id"],
+                )
+                for r in rows
+            ]  # fmt: skip
 
         return await self._bounded(go, timeout)
 
@@ -361,7 +429,7 @@ class SqliteStore(LogStore):
         )
         top = await db.execute_fetchall(
             f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                GROUP BY lower(trim(e.question)) ORDER BY n DESC, min(e.created_at) LIMIT 5""",
+                GROUP BY e.question_key ORDER BY n DESC, min(e.created_at) LIMIT 5""",
             params,
         )
         votes = next(
@@ -431,9 +499,9 @@ def filter_where(f: Filters, style: type[QMARK]) -> tuple[str, list[Any]]:
     if f.declined:
         clauses.append("e.answered = 0")
     if f.flagged:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0)"
-        )
+        clauses.append(FLAGGED)
+    if f.unreviewed:
+        clauses.append("e.reviewed_at IS NULL")
     if f.search:
         pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         like = p.like
@@ -484,10 +552,20 @@ def _entry(row: sqlite3.Row) -> LogEntry:
         locale=row["locale"],
         private=None if row["private"] is None else bool(row["private"]),
         confidence=row["confidence"],
+        guild_name=row["guild_name"],
+        channel_name=row["channel_name"],
+        reviewed_by=row["reviewed_by"],
+        reviewed_at=row["reviewed_at"],
+        review_note=row["review_note"],
         shard_id=row["shard_id"],
         feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
         reasons=json.loads(row["reasons"] or "[]"),
     )
+
+
+def _key(text: object) -> str | None:
+    """``question_key`` for SQLite (migration 7 fills in older entries with it)."""
+    return question_key(text) if isinstance(text, str) else None
 
 
 async def _check_version(db: aiosqlite.Connection, path: Path) -> int:

@@ -29,7 +29,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.logs.models import Asked, Filters, LogEntry, Stats
+from bot.logs.models import REVIEW_NOTE_MAX, Asked, Filters, LogEntry, Stats, Unanswered
+from bot.text import repair
 
 if TYPE_CHECKING:
     from config import Settings
@@ -429,6 +430,28 @@ class LogStore(ABC):
         """Store one user's vote on an entry, replacing their earlier one; False if no entry."""
 
     @abstractmethod
+    async def review(
+        self,
+        entry_id: int,
+        reviewer: str,
+        note: str | None = None,
+        *,
+        guild_id: str | None = None,
+        timeout: float | None = None,
+    ) -> LogEntry | None:
+        """Mark an entry reviewed by ``reviewer`` now, with an optional note (a later mark
+        replaces it); with ``guild_id``, only an entry asked in that server. Returns the
+        entry as marked, or None when there is no such entry (there)."""
+
+    @abstractmethod
+    async def unanswered(
+        self, filters: Filters | None = None, *, timeout: float | None = None
+    ) -> list[Unanswered]:
+        """Declined, not-sure and not-helpful questions grouped by ``question_key``, most asked
+        first: the list of articles to add. ``filters`` narrow the entries (time, server, user,
+        search); its limit counts groups."""
+
+    @abstractmethod
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
         """How many entries a purge with these arguments would delete."""
 
@@ -467,6 +490,12 @@ class LogStore(ABC):
         guild_id: str | None = None,
         timeout: float | None = None,
     ) -> Stats: ...
+
+
+def review_note(note: str | None) -> str | None:
+    """A review note as both backends store it: whitespace folded, repaired, bounded."""
+    note = repair(" ".join(note.split()))[:REVIEW_NOTE_MAX] if note else None
+    return note or None
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -283,9 +283,12 @@ class Ask(commands.Cog):
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
                 Where(
                     surface, interaction.guild_id, interaction.channel_id, private,
+                    guild_name=interaction.guild.name if interaction.guild else None,
+                    channel_name=getattr(interaction.channel, "name", None),
                     shard_id=self.bot.shard_for(interaction.guild_id),
                 ),
-            )  # the log record is written in the background, not before the answer is shown
+            )  # fmt: skip
+            # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
                 interaction.guild_id,
                 Asked(

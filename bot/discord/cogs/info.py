@@ -1,4 +1,4 @@
-"""/sources and /help: what the bot answers from and what it does."""
+"""/help: what the bot does (/sources is its own cog, ``cogs/sources.py``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import respond
-from bot.discord.render import NO_MENTIONS, help_embed, sources_embed
+from bot.discord.render import NO_MENTIONS, help_embed
 
 if TYPE_CHECKING:
     from bot.discord.client import TalksBot
@@ -18,14 +17,6 @@ if TYPE_CHECKING:
 class Info(commands.Cog):
     def __init__(self, bot: TalksBot) -> None:
         self.bot = bot
-
-    @app_commands.command(name="sources", description="List the articles the bot quotes.")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    @app_commands.allowed_installs(guilds=True, users=False)
-    async def sources(self, interaction: discord.Interaction[TalksBot]) -> None:
-        await respond.defer(interaction, ephemeral=True)  # the engine first, like every command
-        corpus = self.bot.engine.corpus
-        await respond.finish(interaction, embed=sources_embed(corpus.articles, corpus.version))
 
     @app_commands.command(name="help", description="What Talks Bot does and does not do.")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)

@@ -1,4 +1,5 @@
-"""/logs for moderators: recent, declined, flagged, search, show, stats, export; all ephemeral.
+"""/logs for moderators: recent, declined, flagged, unreviewed, unanswered, search, show,
+review, stats, export; all ephemeral.
 
 Hidden from members by default permissions (Manage Messages), and checked again here, so a
 server that loosens Discord's defaults still keeps the log private. Manage Messages is a
@@ -10,6 +11,7 @@ take longer than Discord's 3 s.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import replace
 from datetime import timedelta
@@ -19,11 +21,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import versions
 from bot.discord import respond, suggest
 from bot.discord.errors import NotModerator
-from bot.discord.render import cut, entries_embed, entry_embed, safe, stats_embed
+from bot.discord.render import (
+    cut,
+    entries_embed,
+    entry_embed,
+    safe,
+    stats_embed,
+    unanswered_embed,
+)
 from bot.logs import formats
-from bot.logs.models import Filters, is_entry_id
+from bot.logs.models import REVIEW_NOTE_MAX, Filters, LogEntry, is_entry_id
 from bot.times import ago
 
 if TYPE_CHECKING:
@@ -96,6 +106,41 @@ class Logs(
             interaction, "Answers voted not helpful", Filters(limit=limit, flagged=True)
         )
 
+    @app_commands.command(
+        name="unreviewed", description="Answers voted not helpful that no moderator has reviewed."
+    )
+    @app_commands.describe(limit="How many (1-25, default 10)")
+    async def unreviewed(
+        self, interaction: discord.Interaction[TalksBot], limit: Limit = 10
+    ) -> None:
+        await self._list(
+            interaction,
+            "Not helpful, not yet reviewed",
+            Filters(limit=limit, flagged=True, unreviewed=True),
+        )
+
+    @app_commands.command(
+        name="unanswered",
+        description="Declined, not-sure and voted-down questions, grouped: the articles to add.",
+    )
+    @app_commands.describe(
+        limit="How many questions (1-25, default 10)", days="Period in days (default 30)"
+    )
+    async def unanswered(
+        self,
+        interaction: discord.Interaction[TalksBot],
+        limit: Limit = 10,
+        days: app_commands.Range[int, 1, 3650] = 30,
+    ) -> None:
+        await respond.defer(interaction, ephemeral=True)
+        filters = Filters(
+            limit=limit, since=ago(timedelta(days=days)), guild_id=_guild(interaction)
+        )
+        groups = await self.bot.store.unanswered(filters)
+        await respond.finish(
+            interaction, embed=unanswered_embed(groups, f"last {days} days")
+        )
+
     @app_commands.command(name="search", description="Entries whose question or answer has a text.")
     @app_commands.describe(text="Text to look for", limit="How many (1-25, default 10)")
     async def search(
@@ -117,9 +162,40 @@ class Logs(
         if entry is None:
             await respond.finish(interaction, content="No log entry with that id in this server.")
             return
-        await respond.finish(interaction, embed=entry_embed(entry))
+        await respond.finish(interaction, embed=entry_embed(entry, await self._articles(entry)))
+
+    @app_commands.command(name="review", description="Mark an entry reviewed, with a note.")
+    @app_commands.describe(id="The entry id, as listed", note="What was done (optional)")
+    async def review(
+        self,
+        interaction: discord.Interaction[TalksBot],
+        id: str,
+        note: app_commands.Range[str, 1, REVIEW_NOTE_MAX] | None = None,
+    ) -> None:
+        await respond.defer(interaction, ephemeral=True)
+        entry, text = None, id.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 19 and is_entry_id(int(text)):
+            reviewer = interaction.user.display_name
+            entry = await self.bot.store.review(
+                int(text), f"{reviewer} ({interaction.user.id})", note,
+                guild_id=_guild(interaction),
+            )  # fmt: skip
+        if entry is None:
+            await respond.finish(interaction, content="No log entry with that id in this server.")
+            return
+        await respond.finish(
+            interaction,
+            content=f"Marked entry `{entry.id}` reviewed.",
+            embed=entry_embed(entry, await self._articles(entry)),
+        )
+
+    async def _articles(self, entry: LogEntry) -> list[tuple[str, str]] | None:
+        """Which articles the entry's corpus version had (``bot.versions``), read off the loop."""
+        where = versions.path_for(self.bot.settings)
+        return await asyncio.to_thread(versions.articles_of, where, entry.corpus_version)
 
     @show.autocomplete("id")
+    @review.autocomplete("id")
     async def suggest_ids(
         self, interaction: discord.Interaction[TalksBot], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -168,13 +244,19 @@ class Logs(
             flagged=which == "flagged", guild_id=_guild(interaction),
         )  # fmt: skip
         entries = await self.bot.store.entries(filters)
+        total = len(entries)
+        if total == EXPORT_MAX:
+            total = await self.bot.store.matching(filters)
         data = formats.csv_text(entries).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"talks-log-{which}-{days}d.csv")
-        await respond.finish(
-            interaction,
-            content=f"{len(entries)} entries from this server ({which}, last {days} days).",
-            attachments=[file],
-        )
+        what = f"from this server ({which}, last {days} days)"
+        content = f"{total} entries {what}."
+        if total > len(entries):  # Discord caps an attachment's size; say what is left out
+            content = (
+                f"The newest {len(entries):,} of {total:,} entries {what}: fewer days give the "
+                "rest, or `talks-bot logs --format csv --since …` on the bot's machine."
+            )
+        await respond.finish(interaction, content=content, attachments=[file])
 
 
 async def setup(bot: TalksBot) -> None:

@@ -58,7 +58,10 @@ async def test_commands_sync_to_the_test_guild_only_with_their_limits(discord_bo
     logs = emu.command("logs")
     assert logs["default_member_permissions"] == str(MANAGE_MESSAGES)
     subs = {o["name"] for o in logs["options"]}
-    assert subs == {"recent", "declined", "flagged", "search", "show", "stats", "export"}
+    assert subs == {
+        "recent", "declined", "flagged", "unreviewed", "unanswered", "search", "show", "review",
+        "stats", "export",
+    }  # fmt: skip
 
 
 async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
@@ -187,7 +190,7 @@ async def test_shared_quote_footer_says_how_many_articles_report_it(discord_bot:
 
 
 async def test_sources_lists_every_article_by_label_privately(discord_bot: Harness) -> None:
-    ex = await discord_bot.emu.invoke("member", "sources")
+    ex = await discord_bot.emu.invoke("member", "sources", sub="list")
     reply = await ex.wait()
     assert ex.ephemeral
     text = embed_text(reply)

@@ -75,3 +75,22 @@ def test_differing_articles_are_announced_before_the_quotes() -> None:
     differ.differ = True
     assert render.answer_embed(differ, "?").description.startswith("*The articles differ:*")
     assert "differ" not in render.answer_embed(answer(quotes), "?").description
+
+
+def test_sources_list_names_title_outlet_date_and_link_and_says_when_cut() -> None:
+    from dataclasses import replace
+
+    from bot.discord.render import sources_embed
+    from retrieval.corpus import load_corpus
+
+    article = replace(
+        load_corpus().articles[0], title="Vatican offers to host **talks** @everyone",
+        outlet="Example Herald", date="2025-05-19", url="https://herald.example.com/v",
+    )  # fmt: skip
+    embed = sources_embed((article,), "v1")
+    linked = "[Vatican offers to host \\*\\*talks\\*\\* @\u200beveryone](<https://herald.example.com/v>)"
+    assert linked + ", Example Herald, 2025-05-19" in embed.description
+    assert embed.footer.text is None
+    many = tuple(replace(article, source=f"{n:04d}") for n in range(200))
+    embed = sources_embed(many, "v2")
+    assert len(embed.description) <= 4096 and "of 200" in (embed.footer.text or "")

@@ -98,5 +98,5 @@ async def test_commands_declare_contexts_and_installs(global_bot: Harness) -> No
         "ask": ([0, 1], [0]), "sources": ([0, 1], [0]), "help": ([0, 1], [0]), "logs": ([0], [0]),
         "Ask Talks Bot": ([0, 1], [0]),
     }  # fmt: skip
-    sources = await (await emu.invoke("member", "sources", guild=None)).wait()
+    sources = await (await emu.invoke("member", "sources", sub="list", guild=None)).wait()
     assert sources["flags"] & EPHEMERAL and "articles" in sources["embeds"][0]["title"]

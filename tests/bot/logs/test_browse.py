@@ -26,6 +26,7 @@ from bot.logs.models import LogEntry
 from bot.logs.sqlite import SqliteStore
 
 GUILD = 111222333444555666
+HERE = {"guild_id": GUILD, "guild_name": "Peace Watch", "channel_id": 5, "channel_name": "news"}
 
 
 def free_port() -> int:
@@ -39,8 +40,8 @@ async def _log(path, engine) -> dict[str, int]:
     ids = {}
     async with SqliteStore(path) as store:
         for key, question, where in [
-            ("answered", "Where will the talks be held?", {"guild_id": GUILD, "user_id": 1}),
-            ("declined", "What is photosynthesis?", {"guild_id": GUILD, "user_id": 2}),
+            ("answered", "Where will the talks be held?", {"user_id": 1, **HERE}),
+            ("declined", "What is photosynthesis?", {"user_id": 2, **HERE}),
             ("cli", "Who is the Kremlin spokesperson?", {}),
         ]:
             entry = LogEntry.from_answer(engine.answer(question), "discord" if where else "cli",
@@ -57,7 +58,7 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
 
     path = tmp_path / "talks.db"
     ids = await _log(path, engine)
-    ds = Datasette([str(path)], metadata=browse.metadata(path, browse.guild_ids(path)))
+    ds = Datasette([str(path)], metadata=browse.metadata(path, browse.servers(path)))
 
     async def rows(view: str, **params: str) -> list[dict]:
         query = "".join(f"&{k}={v}" for k, v in params.items())
@@ -67,24 +68,42 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
 
     data = (await ds.client.get("/talks/entries.json")).json()
     assert data["rows"][0][0] == ids["cli"]  # newest first
-    assert {"answered", "reason", "surface", "guild_id"} <= set(data["facet_results"])
+    assert {"answered", "reason", "surface", "guild_name"} <= set(data["facet_results"])
 
     recent = await rows("recent")
     assert [r["id"] for r in recent] == [str(ids[k]) for k in ("cli", "declined", "answered")]
     assert recent[2]["result"] == "answered" and recent[2]["not_helpful"] == 1
     assert recent[1]["result"] == "declined: not_covered"
+    assert (recent[1]["server"], recent[1]["channel"]) == ("Peace Watch", "#news")  # names
     assert "quotes" not in recent[0] and "answer" not in recent[0]  # one line per entry
+    # each row links to its answer view, and Datasette's page shows it as a link
+    assert recent[1]["open"] == f"http://127.0.0.1:8001/talks/answer?id={ids['declined']}"
+    page = (await ds.client.get("/talks/recent")).text
+    assert f'<a href="http://127.0.0.1:8001/talks/answer?id={ids["declined"]}">' in page
+    readable = await rows("entries_readable")
+    assert [r["answered"] for r in readable] == ["yes", "no", "yes"]
 
     answer = await rows("answer", id=str(ids["answered"]))
     assert [r["quote"] for r in answer] == list(range(1, len(answer) + 1))
     assert "Istanbul" in answer[0]["text"] and answer[0]["not_helpful"] == 1
     assert "¶" in answer[0]["citations"] and ".txt" not in answer[0]["citations"]  # labels
+    (declined,) = await rows("answer", id=str(ids["declined"]))  # the link of a declined row
+    assert declined["text"].startswith("The articles don't") and declined["citations"] is None
 
     server = await rows(f"server_{GUILD}")
     assert {r["id"] for r in server} == {str(ids["answered"]), str(ids["declined"])}
     assert await rows("server", server=str(GUILD)) == server
     assert [r["id"] for r in await rows("declined")] == [str(ids["declined"])]
     assert [r["id"] for r in await rows("not_helpful")] == [str(ids["answered"])]
+    assert [r["id"] for r in await rows("to_review")] == [str(ids["answered"])]
+    unanswered = await rows("unanswered")
+    assert {(r["question"], r["times"]) for r in unanswered} == {
+        ("What is photosynthesis?", 1), ("Where will the talks be held?", 1),
+    }  # fmt: skip
+    assert json.loads(unanswered[0]["servers"]) == ["Peace Watch"]
+    async with SqliteStore(path) as store:
+        await store.review(ids["answered"], "mod")
+    assert await rows("to_review") == []  # reviewed: off the list
     assert {r["question"] for r in await rows("most_asked")} == {
         "Where will the talks be held?", "What is photosynthesis?",
         "Who is the Kremlin spokesperson?",

@@ -217,3 +217,28 @@ async def test_two_processes_share_the_fallback_file_without_losing_lines(
     assert sorted(json.loads(x)["id"] for x in lines) == sorted(
         e.id for b in batches for e in b
     )
+
+
+async def test_upgrade_to_step_7_groups_old_entries_as_sqlite_does(pg_url, tmp_path) -> None:
+    """A database at step 6: older entries get their grouping key from the same Python
+    function SQLite's migration uses, so the unanswered view groups them."""
+    conn = await asyncpg.connect(pg_url)
+    try:
+        for step in schema.POSTGRES_MIGRATIONS[:6]:
+            await conn.execute(step)
+        await conn.execute("CREATE TABLE talks_schema (version INTEGER NOT NULL)")
+        await conn.execute("INSERT INTO talks_schema VALUES (6)")
+        for n, question in enumerate(["What is photosynthesis?", "WHAT is **photosynthesis**"]):
+            await conn.execute(
+                "INSERT INTO entries (id, created_at, surface, question, answered, reason, "
+                "answer, corpus_version, latency_ms, guild_id) "
+                "VALUES ($1, $2, 'discord', $3, 0, 'not_covered', 'no', 'v', 1.0, '1001')",
+                n + 1, f"2025-05-1{n + 1}T00:00:00.000Z", question,
+            )  # fmt: skip
+    finally:
+        await conn.close()
+    async with PostgresStore(pg_url, fallback_dir=tmp_path) as store:
+        (group,) = await store.unanswered()
+        assert (group.question, group.count, group.servers) == (
+            "WHAT is **photosynthesis**", 2, ["1001"],
+        )  # fmt: skip
