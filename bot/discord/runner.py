@@ -72,7 +72,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-async def _main(settings: Settings, sharding: Sharding | None) -> int:
+async def _main(settings: Settings, sharding: Sharding | None = None) -> int:
     try:
         engine = await asyncio.to_thread(build_engine, settings, progress=log_lines(log))
         directory = corpus_dir(settings, create=False)
