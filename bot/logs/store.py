@@ -50,6 +50,9 @@ RETRY_BUDGET_S = WRITE_RETRIES * BUSY_TIMEOUT_S + sum(
 # While the database fails, records skip it and go to the fallback at once; it is tried again
 # at most this often, so a burst of records does not queue behind one record's retries.
 PROBE_INTERVAL_S = 5.0
+# Fallback records are imported this many per transaction (each within BUSY_TIMEOUT_S); a
+# batch that fails leaves the file whole, and the next import skips what is already there.
+IMPORT_BATCH = 200
 # Records held in memory (fallback unwritable) are retried this often.
 MEMORY_RETRY_S = 5.0
 # Behind a Discord interaction the member is waiting: reads and votes give up after this and
@@ -212,7 +215,7 @@ class LogStore(ABC):
                     if self._closing or (attempt == 0 and self._db_failing()):
                         break  # another record found the database failing while this waited
                     try:
-                        async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
+                        async with asyncio.timeout(BUSY_TIMEOUT_S):  # one try, bounded
                             await self._prepare_write()
                             await self._insert([entry])
                     except Exception as exc:  # a lock, a closed connection: kept aside below
@@ -331,7 +334,7 @@ class LogStore(ABC):
             async with self._write_lock:
                 batch = list(self._memory)
                 try:
-                    async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
+                    async with asyncio.timeout(BUSY_TIMEOUT_S):
                         await self._prepare_write()
                         await self._insert(batch)
                 except Exception:
@@ -363,10 +366,10 @@ class LogStore(ABC):
                     entries.append(LogEntry(**json.loads(line)))
                 except (json.JSONDecodeError, TypeError) as exc:
                     log.error("skipping unreadable line %d of %s: %s", n, self.fallback_path, exc)
-            try:
-                async with self._write_lock:
-                    async with asyncio.timeout(BUSY_TIMEOUT_S + 1):
-                        await self._insert(entries)
+            try:  # in batches, each bounded: a long outage can leave thousands of lines
+                for start in range(0, len(entries), IMPORT_BATCH):
+                    async with self._write_lock, asyncio.timeout(BUSY_TIMEOUT_S):
+                        await self._insert(entries[start : start + IMPORT_BATCH])
             except Exception as exc:
                 log.error("could not import %s yet: %s", self.fallback_path, self._say(exc))
                 return 0

@@ -242,3 +242,15 @@ async def test_upgrade_to_step_7_groups_old_entries_as_sqlite_does(pg_url, tmp_p
         assert (group.question, group.count, group.servers) == (
             "WHAT is **photosynthesis**", 2, ["1001"],
         )  # fmt: skip
+
+
+async def test_a_long_outages_fallback_file_is_imported_in_batches(make_store, engine) -> None:
+    """More records than one import transaction takes (both backends): all imported on open,
+    the file removed."""
+    store = make_store()
+    kept = entries(engine, store_module.IMPORT_BATCH * 2 + 50, "kept during a long outage")
+    store._append_fallback(kept)
+    async with make_store() as reopened:
+        got = await reopened.matching(Filters(limit=None))
+        assert not reopened.fallback_path.exists()
+    assert_none_lost("a long outage's fallback file", len(kept), got)
