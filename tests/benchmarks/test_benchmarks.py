@@ -55,3 +55,14 @@ def test_autocomplete_benchmark_measures_every_keystroke_and_the_round_trip() ->
                 "right after a 👎", "| Talks Bot |"):  # fmt: skip
         assert row in out, out
     assert "requests Discord would refuse: 0" in out
+
+
+def test_log_backends_benchmark_writes_every_record_on_both(postgres) -> None:
+    """``postgres``: skipped (or failed under CI) where PostgreSQL is not installed; the
+    benchmark starts its own cluster."""
+    out = run("benchmarks.log_backends", "--records", "40", "--runs", "1")
+    rows = [line for line in out.splitlines() if line.startswith(("| sqlite", "| postgresql"))]
+    assert [r.split("|")[1:3] for r in rows] == [
+        [" sqlite ", " 1 "], [" sqlite ", " 2 "], [" postgresql ", " 1 "], [" postgresql ", " 2 "],
+    ]  # fmt: skip
+    assert all(r.rstrip().endswith("| 0 |") for r in rows), out  # nothing kept aside
