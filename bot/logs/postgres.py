@@ -12,6 +12,7 @@ from the driver pass through ``scrub`` before they are logged or raised.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -162,8 +163,9 @@ class PostgresStore(LogStore):
         if self._pool is not None:
             pool, self._pool = self._pool, None
             try:
-                await pool.close()  # waits for connections in use: bounded below
-            except Exception:
+                async with asyncio.timeout(BUSY_TIMEOUT_S):  # waits for connections in use
+                    await pool.close()
+            except Exception:  # a statement stuck on a server that went away
                 pool.terminate()
 
     @property
