@@ -37,6 +37,7 @@ TITLE_MAX_CHARS = 90
 # on one 80-column terminal line and still reads as a headline ("Russian President Vladimir…").
 LABEL_MAX_CHARS = 40
 _MIN_LABEL_WORD = 4  # a distinguishing word this long is a content word, not "be" or "in"
+_LEAD_WORDS = 2  # words of a shared opening kept before where titles differ ("Putin has")
 
 # A sentence ends in . ! ? or … optionally followed by closing quotes or brackets.
 _SENTENCE_END = frozenset(".!?…")
@@ -392,8 +393,11 @@ def with_labels(articles: list[Article]) -> list[Article]:
     """Give every article a short label that tells it apart from the others.
 
     A label from ``articles.json`` is kept as given. Otherwise the title is cut at a word
-    boundary; when several cut titles read the same, each gets the first word of its own title
-    that the others in the group lack, else its number in the group.
+    boundary. When several cut titles read the same (news leads often open alike: "Russian
+    President Vladimir Putin has…"), each shows where its own title goes on instead: the
+    shared opening's last two words ("Putin has"), then the rest of its title ("…Putin has
+    called for direct peace…"). Where that still does not tell them apart,
+    each gets the first word of its own title that the others lack, else its number.
     """
     labels = [a.label or shorten(a.title, LABEL_MAX_CHARS) for a in articles]
     groups: dict[str, list[int]] = {}
@@ -406,14 +410,17 @@ def with_labels(articles: list[Article]) -> list[Article]:
         if len(members) < 2 and counts[label] < 2:
             continue
         words = [_title_words(articles[i].title) for i in members]
+        tails = _tail_labels([articles[i].title for i in members])
         for n, (i, own) in enumerate(zip(members, words, strict=True), 1):
-            others = {w.lower() for j, ws in enumerate(words) if j != n - 1 for w in ws}
-            unique = [w for w in own if w.lower() not in others]
-            # A content word says more than "be" or "in"; fall back to any distinct word.
-            distinct = next((w for w in unique if len(w) >= _MIN_LABEL_WORD), None) or next(
-                iter(unique), None
-            )
-            candidate = f"{label} ({distinct})" if distinct else ""
+            candidate = tails[n - 1] if tails else ""
+            if not candidate or candidate in taken:
+                others = {w.lower() for j, ws in enumerate(words) if j != n - 1 for w in ws}
+                unique = [w for w in own if w.lower() not in others]
+                # A content word says more than "be" or "in"; fall back to any distinct word.
+                distinct = next((w for w in unique if len(w) >= _MIN_LABEL_WORD), None) or next(
+                    iter(unique), None
+                )
+                candidate = f"{label} ({distinct})" if distinct else ""
             if not candidate or candidate in taken:
                 candidate = f"{label} ({n})"
             counts[labels[i]] -= 1
@@ -421,6 +428,25 @@ def with_labels(articles: list[Article]) -> list[Article]:
             labels[i] = candidate
             taken.add(candidate)
     return [replace(a, label=label) for a, label in zip(articles, labels, strict=True)]
+
+
+def _tail_labels(titles: list[str]) -> list[str]:
+    """Labels for titles that open alike, each from where it differs (see ``with_labels``);
+    empty when they share no opening or the labels would still collide."""
+    split = [title.split() for title in titles]
+    shared = 0
+    while all(len(ws) > shared + 1 for ws in split) and len({ws[shared] for ws in split}) == 1:
+        shared += 1
+    if shared < 2:
+        return []
+    opening = split[0][:shared]
+    # The subject if it is near ("Putin has"), else just the two words before the split, so
+    # the label's 40 characters go to what tells the articles apart.
+    named = max((k for k, w in enumerate(opening) if w[:1].isupper()), default=0)
+    start = max(named, shared - _LEAD_WORDS)
+    lead = ("…" if start else "") + " ".join(opening[start:])
+    labels = [shorten(f"{lead} {' '.join(ws[shared:])}", LABEL_MAX_CHARS) for ws in split]
+    return labels if len(set(labels)) == len(labels) else []
 
 
 def _title_words(title: str) -> list[str]:
