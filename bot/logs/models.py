@@ -134,6 +134,39 @@ class LogEntry:
             shard_id=shard_id,
         )
 
+    @classmethod
+    def from_row(cls, row: Any) -> LogEntry:
+        """An entry as a store reads it back: a ``sqlite3.Row`` or an ``asyncpg.Record`` (both
+        index by column name) of the entries table plus the ``helpful``, ``not_helpful`` and
+        ``reasons`` (a JSON array) columns the stores' SELECT adds."""
+        return cls(
+            id=row["id"],
+            created_at=row["created_at"],
+            surface=row["surface"],
+            question=row["question"],
+            answered=bool(row["answered"]),
+            reason=row["reason"],
+            answer=row["answer"],
+            quotes=json.loads(row["quotes"]),
+            corpus_version=row["corpus_version"],
+            latency_ms=row["latency_ms"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            user_id=row["user_id"],
+            user_name=row["user_name"],
+            locale=row["locale"],
+            private=None if row["private"] is None else bool(row["private"]),
+            confidence=row["confidence"],
+            guild_name=row["guild_name"],
+            channel_name=row["channel_name"],
+            reviewed_by=row["reviewed_by"],
+            reviewed_at=row["reviewed_at"],
+            review_note=row["review_note"],
+            shard_id=row["shard_id"],
+            feedback={"helpful": int(row["helpful"]), "not_helpful": int(row["not_helpful"])},
+            reasons=json.loads(row["reasons"] or "[]"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -399,7 +399,7 @@ class PostgresStore(LogStore):
                 rows = await conn.fetch(
                     f"{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC{limit}", *params
                 )
-            return [_entry(row) for row in rows]
+            return [LogEntry.from_row(row) for row in rows]
 
         return await self._bounded(go, timeout)
 
@@ -442,7 +442,7 @@ class PostgresStore(LogStore):
         async def go() -> LogEntry | None:
             async with self.pool.acquire() as conn:
                 row = await conn.fetchrow(sql, *params)
-            return _entry(row) if row is not None else None
+            return LogEntry.from_row(row) if row is not None else None
 
         return await self._bounded(go, timeout)
 
@@ -497,36 +497,6 @@ _SELECT = """
       (SELECT coalesce(json_agg(f.reason), '[]'::json) FROM feedback f
         WHERE f.entry_id = e.id AND f.helpful = 0 AND coalesce(f.reason, '') != '') AS reasons
     FROM entries e"""
-
-
-def _entry(row: asyncpg.Record) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        created_at=row["created_at"],
-        surface=row["surface"],
-        question=row["question"],
-        answered=bool(row["answered"]),
-        reason=row["reason"],
-        answer=row["answer"],
-        quotes=json.loads(row["quotes"]),
-        corpus_version=row["corpus_version"],
-        latency_ms=row["latency_ms"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        locale=row["locale"],
-        private=None if row["private"] is None else bool(row["private"]),
-        confidence=row["confidence"],
-        guild_name=row["guild_name"],
-        channel_name=row["channel_name"],
-        reviewed_by=row["reviewed_by"],
-        reviewed_at=row["reviewed_at"],
-        review_note=row["review_note"],
-        shard_id=row["shard_id"],
-        feedback={"helpful": int(row["helpful"]), "not_helpful": int(row["not_helpful"])},
-        reasons=json.loads(row["reasons"]),
-    )
 
 
 async def _fill_question_keys(conn: asyncpg.Connection) -> None:

@@ -349,7 +349,7 @@ class SqliteStore(LogStore):
                 f"""{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC LIMIT ?""",
                 [*params, -1 if filters.limit is None else filters.limit],
             )
-            return [_entry(row) for row in rows]
+            return [LogEntry.from_row(row) for row in rows]
 
         return await self._bounded(go, timeout)
 
@@ -397,7 +397,7 @@ class SqliteStore(LogStore):
 
         async def go() -> LogEntry | None:
             rows = await self.db.execute_fetchall(sql, params)
-            return _entry(rows[0]) if rows else None
+            return LogEntry.from_row(rows[0]) if rows else None
 
         return await self._bounded(go, timeout)
 
@@ -531,36 +531,6 @@ def citation_rows(entry: LogEntry) -> list[tuple[int, int, str, str, int]]:
         for n, q in enumerate(entry.quotes)
         for c in q["citations"]
     ]
-
-
-def _entry(row: sqlite3.Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        created_at=row["created_at"],
-        surface=row["surface"],
-        question=row["question"],
-        answered=bool(row["answered"]),
-        reason=row["reason"],
-        answer=row["answer"],
-        quotes=json.loads(row["quotes"]),
-        corpus_version=row["corpus_version"],
-        latency_ms=row["latency_ms"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        locale=row["locale"],
-        private=None if row["private"] is None else bool(row["private"]),
-        confidence=row["confidence"],
-        guild_name=row["guild_name"],
-        channel_name=row["channel_name"],
-        reviewed_by=row["reviewed_by"],
-        reviewed_at=row["reviewed_at"],
-        review_note=row["review_note"],
-        shard_id=row["shard_id"],
-        feedback={"helpful": row["helpful"], "not_helpful": row["not_helpful"]},
-        reasons=json.loads(row["reasons"] or "[]"),
-    )
 
 
 def _key(text: object) -> str | None:
