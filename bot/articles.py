@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from bot.files import write_atomic
 from config.settings import APP_NAME, Settings
 from retrieval.corpus import METADATA_FILE, default_corpus_dir
 
@@ -264,7 +265,7 @@ def _add_locked(
     fetched_from = " ".join(u for u in dict.fromkeys(also_urls) if u and u != article.url)
     if fetched_from:
         meta["fetched_from"] = fetched_from
-    _write_atomic(directory / file, text.encode("utf-8"))
+    write_atomic(directory / file, text.encode("utf-8"))
     if meta:
         metadata[file] = meta
         try:
@@ -315,19 +316,4 @@ def _read_metadata(directory: Path) -> dict[str, dict[str, str]]:
 
 def _write_metadata(directory: Path, metadata: dict[str, dict[str, str]]) -> None:
     body = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    _write_atomic(directory / METADATA_FILE, body.encode("utf-8"))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder (not ending in ``.txt``, so a reader never
-    sees it as an article), flush it to disk, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(directory / METADATA_FILE, body.encode("utf-8"))

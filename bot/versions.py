@@ -14,9 +14,9 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
+from bot.files import write_atomic
 from bot.times import utc_now
 from config import Settings
 from retrieval.corpus import Corpus
@@ -86,13 +86,4 @@ def _read(path: Path) -> dict[str, dict]:
 
 def _write(path: Path, data: dict[str, dict]) -> None:
     body = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, body.encode("utf-8"))
