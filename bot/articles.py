@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from bot.files import write_atomic
 from config.settings import APP_NAME, Settings
+from retrieval.atomic import write_atomic
 from retrieval.corpus import METADATA_FILE, default_corpus_dir
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ import logging
 import os
 from pathlib import Path
 
-from bot.files import write_atomic
 from bot.times import utc_now
 from config import Settings
+from retrieval.atomic import write_atomic
 from retrieval.corpus import Corpus
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.atomic import replacing
 from retrieval.index import BM25Index, Params
 
 log = logging.getLogger(__name__)
@@ -77,44 +77,36 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
         offset += array.nbytes
     body_len = offset
     crc = 0
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # The header is written last, once the CRC of the body is known.
-            start = _ALIGN * 64  # room for the header
-            f.seek(start)
-            at = 0
-            for name, array in arrays.items():
-                pad = layout[name][0] - at
-                chunk = b"\0" * pad
-                f.write(chunk)
-                crc = zlib.crc32(chunk, crc)
-                data = memoryview(np.ascontiguousarray(array)).cast("B")
-                for i in range(0, len(data), _READ):
-                    crc = zlib.crc32(data[i : i + _READ], crc)
-                f.write(data)
-                at = layout[name][0] + array.nbytes
-            header = json.dumps(
-                {
-                    "key": cache_key,
-                    "n_docs": index.n_docs,
-                    "body": start,
-                    "length": start + body_len,
-                    "crc32": crc,
-                    "arrays": layout,
-                }
-            ).encode()
-            if len(header) + len(MAGIC) + 8 > start:
-                raise OSError("index cache header too large")
-            f.seek(0)
-            f.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as f:
+        # The header is written last, once the CRC of the body is known.
+        start = _ALIGN * 64  # room for the header
+        f.seek(start)
+        at = 0
+        for name, array in arrays.items():
+            pad = layout[name][0] - at
+            chunk = b"\0" * pad
+            f.write(chunk)
+            crc = zlib.crc32(chunk, crc)
+            data = memoryview(np.ascontiguousarray(array)).cast("B")
+            for i in range(0, len(data), _READ):
+                crc = zlib.crc32(data[i : i + _READ], crc)
+            f.write(data)
+            at = layout[name][0] + array.nbytes
+        header = json.dumps(
+            {
+                "key": cache_key,
+                "n_docs": index.n_docs,
+                "body": start,
+                "length": start + body_len,
+                "crc32": crc,
+                "arrays": layout,
+            }
+        ).encode()
+        if len(header) + len(MAGIC) + 8 > start:
+            raise OSError("index cache header too large")
+        f.seek(0)
+        f.write(MAGIC + len(header).to_bytes(8, "little") + header)
+    _fsync_dir(path.parent)
 
 
 def load(path: Path, cache_key: str) -> Cached | None:

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from typing import overload
 
 import numpy as np
 
+from retrieval.atomic import replacing
 from retrieval.models import Article, Passage
 from retrieval.sentences import split_sentences
 
@@ -259,22 +259,14 @@ def _save_table(path: Path, table: ParagraphTable, titles: list[str], counts: li
     """Best effort, like the index cache: written whole (fsync, rename) or not at all."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".paragraphs-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(
-                    f,
-                    format=np.array(_TABLE_FORMAT + "|" + _parser_version()),
-                    titles=np.array(json.dumps(titles)),
-                    counts=np.array(counts, dtype=np.int64),
-                    **{k: getattr(table, k) for k in _TABLE_FIELDS},
-                )
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(path) as f:
+            np.savez(
+                f,
+                format=np.array(_TABLE_FORMAT + "|" + _parser_version()),
+                titles=np.array(json.dumps(titles)),
+                counts=np.array(counts, dtype=np.int64),
+                **{k: getattr(table, k) for k in _TABLE_FIELDS},
+            )
         for old in path.parent.glob("paragraphs-*.npz"):
             if old != path:
                 old.unlink(missing_ok=True)
