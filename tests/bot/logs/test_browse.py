@@ -110,18 +110,23 @@ async def test_each_view_shows_what_a_moderator_needs(tmp_path, engine) -> None:
     }  # fmt: skip
 
 
+def _serve(tmp_path, db: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The real `talks-bot logs serve` in a session of its own, with a clean environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_serve_answers_the_declined_canned_query(tmp_path) -> None:
     db = {"TALKS_DB_PATH": str(tmp_path / "talks.db")}
     run_cli("ask", "What is photosynthesis?", env=db, cwd=tmp_path)
     run_cli("ask", "Where will the talks be held?", env=db, cwd=tmp_path)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
+    proc = _serve(tmp_path, db, port)
     try:
         url = f"http://127.0.0.1:{port}/talks/declined.json?_shape=array"
         deadline = time.monotonic() + 30
@@ -157,12 +162,7 @@ def test_stopping_serve_stops_datasette(tmp_path, sig) -> None:
     """`kill <pid of logs serve>` (not its process group) leaves nothing holding the port."""
     db = {"TALKS_DB_PATH": str(tmp_path / "talks.db")}
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKS_")} | db
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "logs", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
+    proc = _serve(tmp_path, db, port)
     try:
         deadline = time.monotonic() + 30
         while not _answers(port):
