@@ -86,10 +86,17 @@ class E5Embedder:
         self._model()
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._model().query(list(texts)), dtype=np.float32).reshape(-1, DIM)
+        return np.asarray(self._model().query(_encodable(texts)), dtype=np.float32).reshape(-1, DIM)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._model().passage(list(texts)), dtype=np.float32).reshape(-1, DIM)
+        return np.asarray(self._model().passage(_encodable(texts)), dtype=np.float32).reshape(
+            -1, DIM
+        )
+
+
+def _encodable(texts: Sequence[str]) -> list[str]:
+    """Lone surrogates cannot cross into the C engine (UTF-8): each becomes "?"."""
+    return [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
 
 
 KEY_BYTES = 12  # a sentence's key: its text's hash, collision-free at any corpus size here

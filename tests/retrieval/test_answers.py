@@ -106,6 +106,7 @@ def test_every_citation_on_squad_is_exact_text_of_its_file() -> None:
     if not (SHARED / "squad").exists():
         pytest.skip("the shared SQuAD set is not here")
     squad = Engine.build(load_corpus(SHARED / "squad" / "articles"), **engine_options())
+    assert squad.dense is not None and squad.dense.wait(timeout=900)  # embedded in the background
     for item in load_items(SHARED / "squad" / "questions.jsonl")[::SQUAD_STRIDE]:
         for quote in squad.answer(item.question).quotes:
             assert quote_is_faithful(quote, squad.corpus), (item.id, quote.text)

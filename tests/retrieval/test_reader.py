@@ -64,4 +64,4 @@ def test_the_shipped_decide_step_matches_its_features() -> None:
     assert decider.ranker.features == CANDIDATE_FEATURES
     assert decider.decision.features == QUESTION_FEATURES
     assert 0 < decider.decline_below <= decider.confident_from < 1
-    assert "benchmarks.folds --write" in raw["made_by"]["command"]
+    assert "benchmarks.zeroshot --write" in raw["made_by"]["command"]
