@@ -296,6 +296,16 @@ class Emulator:
         where = "in DMs" if guild is None else f"in {self.guilds[guild].name}"
         raise KeyError(f"command /{name} is not synced {where}")
 
+    def offered(
+        self, who: str, name: str, guild: int | None = 0, *, respect_defaults: bool = True
+    ) -> bool:
+        """Whether Discord lists /name for this member here (the playground's command menu)."""
+        try:
+            self._usable(who, name, guild, respect_defaults)
+        except (Refused, KeyError):
+            return False
+        return True
+
     def _usable(
         self, who: str, name: str, guild: int | None, respect_defaults: bool
     ) -> tuple[dict[str, Any], Member]:

@@ -16,18 +16,31 @@ from bot.playground.emulator import snowflake
 class BotProcess:
     """The real ``talks-bot run`` as a subprocess; its output goes to a file the test reads."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        cwd: Path,
+        args: tuple[str, ...] = (),
+        *,
+        log_dir: Path | None = None,
+        inherit_settings: bool = False,
+    ) -> None:
         """``args``: more for ``talks-bot run``, e.g. ``("--shard-ids", "1", "--shard-count",
-        "2")``."""
+        "2")``. The caller's TALKS_* settings are dropped (tests choose every one), unless
+        ``inherit_settings`` (the playground: the operator's log and corpus settings, as for
+        ``run``); ``env`` wins either way. Output goes to a file in ``log_dir`` (default
+        ``cwd``)."""
         self.args = args
         base = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
+            if inherit_settings or (not k.startswith("TALKS_") and k != "DISCORD_TOKEN")
         }
+        if inherit_settings:
+            base.pop("DISCORD_TOKEN", None)  # the local Discord's token only
         self.env = {**base, **env}
         self.cwd = cwd
-        self.log_path = cwd / f"bot-{snowflake()}.log"
+        self.log_path = (log_dir or cwd) / f"bot-{snowflake()}.log"
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> BotProcess:
