@@ -228,3 +228,16 @@ def test_ask_talks_bot_from_a_message_menu(page: Any) -> None:
     answer = new_post(page, "Q: What did Zelensky say", item.click)
     assert "used Ask Talks Bot" in answer.inner_text()
     assert "Only you can see this" in answer.inner_text()
+
+
+def test_a_private_answer_can_be_posted_publicly(page: Any) -> None:
+    private = ask(page, "/ask where will the talks be held? private:true", "Post publicly")
+    assert "Only you can see this" in private.inner_text()
+    share = private.get_by_role("button", name="Post publicly")
+    public = new_post(page, "Q: where will the talks be held?", share.click)
+    assert "Only you can see this" not in public.inner_text()
+    assert public.get_by_role("button", name="Helpful", exact=True).is_enabled()
+    edited = posts(page, "Posted publicly").last  # the private answer, edited in place
+    edited.get_by_role("button", name="Posted publicly").wait_for()
+    assert edited.get_by_role("button", name="Posted publicly").is_disabled()
+    assert "Only you can see this" in edited.inner_text()
