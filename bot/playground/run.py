@@ -81,7 +81,7 @@ async def _main(
                 code = await _until_stopped(bot, playground, stopping)
             if code:
                 _say(sys.stderr, _bot_ended(bot, code))
-            return 0 if code in (None, 0) else 1
+            return code or 0
         finally:
             _say(out, "Stopping…")
             await bot.stop()
@@ -110,9 +110,10 @@ async def _connected(emu: Emulator, bot: BotProcess, stopping: asyncio.Event) ->
     if "stopping" in what:
         return 0
     if "exited" in what:
-        return bot.proc.returncode or 1
+        return bot.proc.returncode or 1  # before it connected: it did not start
     if "synced" in what:
         return None
+    _say(sys.stderr, f"talks-bot: the bot did not connect within {CONNECT_S:.0f} s")
     return 1
 
 
@@ -129,8 +130,10 @@ async def _until_stopped(
         stopped.cancel()
     if stopping.is_set():
         return None
-    playground.bot_exited = "Talks Bot stopped by itself"
-    return bot.proc.returncode or 1
+    # exit 0: the bot was stopped by a signal (Ctrl-C reaches its process group too, and may
+    # reach it first); anything else, it failed
+    playground.bot_exited = "Talks Bot has stopped"
+    return bot.proc.returncode
 
 
 def _bot_ended(bot: BotProcess, code: int) -> str:

@@ -87,11 +87,13 @@ class Playground:
         except ValueError:
             raise BadRequest("since must be a number") from None
         revision = self.emu.revision if self.closing else await self.emu.changes(since, WAIT_S)
-        entries, problem = await self.logs.entries() if self.logs else ([], None)
+        ready = self.emu.synced.is_set() and 0 in self.emu.identified_shards
+        # read only once the bot has opened (and, the first time, created) the log itself
+        entries, problem = await self.logs.entries() if self.logs and ready else ([], None)
         return web.json_response(
             {
                 "revision": revision,
-                "ready": self.emu.synced.is_set() and 0 in self.emu.identified_shards,
+                "ready": ready,
                 "bot_exited": self.bot_exited,
                 "identities": [{"id": k, "label": v} for k, v in IDENTITIES.items()],
                 "commands": self._commands(),

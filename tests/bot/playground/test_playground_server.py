@@ -136,3 +136,33 @@ def test_the_command_refuses_a_bad_or_busy_port(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert f"cannot serve the page on 127.0.0.1:{port}" in err
     assert "--port" in err and "Traceback" not in err
+
+
+async def test_a_deferred_interaction_shows_thinking_then_its_answer(
+    site: tuple[str, Emulator, Playground],
+) -> None:
+    """What the page draws follows Discord's state: "thinking…" after a deferral, the edited
+    message after it, and each request in the interaction's trace."""
+    _, emu, playground = site
+    ex = emu.open_interaction("member")
+    playground.channel.acted("member", ex, "/ask question: where?")
+    base = f"{emu.api_url}"
+    hook = f"{base}/webhooks/{emu.app_id}/{ex.token}/messages/@original"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {emu.token}"}) as s:
+        async with s.post(f"{base}/interactions/{ex.id}/{ex.token}/callback",
+                          json={"type": 5, "data": {"flags": 64}}) as r:  # fmt: skip
+            assert r.status == 204
+        [shown] = playground.channel.shown()
+        assert (shown["thinking"], shown["thinking_ephemeral"], shown["messages"]) == (
+            True, True, [],
+        )  # fmt: skip
+        async with s.patch(hook, json={"content": "Istanbul."}) as r:
+            assert r.status == 200
+    [shown] = playground.channel.shown()
+    assert shown["thinking"] is False
+    assert [(m["content"], m["ephemeral"]) for m in shown["messages"]] == [("Istanbul.", True)]
+    steps = [(t["what"], t.get("status")) for t in shown["trace"]]
+    assert steps[0] == ("gateway INTERACTION_CREATE (type 2)", None)
+    assert steps[1][0].endswith("/{token}/callback") and steps[1][1] == 204
+    assert steps[2] == (f"PATCH /api/v10/webhooks/{emu.app_id}/{{token}}/messages/@original", 200)
+    assert shown["trace"][2]["body"] == {"content": "Istanbul."}
