@@ -460,6 +460,7 @@ function onTyped() {
     showSuggestions("Commands", commandSuggestions(text), true);
     return;
   }
+  if (current.length && current[0].label.startsWith("/")) hideSuggestions();  // no stale commands
   const seq = ++suggestSeq;
   suggestTimer = setTimeout(async () => {
     try {
