@@ -1,4 +1,4 @@
-"""The real bot under load: 1, 50 and 200 concurrent /ask against the test suite's Discord emulator.
+"""The real bot under load: 1, 50 and 200 concurrent /ask against the Discord emulator.
 
     python -m benchmarks.bot [--levels 1,50,200] [--single-runs 20]
 

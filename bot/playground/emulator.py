@@ -8,7 +8,7 @@ interaction type 4, answered only by type 8 with valid choices) in one of
 two servers or in a DM, then read what the bot answered. Like Discord, it
 refuses to deliver a command that the member's permissions hide (``default_member_permissions``,
 unless a test says the server loosened that default) or that the command's ``contexts`` do not
-offer in a DM, and it fails what Discord fails (``discord_rules``: the published schema and
+offer in a DM, and it fails what Discord fails (``rules``: the published schema and
 the documented limits; the interaction rules below), answering with Discord's status and error
 code. Every refusal is kept in ``rejections``, so a test fails when the bot sends something
 Discord would refuse even if the bot shrugs it off.
