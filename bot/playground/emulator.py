@@ -65,6 +65,10 @@ class Refused(Exception):
     """Discord would not deliver this command to the member."""
 
 
+class NotConnected(RuntimeError):
+    """No bot session to deliver the event to (none connected, or not that shard's)."""
+
+
 class Rejected(Exception):
     """A request Discord would refuse: status, Discord error code and message."""
 
@@ -1082,7 +1086,7 @@ class Emulator:
             if self.shards > 1 and data.get("guild_id") is not None:
                 ws = self._sockets.get((int(data["guild_id"]) >> 22) % self.shards)
         if ws is None:
-            raise RuntimeError("the bot is not connected to the gateway (for that shard)")
+            raise NotConnected("the bot is not connected to the gateway (for that shard)")
         self._seq += 1
         await ws.send_json({"op": 0, "t": name, "s": self._seq, "d": data})
 

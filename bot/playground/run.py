@@ -66,9 +66,7 @@ async def _main(
         ) from None
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory(prefix="talks-playground-") as tmp:
-        bot = BotProcess(
-            emu.env(), Path.cwd(), bot_args, log_dir=Path(tmp), inherit_settings=True
-        )
+        bot = BotProcess(emu.env(), Path.cwd(), bot_args, log_dir=Path(tmp), inherit_settings=True)
         try:
             _say(out, f"Playground: {url}  (Ctrl-C stops it)")
             _say(out, "Starting Talks Bot against the local Discord…")
@@ -94,7 +92,8 @@ async def _main(
 
 async def _connected(emu: Emulator, bot: BotProcess, stopping: asyncio.Event) -> int | None:
     """None once the bot has connected and synced its commands; else its exit code (0 when
-    the person stopped the playground first)."""
+    the person stopped the playground first). A bot that neither connects nor exits in time
+    is a ``PlaygroundError``."""
     assert bot.proc is not None
     waits = {
         asyncio.ensure_future(emu.synced.wait()): "synced",
@@ -102,7 +101,7 @@ async def _connected(emu: Emulator, bot: BotProcess, stopping: asyncio.Event) ->
         asyncio.ensure_future(stopping.wait()): "stopping",
     }
     try:
-        done, _ = await asyncio.wait(waits, timeout=CONNECT_S, return_when="FIRST_COMPLETED")
+        done, _ = await asyncio.wait(waits, timeout=CONNECT_S, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in waits:
             task.cancel()
@@ -113,8 +112,7 @@ async def _connected(emu: Emulator, bot: BotProcess, stopping: asyncio.Event) ->
         return bot.proc.returncode or 1  # before it connected: it did not start
     if "synced" in what:
         return None
-    _say(sys.stderr, f"talks-bot: the bot did not connect within {CONNECT_S:.0f} s")
-    return 1
+    raise PlaygroundError(f"the bot did not connect within {CONNECT_S:.0f} s; {_tail(bot)}")
 
 
 async def _until_stopped(
@@ -124,7 +122,7 @@ async def _until_stopped(
     exited = asyncio.ensure_future(bot.proc.wait())
     stopped = asyncio.ensure_future(stopping.wait())
     try:
-        await asyncio.wait({exited, stopped}, return_when="FIRST_COMPLETED")
+        await asyncio.wait({exited, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         exited.cancel()
         stopped.cancel()
@@ -137,9 +135,12 @@ async def _until_stopped(
 
 
 def _bot_ended(bot: BotProcess, code: int) -> str:
+    return f"talks-bot: the bot stopped (exit code {code}); {_tail(bot)}"
+
+
+def _tail(bot: BotProcess) -> str:
     lines = bot.output.strip().splitlines()[-TAIL_LINES:]
-    tail = "\n".join(f"  {line}" for line in lines) or "  (no output)"
-    return f"talks-bot: the bot stopped (exit code {code}); its last words:\n{tail}"
+    return "its last words:\n" + ("\n".join(f"  {line}" for line in lines) or "  (no output)")
 
 
 def _has_browser() -> bool:

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.playground import commands
 from bot.playground.channel import IDENTITIES, Channel
-from bot.playground.emulator import Emulator, Refused
+from bot.playground.emulator import Emulator, NotConnected, Refused
 from bot.playground.logview import LogView
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Playground:
             return await handler(request)
         except (BadRequest, commands.TypedError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        except RuntimeError as exc:  # the emulator: the bot is not connected
+        except NotConnected as exc:
             return web.json_response({"error": f"Talks Bot is not connected ({exc})"}, status=503)
 
     async def _state(self, request: web.Request) -> web.Response:
@@ -197,7 +197,7 @@ class Playground:
                 body["who"], typed.name, typed.last, typed.raw.get(typed.last, ""), others,
                 sub=typed.sub, respect_defaults=not loosened,
             )  # fmt: skip
-        except (Refused, KeyError, StopIteration):
+        except (Refused, KeyError):  # hidden from this person, or no such option
             return web.json_response({"choices": []})
         try:
             choices = await ex.wait_choices(CHOICES_WAIT_S)
