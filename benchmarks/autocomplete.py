@@ -28,20 +28,18 @@ import asyncio
 import random
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
 from discord import app_commands
-from discord_emulator import BotProcess, Emulator
 
 from bot.discord import suggest
 from bot.discord.asked import AskedMemory
 from bot.logs.models import Asked
 from bot.logs.sqlite import SqliteStore
+from bot.playground.emulator import Emulator
+from bot.playground.process import BotProcess
 from retrieval.corpus import load_corpus
 
 TEMPLATES = (

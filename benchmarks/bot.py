@@ -1,4 +1,4 @@
-"""The real bot under load: 1, 50 and 200 concurrent /ask against the test suite's Discord emulator.
+"""The real bot under load: 1, 50 and 200 concurrent /ask against the Discord emulator.
 
     python -m benchmarks.bot [--levels 1,50,200] [--single-runs 20]
 
@@ -22,14 +22,12 @@ import random
 import re
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from discord_emulator import BotProcess, Emulator
+from bot.playground.emulator import Emulator
+from bot.playground.process import BotProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_FILES = [

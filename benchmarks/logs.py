@@ -15,17 +15,14 @@ import argparse
 import asyncio
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from discord_emulator import BotProcess, Emulator
-
 from bot.logs.models import Filters
 from bot.logs.sqlite import SqliteStore
+from bot.playground.emulator import Emulator
+from bot.playground.process import BotProcess
 
 COMMANDS = [
     ("stats", {"days": 3650}, lambda s, g: s.stats("2000-01-01", guild_id=g)),

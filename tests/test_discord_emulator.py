@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import discord_rules as rules
 import pytest
-from discord_emulator import EPHEMERAL, TOKEN_TTL_S, Emulator, Exchange, Refused
+
+from bot.playground import rules
+from bot.playground.emulator import EPHEMERAL, TOKEN_TTL_S, Emulator, Exchange, Refused
 
 
 class Client:

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from discord_emulator import BotProcess, Emulator
+from bot.playground.emulator import Emulator
+from bot.playground.process import BotProcess
 
 STARTUP_S = 30
 

@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_emulator import Emulator, Exchange
 from harness import Harness, running
+
+from bot.playground.emulator import Emulator, Exchange
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,8 +6,9 @@ import asyncio
 import sqlite3
 
 import pytest
-from discord_emulator import Emulator
 from harness import Harness, running
+
+from bot.playground.emulator import Emulator
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]  # waits out a real lock
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_none_lost
-from discord_emulator import Emulator
 from harness import Harness
 
 from bot.logs.models import Filters
 from bot.logs.sqlite import SqliteStore
+from bot.playground.emulator import Emulator
 
 QUESTIONS = [
     "Where will the talks be held?",

@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_emulator import EPHEMERAL, MANAGE_MESSAGES, Emulator, Exchange, Refused
 from harness import Harness, embed_text, running
 
+from bot.playground.emulator import EPHEMERAL, MANAGE_MESSAGES, Emulator, Exchange, Refused
 from retrieval.corpus import load_corpus
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from discord_emulator import Emulator
 from harness import Harness, running
+
+from bot.playground.emulator import Emulator
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_emulator import EPHEMERAL, Emulator, Exchange
 from harness import Harness, embed_text, running
 
+from bot.playground.emulator import EPHEMERAL, Emulator, Exchange
 from bot.times import utc_now
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

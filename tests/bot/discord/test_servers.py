@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_emulator import EPHEMERAL, Emulator, Exchange, Refused
 from harness import Harness, embed_text, running
+
+from bot.playground.emulator import EPHEMERAL, Emulator, Exchange, Refused
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -14,10 +14,11 @@ import aiohttp
 import discord
 import pytest
 from conftest import unprivileged
-from discord_emulator import BotProcess, Emulator
 
 from bot.discord.commands_diff import expected_commands
 from bot.logs import schema
+from bot.playground.emulator import Emulator
+from bot.playground.process import BotProcess
 from config import load_settings
 
 EMBED_LINKS = 1 << 14

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from discord_emulator import BotProcess, Emulator, Exchange
 from harness import assert_discord_accepted_everything
+
+from bot.playground.emulator import Emulator, Exchange
+from bot.playground.process import BotProcess
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from discord_emulator import Emulator
 from harness import Harness, running
+
+from bot.playground.emulator import Emulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -2,7 +2,7 @@
 documented limits the schema does not encode.
 
 The schemas are a trimmed copy of Discord's OpenAPI document (``data/discord_api_schemas.json``,
-made by ``data/trim_discord_spec.py``; its ``x-source`` and ``x-commit`` say which version).
+made by ``tools/trim_discord_spec.py``; its ``x-source`` and ``x-commit`` say which version).
 Each check returns a list of problems as ``(path, message)``; an empty list means Discord would
 accept the body. ``RULES`` names every rule, so a test can prove each one still bites.
 """

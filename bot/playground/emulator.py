@@ -1,4 +1,5 @@
-"""A small Discord for tests: the HTTP API and Gateway a discord.py bot uses, on loopback.
+"""A small Discord on loopback: the HTTP API and Gateway a discord.py bot uses, for the tests
+and for ``talks-bot playground``.
 
 The real ``talks-bot run`` connects to it through TALKS_DISCORD_API_URL and
 TALKS_DISCORD_GATEWAY_URL. Tests act as members: ``invoke`` a slash command, ``click`` a
@@ -7,7 +8,7 @@ interaction type 4, answered only by type 8 with valid choices) in one of
 two servers or in a DM, then read what the bot answered. Like Discord, it
 refuses to deliver a command that the member's permissions hide (``default_member_permissions``,
 unless a test says the server loosened that default) or that the command's ``contexts`` do not
-offer in a DM, and it fails what Discord fails (``discord_rules``: the published schema and
+offer in a DM, and it fails what Discord fails (``rules``: the published schema and
 the documented limits; the interaction rules below), answering with Discord's status and error
 code. Every refusal is kept in ``rejections``, so a test fails when the bot sends something
 Discord would refuse even if the bot shrugs it off.
@@ -28,16 +29,13 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
-import signal
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import discord_rules as rules
 from aiohttp import WSMsgType, web
+
+from bot.playground import rules
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MANAGE_MESSAGES = 1 << 13
@@ -65,6 +63,10 @@ def _bitfield(value: int | str | None) -> str | None:
 
 class Refused(Exception):
     """Discord would not deliver this command to the member."""
+
+
+class NotConnected(RuntimeError):
+    """No bot session to deliver the event to (none connected, or not that shard's)."""
 
 
 class Rejected(Exception):
@@ -124,6 +126,9 @@ class Exchange:
     modal: dict[str, Any] | None = None  # the form a type-9 response opened for the member
     focused: dict[str, Any] | None = None  # autocomplete: the focused option, as declared
     choices: list[dict[str, Any]] | None = None  # autocomplete: what a type-8 response offered
+    # what happened, in order: the gateway event, then each request the bot made with this
+    # interaction's token and Discord's status (the playground's side panel shows it)
+    trace: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
@@ -216,6 +221,8 @@ class Emulator:
         self._sockets: dict[int, web.WebSocketResponse] = {}  # by shard, when sharded
         self.identified_shards: set[int] = set()  # shards whose IDENTIFY was answered
         self._seq = 0
+        self.revision = 0  # bumped on every change a watcher could see
+        self._revised = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._init_setup_checks()
@@ -292,6 +299,16 @@ class Emulator:
                     return cmd
         where = "in DMs" if guild is None else f"in {self.guilds[guild].name}"
         raise KeyError(f"command /{name} is not synced {where}")
+
+    def offered(
+        self, who: str, name: str, guild: int | None = 0, *, respect_defaults: bool = True
+    ) -> bool:
+        """Whether Discord lists /name for this member here (the playground's command menu)."""
+        try:
+            self._usable(who, name, guild, respect_defaults)
+        except (Refused, KeyError):
+            return False
+        return True
 
     def _usable(
         self, who: str, name: str, guild: int | None, respect_defaults: bool
@@ -483,6 +500,11 @@ class Emulator:
             channel_id=int(payload["channel_id"]), source_message=payload.get("message"),
         )  # fmt: skip
         self.exchanges[ex.token] = ex
+        ex.trace.append(
+            {"at": time.time(), "what": f"gateway INTERACTION_CREATE (type {ex.kind})",
+             "body": payload}
+        )  # fmt: skip
+        self.revise()
         return ex
 
     async def _dispatch(self, payload: dict[str, Any]) -> Exchange:
@@ -1064,7 +1086,7 @@ class Emulator:
             if self.shards > 1 and data.get("guild_id") is not None:
                 ws = self._sockets.get((int(data["guild_id"]) >> 22) % self.shards)
         if ws is None:
-            raise RuntimeError("the bot is not connected to the gateway (for that shard)")
+            raise NotConnected("the bot is not connected to the gateway (for that shard)")
         self._seq += 1
         await ws.send_json({"op": 0, "t": name, "s": self._seq, "d": data})
 
@@ -1093,7 +1115,35 @@ class Emulator:
     @web.middleware
     async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
-        return await handler(request)
+        response = await handler(request)
+        ex = self.exchanges.get(request.match_info.get("token", ""))
+        if ex is not None:
+            body: Any = None
+            if request.content_type == "application/json" and request.can_read_body is False:
+                with contextlib.suppress(ValueError):
+                    body = json.loads(await request.text() or "null")
+            elif request.content_type.startswith("multipart/"):
+                body = "(multipart: payload_json and files)"
+            path = request.path.replace(ex.token, "{token}")
+            ex.trace.append(
+                {"at": time.time(), "what": f"{request.method} {path}", "status": response.status,
+                 "body": body}
+            )  # fmt: skip
+        self.revise()
+        return response
+
+    def revise(self) -> None:
+        """Something a watcher could show changed: wake ``changes``."""
+        self.revision += 1
+        self._revised.set()
+        self._revised = asyncio.Event()
+
+    async def changes(self, since: int, timeout: float) -> int:
+        """The revision once it is past ``since``, or after ``timeout`` seconds regardless."""
+        if self.revision == since:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._revised.wait(), timeout)
+        return self.revision
 
     def deny_in_channel(self, target_id: int, bits: int, *, role: bool = True) -> None:
         """Deny ``bits`` to a role (or a member) in the first server's channel."""
@@ -1203,62 +1253,3 @@ class Emulator:
         elif not self._authorised(request):
             raise Rejected(401, 0, "401: Unauthorized")
         return self._json(self.commands.get(request.match_info.get("guild", "global"), []))
-
-
-class BotProcess:
-    """The real ``talks-bot run`` as a subprocess; its output goes to a file the test reads."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()) -> None:
-        """``args``: more for ``talks-bot run``, e.g. ``("--shard-ids", "1", "--shard-count",
-        "2")``."""
-        self.args = args
-        base = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("TALKS_") and k != "DISCORD_TOKEN"
-        }
-        self.env = {**base, **env}
-        self.cwd = cwd
-        self.log_path = cwd / f"bot-{snowflake()}.log"
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> BotProcess:
-        self._log = self.log_path.open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            *self.args,
-            cwd=self.cwd,
-            env=self.env,
-            stdout=self._log,
-            stderr=asyncio.subprocess.STDOUT,
-            stdin=asyncio.subprocess.DEVNULL,
-        )
-        return self
-
-    @property
-    def output(self) -> str:
-        return self.log_path.read_text("utf-8", "replace")
-
-    async def wait(self, timeout: float = 30) -> int:
-        assert self.proc is not None
-        try:
-            return await asyncio.wait_for(self.proc.wait(), timeout)
-        finally:
-            self._log.close()
-
-    async def stop(self, timeout: float = 20) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), timeout)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        self._log.close()
-        return self.proc.returncode

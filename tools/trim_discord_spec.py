@@ -1,7 +1,8 @@
 """Make ``discord_api_schemas.json``: the request-body schemas the emulator checks, cut from
 Discord's published OpenAPI document (github.com/discord/discord-api-spec, specs/openapi.json).
 
-    python tests/data/trim_discord_spec.py openapi.json COMMIT > tests/data/discord_api_schemas.json
+    python tools/trim_discord_spec.py openapi.json COMMIT \
+        > bot/playground/data/discord_api_schemas.json
 
 Only the schemas reachable from the routes below are kept, unchanged except for the
 relaxations listed in ``x-relaxed``: places where the spec is stricter than Discord itself
