@@ -41,7 +41,10 @@ PRE_RANKER = (
     "rank", "coverage", "sentence_coverage", "paragraph_coverage", "bm25", "proximity",
     "holds_type", "attributed",
 )  # fmt: skip
-CANDIDATE_FEATURES = ("logit",)
+# What the ranker may read of one candidate: the reader's logit, the dense look's cosine, and
+# the pre-ranker's signals. The shipped ranker names the ones it uses (``decide.json``);
+# ``python -m benchmarks.zeroshot`` chooses them on the fitting questions.
+CANDIDATE_FEATURES = ("logit", "similarity", *PRE_RANKER)
 QUESTION_FEATURES = (
     "p1", "p2", "logit1", "margin", "coverage1", "max_coverage", "bm25_1", "holds1",
     "any_holds", "required", "typed", "rules_answer", "candidates", "similarity1", "nearest",
@@ -80,7 +83,7 @@ class Decider:
     def untrained(cls) -> Decider:
         """Ranks by the reader's logit alone and never declines: for building training data
         and for measuring the steps before this one."""
-        ranker = Logistic(CANDIDATE_FEATURES, (0.0,), (1.0,), (1.0,), 0.0)
+        ranker = Logistic(("logit",), (0.0,), (1.0,), (1.0,), 0.0)
         n = len(QUESTION_FEATURES)
         decision = Logistic(QUESTION_FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
         return cls(ranker, decision, decline_below=0.0, confident_from=0.0)
@@ -98,7 +101,7 @@ class Decider:
     def rank(self, readings: list[Reading], logits: list[float]) -> list[Scored]:
         if not readings:
             return []
-        rows = candidate_rows(readings, logits)
+        rows = columns(candidate_rows(readings, logits), self.ranker, CANDIDATE_FEATURES)
         probabilities = self.ranker.probability(rows)
         scored = [
             Scored(r, lg, float(p))
@@ -137,10 +140,19 @@ class Decider:
 
 
 def candidate_rows(readings: list[Reading], logits: list[float]) -> np.ndarray:
+    """One row of ``CANDIDATE_FEATURES`` per candidate."""
     return np.array(
-        [[lg] for lg in logits[: len(readings)]],
+        [
+            [lg, r.similarity, *(float(getattr(r.candidate, n)) for n in PRE_RANKER)]
+            for r, lg in zip(readings, logits[: len(readings)], strict=True)
+        ],
         dtype=float,
     ).reshape(len(readings), len(CANDIDATE_FEATURES))
+
+
+def columns(rows: np.ndarray, model: Logistic, names: tuple[str, ...]) -> np.ndarray:
+    """The columns of ``rows`` (named ``names``) that ``model`` reads, in its order."""
+    return rows[:, [names.index(f) for f in model.features]]
 
 
 def question_row(

@@ -11,7 +11,7 @@ from retrieval.pipeline.read import DATA as READER_DATA
 from retrieval.pipeline.read import MODEL, TOKENIZER, Pair, Reader, sha256
 
 # The model card (retrieval/data/READER.md) gives these; a retrained model changes all three.
-READER_SHA256 = "4dbbc63cf75447e2b62d0ec94e5dbbfa98adf72c6610619ebc1ea3b94d52d234"
+READER_SHA256 = "1cb452e54e7e4132f7d0b3779878ef30f5b6cebfbf2e7024e65d1f041222fcb0"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
 PUTIN = "Russian President Vladimir Putin has proposed direct, unconditional peace talks with "
@@ -23,7 +23,7 @@ PAIRS = [
     Pair("What is the boiling point of water?", PESKOV),
 ]
 # Logits of the shipped model for PAIRS, as exported (int8, each pair run on its own).
-LOGITS = [3.643, 1.978, 2.668, -3.419]
+LOGITS = [2.727, -1.724, 1.468, -2.217]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,8 @@ def test_a_question_with_lone_surrogates_is_still_read(reader: Reader) -> None:
 def test_the_shipped_decide_step_matches_its_features() -> None:
     raw = json.loads((READER_DATA / "decide.json").read_text(encoding="utf-8"))
     decider = Decider.from_dict(raw)
-    assert decider.ranker.features == CANDIDATE_FEATURES
+    assert decider.ranker.features[0] == "logit"
+    assert set(decider.ranker.features) <= set(CANDIDATE_FEATURES)
     assert decider.decision.features == QUESTION_FEATURES
     assert 0 < decider.decline_below <= decider.confident_from < 1
     assert "benchmarks.zeroshot --write" in raw["made_by"]["command"]
