@@ -21,7 +21,8 @@ from bot.app import build_engine
 from bot.articles import corpus_dir
 from bot.discord.client import Sharding, SyncError, make_bot
 from bot.discord.loopwatch import LoopWatch
-from bot.logs.store import INTERACTION_WAIT_S, StoreError, make_store
+from bot.logs.factory import make_store
+from bot.logs.store import INTERACTION_WAIT_S, StoreError
 from bot.progress import log_lines
 from config import Settings
 from retrieval.corpus import CorpusError

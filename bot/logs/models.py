@@ -250,3 +250,9 @@ class Stats:
     @property
     def answered_rate(self) -> float:
         return self.answered / self.entries if self.entries else 0.0
+
+
+def review_note(note: str | None) -> str | None:
+    """A review note as both backends store it: whitespace folded, repaired, bounded."""
+    note = repair(" ".join(note.split()))[:REVIEW_NOTE_MAX] if note else None
+    return note or None

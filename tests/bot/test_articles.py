@@ -108,6 +108,17 @@ def test_the_same_article_twice_is_refused(own: Path, tmp_path: Path) -> None:
         add_file(own, shipped)
 
 
+def test_a_text_file_without_a_title_is_reported_by_the_label_sources_shows(own, tmp_path) -> None:
+    from retrieval.corpus import load_corpus
+
+    note = tmp_path / "note.txt"
+    note.write_text("Delegations met in Istanbul on Friday. " + "\n".join([PARAGRAPH] * 4))
+    added = add_file(own, note)
+    label = next(a.label for a in load_corpus(own).articles if a.source == added.source)
+    assert added.title is not None and "(no title)" not in added.summary()
+    assert label.rstrip("…") in added.summary()
+
+
 def test_remove_deletes_the_article_and_its_metadata(own: Path, tmp_path: Path) -> None:
     page = tmp_path / "a.html"
     page.write_text(article_html(), encoding="utf-8")

@@ -363,7 +363,7 @@ def test_token_mistakes_are_named_without_asking_discord(token: str, problem: st
 
 
 def test_names_from_discord_cannot_drive_the_terminal() -> None:
-    from bot.discord.doctor import plain
+    from bot.checks import plain
 
     assert plain("talks\x1b[2J\x1b]0;pwned\x07\u202e") == "talks?[2J?]0;pwned??"
     assert len(plain("x" * 500)) == 100
