@@ -119,7 +119,7 @@ class LogEntry:
             answered=answer.answered,
             reason=answer.reason,
             answer=repair(plain_text(answer)),
-            quotes=data["quotes"],  # type: ignore[arg-type]
+            quotes=data["quotes"],
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),
             guild_id=_text(guild_id),

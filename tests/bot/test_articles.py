@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from webpages import PARAGRAPH, article_html
+from support.webpages import PARAGRAPH, article_html
 
 from bot.articles import SourceError, add_file, corpus_dir, operator_corpus_dir, remove
 from config import Settings
@@ -174,7 +174,7 @@ def test_the_shipped_articles_are_never_changed_through_the_cli(cli, tmp_path) -
 def test_cli_add_by_url_then_ask_answers_from_it_within_two_seconds(cli, tmp_path) -> None:
     """Issue 21's figure: one article added by URL to the shipped five, then a question about
     it answered from it (in-process; ``pytest -s`` prints the time)."""
-    from webpages import Page, serving
+    from support.webpages import Page, serving
 
     with serving() as web:
         web.pages["/vatican"] = Page(article_html().encode())
@@ -191,7 +191,7 @@ def test_cli_add_by_url_then_ask_answers_from_it_within_two_seconds(cli, tmp_pat
 
 
 def test_cli_refuses_a_local_url_unless_allowed(cli) -> None:
-    from webpages import Page, serving
+    from support.webpages import Page, serving
 
     with serving() as web:
         web.pages["/vatican"] = Page(article_html().encode())

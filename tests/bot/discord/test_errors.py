@@ -7,7 +7,7 @@ import re
 
 import pytest
 from discord import app_commands
-from helpers import interaction
+from support.helpers import interaction
 
 from bot.discord.errors import NotModerator, on_app_command_error
 from bot.discord.respond import NEUTRAL

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from discord_emulator import Emulator
 from harness import Harness, embed_text, running
-from webpages import PARAGRAPH, Page, PageServer, article_html, serving
+from support.webpages import PARAGRAPH, Page, PageServer, article_html, serving
 
 from retrieval.corpus import default_corpus_dir, load_corpus
 
