@@ -144,6 +144,20 @@ def test_token_with_a_newline_is_one_line_without_the_token(tmp_path) -> None:
     assert "secret" not in line and "second-half" not in line
 
 
+def test_a_token_written_with_its_bot_prefix_says_so_without_the_token(tmp_path) -> None:
+    (tmp_path / ".env").write_text("TALKS_DISCORD_TOKEN=Bot abc.secret-part\n")
+    line = one_line_error(run_cli("run", cwd=tmp_path), "TALKS_DISCORD_TOKEN", "'Bot '")
+    assert "secret-part" not in line
+
+
+def test_bm25_k1_must_be_a_finite_number() -> None:
+    from config import SettingsError, load_settings
+
+    for value in ("inf", "1e308", "nan"):
+        with pytest.raises(SettingsError, match="TALKS_BM25_K1"):
+            load_settings(bm25_k1=value)
+
+
 @pytest.mark.slow  # waits out a real lock, backoff or grace period: runs in CI (-m "")
 def test_discord_unreachable_at_start_is_retried_then_one_line(tmp_path) -> None:
     with socket.socket() as s:  # a loopback port nobody listens on

@@ -390,6 +390,7 @@ async def test_doctor_when_discord_cannot_be_reached(tmp_path: Path) -> None:
     code, out, err = await cli("doctor", env=env, cwd=tmp_path)
     assert code == 1 and err == ""
     assert out.splitlines()[1].startswith(f"✗ token: cannot reach http://127.0.0.1:{port}")
+    assert "Cannot connect to host" in out and "ClientConnector" not in out  # as `run` says it
     assert "TALKS_DISCORD_API_URL" in out.splitlines()[2]
     code, out, err = await cli("invite", env=env, cwd=tmp_path)
     assert code == 2 and err.count("\n") == 1 and "cannot reach" in err
