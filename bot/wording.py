@@ -46,8 +46,7 @@ _NOT_COVERED_KINDS = {
     # code: (with the detail named, without it)
     NO_SPEAKER: (
         "The articles don't say what {speaker} said about that, so I have nothing to quote.",
-        "The articles don't quote the person you asked about on that, so I have nothing to "
-        "quote.",
+        "The articles don't quote the person you asked about on that, so I have nothing to quote.",
     ),
     NO_VALUE: (
         "The articles don't give the {value} you asked for, so I have nothing to quote.",
@@ -59,8 +58,7 @@ _NOT_COVERED_KINDS = {
     ),
     NO_SALIENT_MATCH: (
         "The articles don't mention {subject}, so I have nothing to quote.",
-        "The articles don't mention the main subject of that question, so I have nothing to "
-        "quote.",
+        "The articles don't mention the main subject of that question, so I have nothing to quote.",
     ),
 }
 DIFFER = "The articles differ:"  # said before quotes that give different versions
@@ -75,6 +73,8 @@ def lead_lines(answer: Answer) -> list[str]:
         *([NOT_SURE] if answer.confidence == "low" else []),
         *([DIFFER] if answer.differ else []),
     ]
+
+
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
 
 

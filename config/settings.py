@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         "folder, copied from the shipped seeds on first use.",
     )
     top_k: int = Field(
-        default=24, ge=1, le=100,
+        default=24,
+        ge=1,
+        le=100,
         description="Paragraphs retrieved per question; their sentences are the candidates read.",
     )
     max_quotes: int = Field(default=3, ge=1, le=3, description="Quotes shown per answer.")

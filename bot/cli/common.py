@@ -32,6 +32,7 @@ DB_HELP = (
     "used even when TALKS_DB_URL names a PostgreSQL server"
 )
 
+
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
 

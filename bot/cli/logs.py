@@ -285,7 +285,7 @@ def cmd_logs_serve(args: argparse.Namespace) -> int:
     if settings.db_url is not None:
         raise UsageError(
             "logs serve shows an SQLite log in Datasette; this log is on PostgreSQL "
-            f"({log_name(settings)}): review it with psql \"$TALKS_DB_URL\" or pgAdmin, or "
+            f'({log_name(settings)}): review it with psql "$TALKS_DB_URL" or pgAdmin, or '
             "with talks-bot logs"
         )
     run_store(settings, lambda s: asyncio.sleep(0), create=True)  # create and migrate first

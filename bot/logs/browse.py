@@ -268,9 +268,7 @@ def serve(db_path: Path, port: int) -> int:
     check_port(port)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(
-            json.dumps(metadata(db_path, servers(db_path), port)), encoding="utf-8"
-        )
+        meta.write_text(json.dumps(metadata(db_path, servers(db_path), port)), encoding="utf-8")
 
         def stop(signum: int, frame: object) -> None:
             raise _Stopped(signum)

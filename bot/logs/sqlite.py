@@ -55,8 +55,6 @@ def check_path(path: Path) -> None:
         raise StoreError(f"the answer log path {path} is a folder: give a file path")
 
 
-
-
 class SqliteStore(LogStore):
     backend = "sqlite"
 
@@ -198,9 +196,7 @@ class SqliteStore(LogStore):
                     ),
                 )  # fmt: skip
                 if cur.rowcount:  # not already there (a fallback record imported twice)
-                    await db.executemany(
-                        sql.insert_citations_sql(SQLITE), sql.citation_rows(entry)
-                    )
+                    await db.executemany(sql.insert_citations_sql(SQLITE), sql.citation_rows(entry))
             await db.commit()
         except BaseException:
             with contextlib.suppress(Exception):

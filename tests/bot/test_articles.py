@@ -77,8 +77,13 @@ def test_adding_html_writes_the_text_and_its_metadata(own: Path, tmp_path: Path)
     ("name", "content", "why"),
     [
         ("stub.html", article_html(1), "too little article text"),
-        ("ru.html", article_html(body="<p>" + "Переговоры в Стамбуле продолжаются. " * 80
-                                 + "</p>", lang="ru"), "not English"),
+        (
+            "ru.html",
+            article_html(
+                body="<p>" + "Переговоры в Стамбуле продолжаются. " * 80 + "</p>", lang="ru"
+            ),
+            "not English",
+        ),
         ("notes.pdf", "%PDF-1.4", "not an .html or .txt file"),
         ("short.txt", "Too short.\n", "too little article text"),
     ],

@@ -69,9 +69,7 @@ def test_the_log_defaults_to_the_user_data_folder_whatever_the_working_folder(tm
 def test_db_option_before_or_after_the_command(tmp_path) -> None:
     db = tmp_path / "mine.db"
     assert run_cli("--db", str(db), "ask", QUESTION, cwd=tmp_path).returncode == 0
-    assert (
-        run_cli("ask", "What is photosynthesis?", "--db", str(db), cwd=tmp_path).returncode == 0
-    )
+    assert run_cli("ask", "What is photosynthesis?", "--db", str(db), cwd=tmp_path).returncode == 0
     assert len(rows(db)) == 2
     out = run_cli("logs", "--db", str(db), cwd=tmp_path).stdout
     assert f"Answer log: {db}" in out and "photosynthesis" in out

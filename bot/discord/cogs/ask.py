@@ -292,8 +292,11 @@ class Ask(commands.Cog):
             self.bot.asked.note(
                 interaction.guild_id,
                 Asked(
-                    entry_id, answer.question, answer.answered and answer.confidence != "low",
-                    private, flagged=False,
+                    entry_id,
+                    answer.question,
+                    answer.answered and answer.confidence != "low",
+                    private,
+                    flagged=False,
                 ),
             )
             share = private and surface == "discord"  # /ask private:True; not the menu command
