@@ -31,7 +31,7 @@ log = logging.getLogger("bot")
 
 NO_TOKEN = (
     "talks-bot: no Discord token: set TALKS_DISCORD_TOKEN (or DISCORD_TOKEN) in the "
-    "environment or in .env (see README, 'Running the Discord bot')"
+    "environment or in .env (see docs/operators.md, 'Running the Discord bot')"
 )
 
 

@@ -318,7 +318,7 @@ class PostgresStore(LogStore):
 
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
         """Deleted in one transaction, then VACUUM, so the deleted rows leave the tables' live
-        data at once rather than at autovacuum's next pass (see the README for what PostgreSQL
+        data at once rather than at autovacuum's next pass (docs/scaling.md says what PostgreSQL
         may still hold: free space in pages, WAL segments, backups)."""
         where, params = sql.purge_where(before, user_id, POSTGRES)
         async with self._write_lock, self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
