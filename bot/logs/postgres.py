@@ -311,23 +311,19 @@ class PostgresStore(LogStore):
         return await self._bounded(go, timeout)
 
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
-        where, params = sql.purge_where(before, user, POSTGRES)
-        return await self._bounded(
-            lambda: self._value(f"SELECT count(*) FROM entries {where}", *params), PURGE_TIMEOUT_S
-        )
+        query, params = sql.purge_count_sql(before, user, POSTGRES)
+        return await self._bounded(lambda: self._value(query, *params), PURGE_TIMEOUT_S)
 
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
         """Deleted in one transaction, then VACUUM, so the deleted rows leave the tables' live
         data at once rather than at autovacuum's next pass (docs/scaling.md says what PostgreSQL
         may still hold: free space in pages, WAL segments, backups)."""
-        where, params = sql.purge_where(before, user_id, POSTGRES)
+        delete, params = sql.purge_sql(before, user_id, POSTGRES)
         async with self._write_lock, self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
             async with conn.transaction():
-                status = await conn.execute(
-                    f"DELETE FROM entries {where}", *params, timeout=PURGE_TIMEOUT_S
-                )
+                status = await conn.execute(delete, *params, timeout=PURGE_TIMEOUT_S)
                 if user_id is not None:
-                    await conn.execute("DELETE FROM feedback WHERE user_id = $1", user_id)
+                    await conn.execute(sql.purge_votes_sql(POSTGRES), user_id)
             try:
                 await conn.execute("VACUUM entries, citations, feedback", timeout=PURGE_TIMEOUT_S)
             except asyncpg.PostgresError as exc:

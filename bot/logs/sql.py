@@ -110,6 +110,25 @@ def purge_where(before: str | None, user: str | None, dialect: Dialect) -> tuple
     return "WHERE " + " AND ".join(clauses), p.values
 
 
+def purge_count_sql(
+    before: str | None, user: str | None, dialect: Dialect
+) -> tuple[str, list[Any]]:
+    """How many entries a purge would delete."""
+    where, params = purge_where(before, user, dialect)
+    return f"SELECT count(*) FROM entries {where}", params
+
+
+def purge_sql(before: str | None, user: str | None, dialect: Dialect) -> tuple[str, list[Any]]:
+    """Delete the entries (their citations and votes go with them, by foreign key)."""
+    where, params = purge_where(before, user, dialect)
+    return f"DELETE FROM entries {where}", params
+
+
+def purge_votes_sql(dialect: Dialect) -> str:
+    """Delete one user's votes on any entry (value: the user id)."""
+    return f"DELETE FROM feedback WHERE user_id = {dialect.params()(0)}"
+
+
 def limit_clause(limit: int | None, p: Params) -> str:
     """`` LIMIT n`` as a parameter, or nothing for no limit."""
     return "" if limit is None else f" LIMIT {p(int(limit))}"

@@ -296,21 +296,21 @@ class SqliteStore(LogStore):
         return None
 
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
-        where, params = sql.purge_where(before, user, SQLITE)
-        rows = await self.db.execute_fetchall(f"SELECT count(*) FROM entries {where}", params)
+        query, params = sql.purge_count_sql(before, user, SQLITE)
+        rows = await self.db.execute_fetchall(query, params)
         return int(next(iter(rows))[0])
 
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
         """With ``secure_delete`` on and the WAL checkpointed and truncated afterwards, the
         deleted text is left in neither the database nor its WAL file."""
-        where, params = sql.purge_where(before, user_id, SQLITE)
+        delete, params = sql.purge_sql(before, user_id, SQLITE)
         async with self._write_lock:
             await self._prepare_write()
             try:
-                cur = await self.db.execute(f"DELETE FROM entries {where}", params)
+                cur = await self.db.execute(delete, params)
                 deleted = cur.rowcount
                 if user_id is not None:
-                    await self.db.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
+                    await self.db.execute(sql.purge_votes_sql(SQLITE), (user_id,))
                 await self.db.commit()
             except BaseException:
                 with contextlib.suppress(Exception):
