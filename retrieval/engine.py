@@ -17,16 +17,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from retrieval import extract, questions
+from retrieval import dense, questions
 from retrieval.corpus import Corpus
-from retrieval.extract import Candidate, Verdict
+from retrieval.dense import DenseLook
 from retrieval.index import BM25Index, Params
 from retrieval.models import NOT_COVERED, Answer
 from retrieval.pipeline.assemble import Assembler
 from retrieval.pipeline.candidates import Candidates, Reading
-from retrieval.pipeline.decide import DECLINE, Decider, Decision
+from retrieval.pipeline.decide import Decider
+from retrieval.pipeline.decision import DECLINE, Decides, Decision, Verdict
 from retrieval.pipeline.read import Pair, Reader
 from retrieval.pipeline.retrieve import Retrieved, Retriever
+from retrieval.pipeline.sentence_table import SentenceTable
+from retrieval.pipeline.signals import Candidate
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 ANSWERS_KEPT = 1024  # recent answers by exact question text; a few MB at most
+# Sentences the dense first look returns; the candidates step adds those the pre-ranker's
+# best did not already hold (``retrieval.pipeline.candidates.DENSE_LIMIT``).
+DENSE_HITS = 10
 
 
 class Reads(Protocol):
@@ -46,9 +52,11 @@ class Reads(Protocol):
 class Engine:
     """Answers questions from one corpus. Immutable after construction; safe across threads.
 
-    Construction is cheap and does no file I/O: the index and speller come built (see
-    ``retrieval.build.load_or_build``, or ``Engine.build`` for both steps at once), and the
-    reader loads its model on first use (``load_models`` to load it now).
+    Construction is cheap: the index and speller come built (see
+    ``retrieval.build.load_or_build``, or ``Engine.build`` for both steps at once), so is the
+    dense look; the only file it reads is the decide step's small JSON when no decider is
+    given. The reader and the embedder load their models on first use (``load_models`` to
+    load them now).
     """
 
     def __init__(
@@ -63,7 +71,8 @@ class Engine:
         min_score: float | None = None,
         tuning: Tuning | None = None,
         reader: Reads | None = None,
-        decider: Decider | None = None,
+        decider: Decides | None = None,
+        dense_look: DenseLook | None = None,
     ) -> None:
         """``top_k``, ``max_quotes`` and ``max_question_chars`` have their defaults in one place,
         the settings class (``bot.app.engine_options``); ``min_score`` overrides the coverage
@@ -82,12 +91,13 @@ class Engine:
         self.index = index
         self.speller = speller
         self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
-        self.sentences = extract.SentenceTable(self.prose)
+        self.sentences = SentenceTable(self.prose)
         titles = {a.source: a.title for a in corpus.articles}
         self.retriever = Retriever(index, self.sentences, top_k)
         self.candidates = Candidates(self.sentences, titles, tuning)
         self.reader: Reads = reader if reader is not None else Reader()
-        self.decider = replace(decider or Decider.load(), tuning=tuning)
+        self.dense = dense_look
+        self.decider: Decides = replace(decider or Decider.load(), tuning=tuning)  # type: ignore[type-var]
         self.assembler = Assembler(corpus, max_quotes, tuning)
         # Members repeat each other ("where are the talks?" after an announcement): the same
         # text gets the same answer from the same corpus, so recent ones are kept, and a burst
@@ -102,19 +112,24 @@ class Engine:
         params: Params | None = None,
         cache_dir: Path | None = None,
         progress: ProgressFn | None = None,
+        with_dense: bool = True,
         **options: Any,
     ) -> Engine:
-        """Load or build the index (cached in ``cache_dir`` when given), then the engine."""
+        """Load or build the index (cached in ``cache_dir`` when given), then the engine.
+        ``with_dense``: embed the corpus's sentences for the dense first look (vectors kept
+        in ``cache_dir`` by sentence text; see ``retrieval.dense``)."""
         from retrieval.build import load_or_build
 
         built = load_or_build(corpus, params or Params(), cache_dir, progress)
-        return cls(corpus, built.index, built.speller, **options)
+        look = dense.build(corpus.prose, cache_dir, progress=progress) if with_dense else None
+        return cls(corpus, built.index, built.speller, dense_look=look, **options)
 
     def load_models(self) -> None:
-        """Load the reader's model now rather than at the first question."""
-        load = getattr(self.reader, "load", None)
-        if load is not None:
-            load()
+        """Load the reader's and the embedder's models now rather than at the first question."""
+        for model in (self.reader, self.dense.embedder if self.dense else None):
+            load = getattr(model, "load", None)
+            if load is not None:
+                load()
 
     def analyse(self, question: str) -> Query:
         """The question as the engine reads it (see ``retrieval.query``)."""
@@ -135,13 +150,28 @@ class Engine:
         if not query.terms:  # nothing left once chatter and markup are gone
             return Explanation(query, rejection=questions.only_common_words())
         retrieved = self.retriever.run(query)
-        readings = self.candidates.run(query, retrieved)
-        logits = self.reader.run([pair(question, r) for r in readings]) if readings else []
-        decision = self.decider.run(query, readings, logits)
+        hits, nearest = self.look(query)
+        readings = self.candidates.run(query, retrieved, hits)
+        logits = self.reader.run([pair(query, r) for r in readings]) if readings else []
+        decision = self.decider.run(query, readings, logits, nearest)
         chosen = (
             self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
         )
-        return Explanation(query, retrieved, readings, decision, chosen)
+        return Explanation(query, retrieved, readings, decision, chosen, dense_ready=bool(hits))
+
+    @property
+    def dense_state(self) -> str:
+        """``ready``, ``building`` (BM25's candidates alone meanwhile) or ``off`` (none: a
+        corpus too large, or an engine built without one)."""
+        if self.dense is None:
+            return "off"
+        return "ready" if self.dense.ready else "building"
+
+    def look(self, query: Query) -> tuple[list[dense.Hit], float]:
+        """The dense first look's nearest sentences and best cosine; none while it builds."""
+        if self.dense is None or not self.dense.ready:
+            return [], 0.0
+        return self.dense.top(self.dense.query(query.plain), DENSE_HITS)
 
     def _answer(self, question: str) -> Answer:
         steps = self.explain(question)
@@ -150,7 +180,7 @@ class Engine:
         assert steps.query is not None and steps.decision is not None
         if steps.decision.outcome == DECLINE:
             return self._decline(question, steps.decision.reason or NOT_COVERED)
-        return self.assembler.run(steps.query, steps.decision)
+        return self.assembler.run(steps.query, steps.decision, steps.chosen)
 
     def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(
@@ -163,8 +193,8 @@ class Engine:
         )
 
 
-def pair(question: str, r: Reading) -> Pair:
-    return Pair(question, r.candidate.text, r.context, r.title)
+def pair(query: Query, r: Reading) -> Pair:
+    return Pair(query.plain, r.candidate.text, r.context, r.title)
 
 
 @dataclass(frozen=True)
@@ -177,6 +207,7 @@ class Explanation:
     decision: Decision | None = None
     chosen: list[Candidate] = field(default_factory=list)
     rejection: questions.Rejection | None = None  # refused before or instead of the lookup
+    dense_ready: bool = False  # the dense first look took part (False while it builds)
 
     @property
     def verdict(self) -> Verdict:

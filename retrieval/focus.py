@@ -21,7 +21,9 @@ _MARKUP = [
     (re.compile(r"</[\w -]+:\d+>"), " "),  # slash-command mentions
     (re.compile(r"<t:-?\d+(?::[tTdDfFR])?>"), " "),  # timestamps
     (re.compile(r"@(?:everyone|here)\b"), " "),
-    (re.compile(r"\[([^\]]*)\]\(\s*<?https?://[^)\s]*>?\s*\)"), r"\1"),  # [text](url)
+    # [text](url): a masked link points somewhere else; its text is the link's, not the
+    # question's ("where will the talks be held? [x](http://…)" is not a question about X)
+    (re.compile(r"\[([^\]]*)\]\(\s*<?https?://[^)\s]*>?\s*\)"), " "),
     (re.compile(r"<?https?://\S+>?|\bwww\.\S+"), " "),  # bare links
     (re.compile(r"(?<!\w):[a-z0-9_+-]{2,32}:(?!\w)"), " "),  # :emoji: shortcodes
     (re.compile(r"^\s*(?:#{1,3}|-#|>>>|>)\s+", re.M), ""),  # headings, subtext, block quotes

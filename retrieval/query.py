@@ -41,9 +41,11 @@ class Term:
 class Query:
     question: str  # as asked
     text: str  # the focused clause that was looked up
+    plain: str  # the whole question without markup: what the reader and the embedder read
     terms: tuple[Term, ...]
     answer_type: AnswerType
     total: float = field(init=False)
+
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "total", sum(t.weight for t in self.terms) or 1.0)
@@ -91,7 +93,7 @@ class QueryAnalyzer:
         if not terms and wanted.cue:  # "what date?" alone: look the cue up after all
             term = self._term(wanted.cue)
             terms = [term] if term is not None else []
-        return Query(question, text, tuple(terms), wanted)
+        return Query(question, text, focus.strip_markup(question), tuple(terms), wanted)
 
     def _term(self, word: str) -> Term | None:
         tuning = self.tuning

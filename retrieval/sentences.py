@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+MIN_QUOTE_CHARS = 40  # shorter sentences ("Personally.") take their neighbour along
+MAX_QUOTE_CHARS = 450
+
 ABBREVIATIONS = frozenset(
     [
         "mr",
@@ -120,3 +123,18 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, with very short sentences joined to a neighbour."""
+    spans = split_sentences(text)
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged:
+            last = merged[-1][1] - merged[-1][0]
+            short = b - a < MIN_QUOTE_CHARS or last < MIN_QUOTE_CHARS
+            if short and last + (b - a) <= MAX_QUOTE_CHARS:
+                merged[-1] = (merged[-1][0], b)
+                continue
+        merged.append((a, b))
+    return merged

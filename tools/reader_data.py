@@ -1,13 +1,14 @@
-"""Candidates for every question of the question sets, labelled, for training and measuring.
+"""Candidates for every question of the question sets, labelled: what the reader would read.
 
-    python -m tools.reader_data --out build/reader/candidates.jsonl      # write them
-    python -m tools.reader_data --recall                                 # recall per setting
+    python -m tools.reader_data --recall            # recall per (paragraphs, candidates)
 
 Each question's candidates come from the same components the bot runs (analysis, BM25,
-``retrieval.pipeline.candidates``); a candidate is labelled right when, quoted alone, it would
-count as a right first quote (``retrieval.evaluate.is_right``: an accepted answer in an article
-that supports it). Groups name what cross-validation holds out together: a dev part
-(``a``, ``b``, ``c``), the project's own set (``own``), or one SQuAD article.
+``retrieval.pipeline.candidates``; the dense look's sentences are not added here); a candidate
+is labelled right when, quoted alone, it would count as a right first quote
+(``retrieval.evaluate.is_right``: an accepted answer in an article that supports it). Groups
+name what is held out together: a news part (``a``, ``b``, ``c``), the project's own set
+(``own``), or one SQuAD article. ``tools.general_data`` takes the SQuAD rows of the reader's
+articles for training; the news rows train nothing (``tools.train_reader`` refuses them).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def rows(qset: QuestionSet, paragraphs: int, limit: int) -> Iterator[dict]:
     corpus = load_corpus(qset.corpus)
     engine = Engine.build(
         corpus, top_k=paragraphs, max_quotes=3, max_question_chars=300,
-        decider=Decider.untrained(),
+        decider=Decider.untrained(), with_dense=False,
     )  # fmt: skip
     titles = {a.source: a.title for a in corpus.articles}
     step = Candidates(engine.sentences, titles, engine.tuning, limit=limit)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from retrieval import extract
 from retrieval.corpus import Corpus, shorten
-from retrieval.extract import Candidate
 from retrieval.models import Answer, Citation, Quote
-from retrieval.pipeline.decide import CONFIDENT, Decision
+from retrieval.pipeline.decision import CONFIDENT, Decision
+from retrieval.pipeline.select import differ, select
+from retrieval.pipeline.signals import Candidate
 from retrieval.query import Query
+from retrieval.sentences import MAX_QUOTE_CHARS
 from retrieval.tuning import Tuning
 
 # A further quote is shown while its probability is at least this share of the best one's:
@@ -28,7 +29,7 @@ class Assembler:
     def __init__(self, corpus: Corpus, max_quotes: int, tuning: Tuning) -> None:
         self.corpus = corpus
         self.max_quotes = max_quotes
-        self.rules_tuning = tuning  # the hand-written selection, for ``Decider.rules``
+        self.rules_tuning = tuning  # the hand-written selection, for ``RulesDecider``
         # The ranker's probability is the rank; the hand-written type filter and the
         # article bonus are the ranker's business now.
         self.tuning = replace(
@@ -38,17 +39,17 @@ class Assembler:
 
     def chosen(self, query: Query, decision: Decision) -> list[Candidate]:
         if decision.by_rules:
-            found = [replace(s.candidate, duplicates=[]) for s in decision.ranked]
+            found = [replace(s.candidate, duplicates=()) for s in decision.ranked]
             found.sort(key=lambda c: -c.rank)
-            return extract.select(found, query, self.rules_tuning, self.max_quotes)
-        ranked = [replace(s.candidate, rank=s.probability, duplicates=[]) for s in decision.ranked]
-        return extract.select(ranked, query, self.tuning, self.max_quotes)
+            return select(found, query, self.rules_tuning, self.max_quotes)
+        ranked = [replace(s.candidate, rank=s.probability, duplicates=()) for s in decision.ranked]
+        return select(ranked, query, self.tuning, self.max_quotes)
 
-    def run(self, query: Query, decision: Decision) -> Answer:
-        chosen = self.chosen(query, decision)
+    def run(self, query: Query, decision: Decision, chosen: list[Candidate]) -> Answer:
+        """The answer quoting ``chosen`` (``Assembler.chosen``'s result for this decision)."""
         quotes = [
             Quote(
-                text=shorten(c.text, extract.MAX_QUOTE_CHARS),
+                text=shorten(c.text, MAX_QUOTE_CHARS),
                 score=round(c.rank, 4),
                 citations=[self._cite(d) for d in [c, *c.duplicates]],
             )
@@ -61,9 +62,9 @@ class Assembler:
             confidence="high" if decision.outcome == CONFIDENT else "low",
             corpus_version=self.corpus.version,
             articles_total=len(self.corpus.articles),
-            differ=extract.differ(chosen, query),
+            differ=differ(chosen, query),
         )
 
     def _cite(self, c: Candidate) -> Citation:
         citation = Citation.of(self.corpus.article(c.passage.source), c.passage.paragraph)
-        return replace(citation, text=shorten(c.text, extract.MAX_QUOTE_CHARS))
+        return replace(citation, text=shorten(c.text, MAX_QUOTE_CHARS))

@@ -1,19 +1,22 @@
 """Candidates: the sentences of the retrieved paragraphs that could be quoted, with their context.
 
-The hand-written ranking of ``retrieval.extract`` (term coverage, answer types, speakers) is
-kept as a cheap pre-ranker: it orders every sentence of the retrieved paragraphs, and the
-best ``limit`` go to the reader, the expensive step. Its signals travel with each candidate as
-features of the decide step.
+The hand-written ranking of ``retrieval.pipeline.signals`` (term coverage, answer types,
+speakers) is kept as a cheap pre-ranker: it orders every sentence of the retrieved
+paragraphs, and the best ``limit`` go to the reader, the expensive step, with the sentences
+the dense first look found nearest the question that the pre-ranker left out. The
+pre-ranker's signals travel with each candidate as features of the decide step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from retrieval import extract
-from retrieval.extract import Candidate, SentenceTable
+from retrieval.dense import Hit
 from retrieval.models import Passage
+from retrieval.pipeline import signals
 from retrieval.pipeline.retrieve import Retrieved
+from retrieval.pipeline.sentence_table import SentenceTable
+from retrieval.pipeline.signals import Candidate
 from retrieval.query import Query
 from retrieval.tuning import Tuning
 
@@ -31,6 +34,9 @@ CONTEXT_CHARS = 240  # what the reader sees of the text before a candidate (a sp
 # 76.8 %, 40 % in two thirds of the time; 12 read 74.4 / 77.8 %, 33 %.
 PARAGRAPHS = 24
 LIMIT = 16
+# Sentences the dense first look adds beyond the pre-ranker's best LIMIT (those it found that
+# are not among them already). See ``python -m benchmarks.zeroshot --dense N``.
+DENSE_LIMIT = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +46,19 @@ class Reading:
     candidate: Candidate
     context: str
     title: str
+    similarity: float = 0.0  # the dense look's cosine for the question (0: not looked)
 
 
 class Candidates:
     """Retrieved paragraphs → the candidates worth reading, best pre-ranked first."""
 
     def __init__(
-        self, sentences: SentenceTable, titles: dict[str, str], tuning: Tuning, limit: int = LIMIT
+        self,
+        sentences: SentenceTable,
+        titles: dict[str, str],
+        tuning: Tuning,
+        limit: int = LIMIT,
+        dense_limit: int = DENSE_LIMIT,
     ) -> None:
         self.sentences = sentences
         self.titles = titles
@@ -54,19 +66,58 @@ class Candidates:
         # articles answer is the decide step's question now, not the pre-ranker's.
         self.tuning = replace(tuning, min_score=0.0, max_scored_paragraphs=10**9)
         self.limit = limit
+        self.dense_limit = dense_limit
 
-    def run(self, query: Query, retrieved: list[Retrieved]) -> list[Reading]:
-        found = extract.candidates(
+    def run(
+        self, query: Query, retrieved: list[Retrieved], hits: list[Hit] | None = None
+    ) -> list[Reading]:
+        """The pre-ranker's best ``limit`` of the retrieved paragraphs' sentences, then the
+        sentences among the dense ``hits`` (paragraphs retrieved by either look) it left out,
+        up to ``dense_limit``; each with its cosine where the dense look scored it."""
+        hits = hits or []
+        retrieved = list(retrieved)
+        have = {r.index for r in retrieved}
+        for h in hits:
+            if h.paragraph not in have:
+                have.add(h.paragraph)
+                retrieved.append(Retrieved(h.paragraph, self.sentences.passage(h.paragraph), 0.0))
+        found = signals.candidates(
             query, [(r.index, r.passage, r.score) for r in retrieved], self.sentences, self.tuning
         )
         where = {id(r.passage): r.index for r in retrieved}
-        return [self._reading(c, where[id(c.passage)]) for c in found[: self.limit]]
+        cosine = {(h.paragraph, h.start): h.cosine for h in hits}
 
-    def _reading(self, c: Candidate, i: int) -> Reading:
+        def similarity(c: Candidate) -> float:
+            i = where[id(c.passage)]
+            return max(
+                (v for (p, a), v in cosine.items() if p == i and c.start <= a < c.end),
+                default=0.0,
+            )
+
+        chosen = found[: self.limit]
+        taken = {id(c) for c in chosen}
+        added = 0
+        for h in hits:
+            if added >= self.dense_limit:
+                break
+            for c in found:
+                if (
+                    id(c) not in taken
+                    and where[id(c.passage)] == h.paragraph
+                    and c.start <= h.start < c.end
+                ):
+                    chosen.append(c)
+                    taken.add(id(c))
+                    added += 1
+                    break
+        return [self._reading(c, where[id(c.passage)], similarity(c)) for c in chosen]
+
+    def _reading(self, c: Candidate, i: int, similarity: float) -> Reading:
         before = c.passage.text[: c.start]
         if len(before) < CONTEXT_CHARS:
             before = self._previous_paragraph(c.passage, i) + " " + before
-        return Reading(c, before[-CONTEXT_CHARS:].strip(), self.titles.get(c.passage.source, ""))
+        title = self.titles.get(c.passage.source, "")
+        return Reading(c, before[-CONTEXT_CHARS:].strip(), title, similarity)
 
     def _previous_paragraph(self, passage: Passage, i: int) -> str:
         if i == 0:

@@ -47,6 +47,7 @@ class Pair:
 def encode(tokenizer, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     """Token ids, token type ids and attention mask, padded to the longest pair:
     ``[CLS] question [SEP] candidate [SEP] title context-tail [SEP]``."""
+
     def ids(texts: list[str]) -> list[list[int]]:
         # Lone surrogates cannot cross into the tokenizer: each becomes "?" (a question with
         # one still gets read, with that character unknown).
@@ -143,7 +144,7 @@ class Reader:
 
 class PreRankOrder:
     """A stand-in reader that keeps the pre-ranker's order (the pairs arrive best first):
-    with ``Decider.rules`` it is the engine without a learned model."""
+    with ``RulesDecider`` it is the engine without a learned model."""
 
     def run(self, pairs: Sequence[Pair]) -> list[float]:
         return [-float(n) for n in range(len(pairs))]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.extract import SentenceTable
 from retrieval.index import BM25Index
 from retrieval.models import Passage
+from retrieval.pipeline.sentence_table import SentenceTable
 from retrieval.query import Query
 
 

@@ -14,7 +14,7 @@ from retrieval.focus import focus
         ("@everyone <@&123456789> where will the peace talks be held?",
          "where will the peace talks be held?"),
         ("<@!42> <#99> :fire: <:pepe:1234> who is macron", "who is macron"),
-        ("**who** is ||the|| `envoy` [here](https://example.com/x)", "who is the envoy here"),
+        ("**who** is ||the|| `envoy` [here](https://example.com/x)", "who is the envoy"),
         ("see https://example.com/a?b=1 who is the envoy", "see who is the envoy"),
         ("new here, quick one: when does the strike end", "when does the strike end"),
         ("according to the reports, who is the spokesperson?", "who is the spokesperson?"),
@@ -50,3 +50,23 @@ def test_everyday_filler_the_corpus_lacks_barely_weighs(engine: Engine) -> None:
     weights = {t.word: t.weight for t in query.terms}
     assert weights.get("honestly", 0) < 0.2 * weights["spokesperson"]
     assert weights.get("basically", 0) < 0.2 * weights["spokesperson"]
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        "**Where** will the _talks_ be held?",
+        "Where will the talks be held? [x](http://evil.example)",
+        "Where will the ~~talks~~ be held? <@123456789012345678>",
+    ],
+)
+def test_markup_is_gone_before_the_question_is_read(engine: Engine, marked: str) -> None:
+    """The reader and the dense look read the words, not the markup around them: a marked-up
+    question is answered as its plain words are."""
+    plain = engine.answer("Where will the talks be held?")
+    got = engine.answer(marked)
+    assert (
+        engine.analyse(marked).plain.count("*") == 0 and "http" not in engine.analyse(marked).plain
+    )
+    assert (got.answered, got.confidence) == (plain.answered, plain.confidence)
+    assert got.quotes[0].text == plain.quotes[0].text

@@ -12,8 +12,8 @@ from retrieval import Engine
 from retrieval.answer_types import Kind, detect, fits, holds, instances, predicate
 from retrieval.corpus import load_corpus
 from retrieval.lexicon import shared, zipf
-from retrieval.pipeline.decide import Decider
 from retrieval.pipeline.read import PreRankOrder
+from retrieval.pipeline.rules import RulesDecider
 from retrieval.query import GENERAL
 
 
@@ -21,7 +21,7 @@ from retrieval.query import GENERAL
 def rules() -> Engine:
     """The hand-written rules on the shipped articles, without the learned reader."""
     return Engine.build(
-        load_corpus(), **engine_options(), reader=PreRankOrder(), decider=Decider.rules()
+        load_corpus(), **engine_options(), reader=PreRankOrder(), decider=RulesDecider()
     )
 
 
@@ -36,7 +36,7 @@ def engine_on(
     def build(articles: dict[str, str]) -> Engine:
         return Engine.build(
             load_corpus(write_corpus(dict(articles))), **engine_options(),
-            reader=PreRankOrder(), decider=Decider.rules(),
+            reader=PreRankOrder(), decider=RulesDecider(),
         )  # fmt: skip
 
     return build
@@ -436,7 +436,7 @@ def test_a_count_must_count_what_was_asked(rules: Engine) -> None:
 
 
 def test_sentence_table_keeps_only_the_most_recently_used_paragraphs(rules: Engine) -> None:
-    from retrieval.extract import SentenceTable
+    from retrieval.pipeline.sentence_table import SentenceTable
 
     table = SentenceTable(rules.prose)
     table.MAX_KEPT = 3
