@@ -1,4 +1,5 @@
-"""Talks Bot: the Discord side, the command line and the answer log.
+"""Talks Bot's application: one ask-and-log path (``app.py``), the surfaces (``cli/``,
+``discord/``, ``present.py``), the answer log (``logs/``) and the articles' operations.
 
 Kept free of imports so that ``talks-bot ask`` starts without loading the Discord stack.
 """

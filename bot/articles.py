@@ -18,25 +18,21 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
 
+from bot.source_values import Added, Extracted, SourceError
 from config.settings import APP_NAME, Settings
 from retrieval.atomic import write_atomic
-from retrieval.corpus import METADATA_FILE, default_corpus_dir
+from retrieval.corpus import METADATA_FILE, _paragraphs, default_corpus_dir, derive_title
 
 if TYPE_CHECKING:
     from bot.fetch import Policy
 
 MIN_WORDS = 150  # less than this is a stub: a paywall, a cookie wall, an index page
 MAX_TEXT_BYTES = 5_000_000
-
-
-class SourceError(Exception):
-    """A source cannot be added (or an id removed); the message is one line and nothing changed."""
 
 
 def operator_corpus_dir() -> Path:
@@ -97,36 +93,6 @@ def seed(directory: Path) -> None:
             f"cannot create the articles folder {directory} ({exc.strerror or exc}); "
             "set TALKS_CORPUS_DIR to a writable folder"
         ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Added:
-    """What ``add`` wrote: the article's id (file stem) and what its citations will show."""
-
-    source: str
-    file: str
-    title: str | None
-    outlet: str | None
-    date: str | None
-    url: str | None
-    paragraphs: int
-
-    def summary(self) -> str:
-        """``Title (Outlet, date), N paragraphs``: what every surface says was added."""
-        about = ", ".join(x for x in (self.outlet, self.date) if x)
-        return (f"{self.title or '(no title)'}" + (f" ({about})" if about else "")
-                + f", {self.paragraphs} paragraphs")  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    """An article reduced to text (one paragraph a line) and the metadata the page states."""
-
-    text: str
-    title: str | None = None
-    outlet: str | None = None
-    date: str | None = None
-    url: str | None = None
 
 
 def add_file(directory: Path, path: Path) -> Added:
@@ -273,7 +239,9 @@ def _add_locked(
         except OSError:
             (directory / file).unlink(missing_ok=True)
             raise
-    return Added(file[:-4], file, article.title, article.outlet, article.date, article.url,
+    # No title of its own: the one the corpus derives (its first sentence), as `sources` shows.
+    title = article.title or derive_title(list(_paragraphs(file[:-4], text)))
+    return Added(file[:-4], file, title, article.outlet, article.date, article.url,
                  len(paragraphs))  # fmt: skip
 
 

@@ -8,7 +8,7 @@ the markup only: no script is run and nothing is fetched.
 
 from __future__ import annotations
 
-from bot.articles import Extracted, SourceError
+from bot.source_values import Extracted, SourceError
 
 
 def extract(raw: bytes | str, what: str, url: str | None = None) -> Extracted:

@@ -80,7 +80,8 @@ def sources_text(articles: Sequence[Article], version: str) -> str:
 
 
 def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
-    """The documented JSON contract (README, "JSON contract"): values plus the neutral text."""
+    """The documented JSON contract (docs/operators.md, "JSON contract"): values plus the
+    neutral text."""
     data = answer.to_dict()
     return {
         "id": item_id,

@@ -8,6 +8,8 @@ The neutral rendering (``plain_text``) is what the answer log stores: no surface
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from retrieval.models import (
     CONTROL_CHARACTERS,
     EMPTY,
@@ -44,8 +46,7 @@ _NOT_COVERED_KINDS = {
     # code: (with the detail named, without it)
     NO_SPEAKER: (
         "The articles don't say what {speaker} said about that, so I have nothing to quote.",
-        "The articles don't quote the person you asked about on that, so I have nothing to "
-        "quote.",
+        "The articles don't quote the person you asked about on that, so I have nothing to quote.",
     ),
     NO_VALUE: (
         "The articles don't give the {value} you asked for, so I have nothing to quote.",
@@ -57,8 +58,7 @@ _NOT_COVERED_KINDS = {
     ),
     NO_SALIENT_MATCH: (
         "The articles don't mention {subject}, so I have nothing to quote.",
-        "The articles don't mention the main subject of that question, so I have nothing to "
-        "quote.",
+        "The articles don't mention the main subject of that question, so I have nothing to quote.",
     ),
 }
 DIFFER = "The articles differ:"  # said before quotes that give different versions
@@ -73,6 +73,8 @@ def lead_lines(answer: Answer) -> list[str]:
         *([NOT_SURE] if answer.confidence == "low" else []),
         *([DIFFER] if answer.differ else []),
     ]
+
+
 _TOO_LONG_PLAIN = "That question is too long; please ask something shorter."
 
 
@@ -91,9 +93,10 @@ def decline_message(answer: Answer, list_sources: str | None = None) -> str:
         message = _fill(named, details) or plain
         covered = False
     elif reason in _DECLINES and reason != NOT_COVERED:
-        message = _fill(_DECLINES[reason], details)
-        if message is None:  # an entry logged without its values
-            message = _TOO_LONG_PLAIN if reason == TOO_LONG else _DECLINES[NOT_COVERED]
+        filled = _fill(_DECLINES[reason], details)
+        if filled is None:  # an entry logged without its values
+            filled = _TOO_LONG_PLAIN if reason == TOO_LONG else _DECLINES[NOT_COVERED]
+        message = filled
         covered = True
     else:  # not_covered, or a code this version does not know
         message, covered = _DECLINES[NOT_COVERED], False
@@ -103,7 +106,7 @@ def decline_message(answer: Answer, list_sources: str | None = None) -> str:
     return message
 
 
-def _fill(template: str, details: dict[str, object]) -> str | None:
+def _fill(template: str, details: Mapping[str, object]) -> str | None:
     """``template`` with ``details`` filled in; None when one is missing or empty."""
     try:
         values = {k: " ".join(str(v).split()) for k, v in details.items()}

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         "folder, copied from the shipped seeds on first use.",
     )
     top_k: int = Field(
-        default=24, ge=1, le=100,
+        default=24,
+        ge=1,
+        le=100,
         description="Paragraphs retrieved per question; their sentences are the candidates read.",
     )
     max_quotes: int = Field(default=3, ge=1, le=3, description="Quotes shown per answer.")
@@ -56,12 +58,14 @@ class Settings(BaseSettings):
         default=None,
         ge=0.0,
         le=1.0,
-        description="Share of the question's weighted terms the best quote must cover to answer; "
-        "empty means the calibrated default (retrieval.tuning.Tuning.min_score).",
+        description="Share of the question's weight the hand-written rules want a quote to "
+        "cover: one signal of the decide step, which was fitted with the default (change it only "
+        "to study the rules); empty means that default (retrieval.tuning.Tuning.min_score).",
     )
     max_question_chars: int = Field(default=300, ge=10, le=4000)
     bm25_variant: Literal["okapi", "plus", "l"] = "okapi"
-    bm25_k1: float = Field(default=1.2, gt=0)
+    # A finite, sane saturation: inf or 1e308 would pass `gt=0` and overflow in the scoring.
+    bm25_k1: float = Field(default=1.2, gt=0, le=100, allow_inf_nan=False)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
     index_cache: bool = Field(default=True, description="Cache the analysed index on disk.")
     index_cache_dir: Path = Field(
@@ -125,6 +129,11 @@ class Settings(BaseSettings):
         if value is None:
             return None
         token = value.get_secret_value().strip()
+        if token.split(" ", 1)[0].lower() == "bot" and len(token.split()) == 2:
+            raise ValueError(
+                "starts with 'Bot ': give the token alone, without the 'Bot ' prefix that "
+                "HTTP headers put before it"
+            )
         if any(c.isspace() for c in token):
             raise ValueError("contains a line break or space: copy the token again, as one line")
         return SecretStr(token)

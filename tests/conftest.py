@@ -23,7 +23,7 @@ from retrieval import Engine
 from retrieval.corpus import load_corpus
 
 if TYPE_CHECKING:
-    from postgres_cluster import Cluster
+    from support.postgres_cluster import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
@@ -106,10 +106,10 @@ async def store(make_store: Callable[..., LogStore]) -> AsyncIterator[LogStore]:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Cluster]:
-    """One throwaway PostgreSQL cluster for the whole run (tests/postgres_cluster.py), stopped
-    and deleted at the end. Skipped where PostgreSQL is not installed, except under CI (env
+    """One throwaway PostgreSQL cluster for the whole run (tests/support/postgres_cluster.py),
+    stopped and deleted at the end. Skipped where PostgreSQL is not installed, except under CI (env
     CI set), where that is a failure: CI must test both backends."""
-    from postgres_cluster import Cluster, ClusterError, find_bin
+    from support.postgres_cluster import Cluster, ClusterError, find_bin
 
     def missing(why: str) -> None:
         if os.environ.get("CI"):

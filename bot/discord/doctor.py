@@ -7,38 +7,20 @@ read-only; the command sync is compared, not done. The token is never printed.
 from __future__ import annotations
 
 import asyncio
-import os
-import sqlite3
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.checks import Check, plain
 from bot.discord import permissions as perms
 from bot.discord.commands_diff import differences, expected_commands
 from bot.discord.rest import APIError, ReadOnlyAPI
-from bot.logs import schema
+from bot.logs.health import check_answer_log
 from config import Settings
 
 TEXT_CHANNEL_TYPES = (0, 5)  # text and announcement channels, where /ask answers
 MAX_LISTED = 5  # channels or commands named in one line before "and N more"
 INVITE_FIX = "open the URL that `talks-bot invite` prints"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: ok True (✓), False (✗) or None (–, skipped: not checkable yet)."""
-
-    ok: bool | None
-    text: str
-    fix: str = ""
-
-    def lines(self) -> list[str]:
-        mark = {True: "✓", False: "✗", None: "–"}[self.ok]
-        out = [f"{mark} {self.text}"]
-        if self.fix and self.ok is False:
-            out.append(f"    fix: {self.fix}")
-        return out
 
 
 @dataclass
@@ -48,12 +30,6 @@ class _Discord:
     user: dict[str, Any] | None = None
     app: dict[str, Any] | None = None
     guild: dict[str, Any] | None = None
-
-
-def plain(text: Any, limit: int = 100) -> str:
-    """Names from Discord, fit for a terminal: no control or bidi characters, bounded length."""
-    s = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in str(text))
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _command_name(command: dict[str, Any]) -> str:
@@ -71,10 +47,7 @@ def _listed(items: list[str]) -> str:
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order a newcomer fixes things."""
     checks = await _discord_checks(settings)
-    if settings.db_url is not None:
-        checks.append(await check_postgres(settings.db_url.get_secret_value(), settings.db_path))
-    else:
-        checks.append(await asyncio.to_thread(check_log, settings.db_path))
+    checks.append(await check_answer_log(settings))
     from bot.articles import corpus_dir
 
     checks.append(await asyncio.to_thread(check_corpus, corpus_dir(settings, create=False)))
@@ -351,145 +324,6 @@ async def _check_moderator_role(api: ReadOnlyAPI, settings: Settings, seen: _Dis
 
 
 # --- local: answer log and corpus -------------------------------------------------------------
-
-
-def check_log(path: Path) -> Check:
-    """Writable (or creatable) and at a schema this version reads, without touching the file."""
-    path = Path(path)
-    name = f"answer log {plain(path, 200)}"
-    fix = "set TALKS_DB_PATH to a file in a folder you can write to"
-    if path.is_dir():
-        return Check(False, f"{name} is a folder", fix)
-    if not path.exists():
-        folder = path.parent
-        while not folder.exists():
-            folder = folder.parent
-        if not folder.is_dir():
-            return Check(False, f"{name} cannot be created: {folder} is a file", fix)
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return Check(False, f"{name} cannot be created: {folder} is not writable", fix)
-        return Check(True, f"{name}: created at first use (folder writable)")
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
-        what = "the file" if not os.access(path, os.W_OK) else "its folder"
-        return Check(
-            False,
-            f"{name} is not writable ({what})",
-            f"give your user write access to it and its folder, or {fix[0].lower()}{fix[1:]}",
-        )
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            (version,) = db.execute("PRAGMA user_version").fetchone()
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
-        return Check(
-            False,
-            f"{name} cannot be read: {plain(exc, 200)}",
-            "if it is not a Talks Bot log, move it away or " + fix,
-        )
-    if version > schema.VERSION:
-        return Check(
-            False,
-            f"{name}: schema {version} is newer than this version's {schema.VERSION}",
-            "upgrade talks-bot (pip install -U .)",
-        )
-    if (version >= 1 and "entries" not in tables) or (version == 0 and tables):
-        return Check(False, f"{name} is not a Talks Bot log", "move it away or " + fix)
-    pending = Path(f"{path}.pending.jsonl")
-    note = f"; {pending.name} waits to be imported at the next start" if pending.exists() else ""
-    if version < schema.VERSION:
-        return Check(
-            True,
-            f"{name}: writable, schema {version}, upgraded to {schema.VERSION} "
-            f"at the next start{note}",
-        )
-    return Check(True, f"{name}: writable, schema {version} (current){note}")
-
-
-POSTGRES_FIX = "check TALKS_DB_URL (user, password, host, port, database) and that the server runs"
-TABLES = ("entries", "feedback", "citations")
-
-
-async def check_postgres(url: str, db_path: Path, timeout: float = 5.0) -> Check:
-    """The server answers, the schema is one this version reads, and the role may write the
-    log (or create it, before the first start), without changing anything. The URL is shown
-    without its password, and driver errors have it taken out."""
-    import asyncpg
-
-    from bot.logs.postgres import fallback_file, redact, scrub
-
-    name = f"answer log {redact(url)}"
-    try:
-        conn = await asyncpg.connect(url, timeout=timeout, command_timeout=timeout)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError,
-            ValueError) as exc:  # fmt: skip
-        return Check(False, f"{name}: cannot connect ({plain(scrub(exc, url), 200)})", POSTGRES_FIX)
-    try:
-        async with asyncio.timeout(timeout):
-            return await _postgres_checks(conn, name, fallback_file(Path(db_path).parent, url))
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-        return Check(False, f"{name}: {plain(scrub(exc, url), 200)}", POSTGRES_FIX)
-    finally:
-        await conn.close(timeout=timeout)
-
-
-async def _postgres_checks(conn: Any, name: str, pending: Path) -> Check:
-    user = await conn.fetchval("SELECT current_user")
-    grant = (
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON entries, feedback, citations TO {user}; "
-        f"GRANT SELECT ON talks_schema TO {user}"
-    )
-    if await conn.fetchval("SELECT to_regclass('talks_schema') IS NULL"):
-        if await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL"):
-            return Check(False, f"{name} is not a Talks Bot log (an entries table, no version)",
-                         "point TALKS_DB_URL at another database")  # fmt: skip
-        if not await conn.fetchval("SELECT has_schema_privilege(current_schema(), 'CREATE')"):
-            return Check(
-                False,
-                f"{name}: empty, and role {user} may not create tables in it",
-                f"as the database owner: GRANT CREATE ON SCHEMA public TO {user}",
-            )
-        return Check(True, f"{name}: reachable, created at first start (role {user} may)")
-    if not await conn.fetchval("SELECT has_table_privilege('talks_schema', 'SELECT')"):
-        return Check(False, f"{name}: role {user} may not read and write the log (talks_schema)",
-                     f"as the tables' owner: {grant}")  # fmt: skip
-    version = int(await conn.fetchval("SELECT max(version) FROM talks_schema") or 0)
-    if version > schema.VERSION:
-        return Check(
-            False,
-            f"{name}: schema {version} is newer than this version's {schema.VERSION}",
-            "upgrade talks-bot (pip install -U .)",
-        )
-    missing = [
-        t for t in TABLES
-        if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", t) and not await conn.fetchval(
-            "SELECT has_table_privilege($1, 'SELECT, INSERT, UPDATE, DELETE')", t
-        )
-    ]  # fmt: skip
-    if missing:
-        return Check(False, f"{name}: role {user} may not read and write {', '.join(missing)}",
-                     f"as the tables' owner: {grant}")  # fmt: skip
-    if version < schema.VERSION and not await conn.fetchval(
-        "SELECT has_schema_privilege(current_schema(), 'CREATE') AND "
-        "pg_has_role((SELECT tableowner FROM pg_tables WHERE tablename = 'entries' "
-        "AND schemaname = current_schema()), 'USAGE')"
-    ):
-        return Check(False, f"{name}: schema {version} needs upgrading to {schema.VERSION}, "
-                     f"which role {user} may not do", "start the new version once as the "
-                     "tables' owner, or have the owner grant it")  # fmt: skip
-    owner = await conn.fetchval(
-        "SELECT pg_has_role(tableowner, 'USAGE') FROM pg_tables WHERE tablename = 'entries' "
-        "AND schemaname = current_schema()"
-    )
-    notes = "" if owner else "; not the tables' owner, so purges cannot VACUUM (autovacuum will)"
-    if pending.exists():
-        notes += f"; {pending.name} waits to be imported at the next start"
-    if version < schema.VERSION:
-        return Check(True, f"{name}: role {user} reads and writes, schema {version}, upgraded "
-                     f"to {schema.VERSION} at the next start{notes}")  # fmt: skip
-    return Check(True, f"{name}: role {user} reads and writes, schema {version} (current){notes}")
 
 
 def check_corpus(corpus_dir: Path | None) -> Check:

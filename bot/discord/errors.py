@@ -43,6 +43,16 @@ async def on_app_command_error(
         )
     elif isinstance(error, NotModerator | app_commands.MissingPermissions):
         await reply(interaction, "Sorry, this command is for moderators only.")
+    elif isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(
+            p.replace("_", " ").replace("guild", "server").title()
+            for p in error.missing_permissions
+        )
+        await reply(
+            interaction,
+            f"I can't do that here: I'm missing the {missing} permission in this channel. "
+            "A server admin can grant it (`talks-bot doctor` lists what is missing).",
+        )
     elif isinstance(error, app_commands.NoPrivateMessage):
         await reply(interaction, "This command works in a server, not in direct messages.")
     elif isinstance(error, app_commands.CheckFailure):

@@ -65,9 +65,7 @@ class ReadOnlyAPI:
                         str(error.get("message") or resp.reason or "error"),
                     )
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise APIError(
-                    0, 0, f"cannot reach {self.base_url}: {type(exc).__name__}"
-                ) from None
+                raise APIError(0, 0, f"cannot reach {self.base_url}: {_what(exc)}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -76,3 +74,11 @@ async def _json(resp: aiohttp.ClientResponse) -> Any:
         return await resp.json(content_type=None)
     except (ValueError, aiohttp.ContentTypeError):
         return {}
+
+
+def _what(exc: BaseException) -> str:
+    """What went wrong, in the words ``talks-bot run`` uses ("Cannot connect to host … [Name
+    or service not known]"), not an exception class name."""
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -21,7 +21,8 @@ from bot.app import build_engine
 from bot.articles import corpus_dir
 from bot.discord.client import Sharding, SyncError, make_bot
 from bot.discord.loopwatch import LoopWatch
-from bot.logs.store import INTERACTION_WAIT_S, StoreError, make_store
+from bot.logs.factory import make_store
+from bot.logs.store import INTERACTION_WAIT_S, StoreError
 from bot.progress import log_lines
 from config import Settings
 from retrieval.corpus import CorpusError
@@ -30,7 +31,7 @@ log = logging.getLogger("bot")
 
 NO_TOKEN = (
     "talks-bot: no Discord token: set TALKS_DISCORD_TOKEN (or DISCORD_TOKEN) in the "
-    "environment or in .env (see README, 'Running the Discord bot')"
+    "environment or in .env (see docs/operators.md, 'Running the Discord bot')"
 )
 
 
@@ -103,19 +104,19 @@ async def _main(settings: Settings, sharding: Sharding | None = None) -> int:
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if runner.done():
-            exc = runner.exception()
-            if isinstance(exc, discord.LoginFailure):
+            error = runner.exception()
+            if isinstance(error, discord.LoginFailure):
                 return _fail(
                     "Discord rejected the token (401 Unauthorized): check TALKS_DISCORD_TOKEN"
                 )
-            if isinstance(exc, SyncError):
-                return _fail(str(exc))
-            if isinstance(exc, discord.PrivilegedIntentsRequired):
+            if isinstance(error, SyncError):
+                return _fail(str(error))
+            if isinstance(error, discord.PrivilegedIntentsRequired):
                 return _fail("Discord refused the gateway intents; the bot needs none privileged")
-            if isinstance(exc, aiohttp.ClientConnectionError | OSError):
-                return _fail(f"lost the connection to Discord while starting ({exc})")
-            if exc is not None:
-                log.error("the bot stopped on an error", exc_info=exc)
+            if isinstance(error, aiohttp.ClientConnectionError | OSError):
+                return _fail(f"lost the connection to Discord while starting ({error})")
+            if error is not None:
+                log.error("the bot stopped on an error", exc_info=error)
                 return 1
             return 0
         log.info("stopping: finishing answers in flight")

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.logs.queries import unanswered_sql
+from bot.logs.sql import most_asked_sql, unanswered_sql
 
 
 class BrowseError(Exception):
@@ -132,9 +132,7 @@ def canned_queries(
         },
         "most_asked": {
             "title": "Most asked questions",
-            "sql": "SELECT min(question) AS question, count(*) AS times, "
-            "sum(answered) AS answered FROM entries GROUP BY question_key "
-            "ORDER BY times DESC LIMIT 100",
+            "sql": most_asked_sql(limit=100),
         },
         "entries_readable": {
             "title": "Every entry, readable",
@@ -270,9 +268,7 @@ def serve(db_path: Path, port: int) -> int:
     check_port(port)
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(
-            json.dumps(metadata(db_path, servers(db_path), port)), encoding="utf-8"
-        )
+        meta.write_text(json.dumps(metadata(db_path, servers(db_path), port)), encoding="utf-8")
 
         def stop(signum: int, frame: object) -> None:
             raise _Stopped(signum)

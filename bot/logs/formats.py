@@ -64,9 +64,7 @@ def _json_line(data: object) -> str:
 def table(entries: list[LogEntry]) -> str:
     if not entries:
         return "No log entries match."
-    header = (
-        f"{'id':>16}  {'time (UTC)':19}  {'where':18}  {'user':14}  {'result':12}  question"
-    )
+    header = f"{'id':>16}  {'time (UTC)':19}  {'where':18}  {'user':14}  {'result':12}  question"
     lines = [header, "-" * len(header)]
     for e in entries:
         result = "answered" if e.answered else (e.reason or "declined")

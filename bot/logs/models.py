@@ -119,7 +119,7 @@ class LogEntry:
             answered=answer.answered,
             reason=answer.reason,
             answer=repair(plain_text(answer)),
-            quotes=data["quotes"],  # type: ignore[arg-type]
+            quotes=data["quotes"],
             corpus_version=answer.corpus_version,
             latency_ms=round(answer.latency_ms, 3),
             guild_id=_text(guild_id),
@@ -250,3 +250,9 @@ class Stats:
     @property
     def answered_rate(self) -> float:
         return self.answered / self.entries if self.entries else 0.0
+
+
+def review_note(note: str | None) -> str | None:
+    """A review note as both backends store it: whitespace folded, repaired, bounded."""
+    note = repair(" ".join(note.split()))[:REVIEW_NOTE_MAX] if note else None
+    return note or None

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.logs import schema
+from bot.logs import schema, sql
 from bot.logs.models import (
     Asked,
     Filters,
@@ -32,18 +32,11 @@ from bot.logs.models import (
     Unanswered,
     is_entry_id,
     question_key,
+    review_note,
     utc_now,
 )
-from bot.logs.queries import FLAGGED, NOT_SURE
-from bot.logs.sqlite import Numbered, citation_rows, filter_where, purge_where
-from bot.logs.store import (
-    BUSY_TIMEOUT_S,
-    RETRY_DELAY_S,
-    LogStore,
-    StoreBusy,
-    StoreError,
-    review_note,
-)
+from bot.logs.sql import POSTGRES
+from bot.logs.store import BUSY_TIMEOUT_S, RETRY_DELAY_S, LogStore, StoreBusy, StoreError
 from bot.text import repair
 
 log = logging.getLogger("bot.logs.store")
@@ -52,10 +45,6 @@ POOL_SIZE = 4  # writes go one at a time (the write lock); reads share the rest
 PURGE_TIMEOUT_S = 600.0  # a purge of a large log may take minutes; still bounded
 _LOCK_KEY = 0x7A1C5B07  # pg_advisory_xact_lock key: one process migrates at a time
 _VERSION_TABLE = "talks_schema"
-
-
-def is_postgres_url(url: str) -> bool:
-    return urlsplit(url).scheme in ("postgresql", "postgres")
 
 
 def _password(url: str) -> str | None:
@@ -236,13 +225,7 @@ class PostgresStore(LogStore):
         async with self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn, conn.transaction():
             for entry in entries:
                 inserted = await conn.fetchval(
-                    """INSERT INTO entries (id, created_at, surface, guild_id, channel_id,
-                        user_id, user_name, question, answered, reason, answer, quotes,
-                        top_score, corpus_version, latency_ms, locale, private, confidence,
-                        guild_name, channel_name, question_key, shard_id)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13,
-                        $14, $15, $16, $17, $18, $19, $20, $21, $22)
-                       ON CONFLICT (id) DO NOTHING RETURNING id""",
+                    sql.insert_entry_sql(POSTGRES),
                     entry.id, entry.created_at, entry.surface, entry.guild_id, entry.channel_id,
                     entry.user_id, _clean(entry.user_name), _clean(entry.question),
                     int(entry.answered), entry.reason, _clean(entry.answer),
@@ -253,13 +236,9 @@ class PostgresStore(LogStore):
                     _clean(entry.question_key), entry.shard_id,
                 )  # fmt: skip
                 if inserted is not None:  # not already there (a fallback record imported twice)
-                    rows = citation_rows(entry)
+                    rows = sql.citation_rows(entry)
                     if rows:
-                        await conn.executemany(
-                            "INSERT INTO citations (entry_id, quote, source, file, paragraph) "
-                            "VALUES ($1, $2, $3, $4, $5)",
-                            rows,
-                        )
+                        await conn.executemany(sql.insert_citations_sql(POSTGRES), rows)
 
     async def vote(
         self,
@@ -277,11 +256,7 @@ class PostgresStore(LogStore):
             async with self.pool.acquire() as conn:
                 try:
                     await conn.execute(
-                        """INSERT INTO feedback (entry_id, user_id, helpful, reason, created_at)
-                           VALUES ($1, $2, $3, $4, $5)
-                           ON CONFLICT (entry_id, user_id) DO UPDATE SET
-                             helpful = excluded.helpful, reason = excluded.reason,
-                             created_at = excluded.created_at""",
+                        sql.vote_sql(POSTGRES),
                         entry_id, str(user_id), int(helpful), _clean(reason), utc_now(),
                     )  # fmt: skip
                 except asyncpg.ForeignKeyViolationError:
@@ -301,18 +276,14 @@ class PostgresStore(LogStore):
     ) -> LogEntry | None:
         if not is_entry_id(entry_id):
             return None
-        sql = (
-            "UPDATE entries SET reviewed_by = $1, reviewed_at = $2, review_note = $3 "
-            "WHERE id = $4"
-        )
-        params: list[Any] = [_clean(repair(reviewer)), utc_now(), _clean(review_note(note)),
-                             entry_id]  # fmt: skip
-        if guild_id is not None:
-            sql, params = sql + " AND guild_id = $5", [*params, guild_id]
+        update, params = sql.review_sql(
+            entry_id, _clean(repair(reviewer)) or "", _clean(review_note(note)), utc_now(),
+            guild_id, POSTGRES,
+        )  # fmt: skip
 
         async def go() -> bool:
             async with self.pool.acquire() as conn:
-                status = await conn.execute(sql, *params)
+                status = await conn.execute(update, *params)
             return status.split()[-1] != "0"
 
         if not await self._bounded(go, timeout):
@@ -322,25 +293,11 @@ class PostgresStore(LogStore):
     async def unanswered(
         self, filters: Filters | None = None, *, timeout: float | None = None
     ) -> list[Unanswered]:
-        filters = filters or Filters()
-        where, params = filter_where(filters, Numbered)
-        joiner = "AND" if where else "WHERE"
-        limit = f" LIMIT {int(filters.limit)}" if filters.limit is not None else ""
-        sql = f"""
-            SELECT (array_agg(e.question ORDER BY e.created_at DESC, e.id DESC))[1] AS question,
-              count(*) AS times,
-              sum(CASE WHEN e.answered = 0 THEN 1 ELSE 0 END) AS declined,
-              sum(CASE WHEN {NOT_SURE} THEN 1 ELSE 0 END) AS not_sure,
-              sum(CASE WHEN {FLAGGED} THEN 1 ELSE 0 END) AS flagged,
-              max(e.created_at) AS last_asked,
-              (array_agg(e.id ORDER BY e.created_at DESC, e.id DESC))[1] AS latest_id,
-              json_agg(DISTINCT coalesce(e.guild_name, e.guild_id, 'DM / terminal')) AS servers
-            FROM entries e {where} {joiner} (e.answered = 0 OR {NOT_SURE} OR {FLAGGED})
-            GROUP BY e.question_key ORDER BY times DESC, last_asked DESC{limit}"""
+        query, params = sql.unanswered_query(filters or Filters(), POSTGRES)
 
         async def go() -> list[Unanswered]:
             async with self.pool.acquire() as conn:
-                rows = await conn.fetch(sql, *params)
+                rows = await conn.fetch(query, *params)
             return [
                 Unanswered(
                     question=r["question"], count=int(r["times"]), declined=int(r["declined"]),
@@ -354,23 +311,19 @@ class PostgresStore(LogStore):
         return await self._bounded(go, timeout)
 
     async def count(self, *, before: str | None = None, user: str | None = None) -> int:
-        where, params = purge_where(before, user, Numbered)
-        return await self._bounded(
-            lambda: self._value(f"SELECT count(*) FROM entries {where}", *params), PURGE_TIMEOUT_S
-        )
+        query, params = sql.purge_count_sql(before, user, POSTGRES)
+        return await self._bounded(lambda: self._value(query, *params), PURGE_TIMEOUT_S)
 
     async def purge(self, *, before: str | None = None, user_id: str | None = None) -> int:
         """Deleted in one transaction, then VACUUM, so the deleted rows leave the tables' live
-        data at once rather than at autovacuum's next pass (see the README for what PostgreSQL
+        data at once rather than at autovacuum's next pass (docs/scaling.md says what PostgreSQL
         may still hold: free space in pages, WAL segments, backups)."""
-        where, params = purge_where(before, user_id, Numbered)
+        delete, params = sql.purge_sql(before, user_id, POSTGRES)
         async with self._write_lock, self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
             async with conn.transaction():
-                status = await conn.execute(
-                    f"DELETE FROM entries {where}", *params, timeout=PURGE_TIMEOUT_S
-                )
+                status = await conn.execute(delete, *params, timeout=PURGE_TIMEOUT_S)
                 if user_id is not None:
-                    await conn.execute("DELETE FROM feedback WHERE user_id = $1", user_id)
+                    await conn.execute(sql.purge_votes_sql(POSTGRES), user_id)
             try:
                 await conn.execute("VACUUM entries, citations, feedback", timeout=PURGE_TIMEOUT_S)
             except asyncpg.PostgresError as exc:
@@ -390,39 +343,27 @@ class PostgresStore(LogStore):
     async def entries(
         self, filters: Filters | None = None, *, timeout: float | None = None
     ) -> list[LogEntry]:
-        filters = filters or Filters()
-        where, params = filter_where(filters, Numbered)
-        limit = f" LIMIT {int(filters.limit)}" if filters.limit is not None else ""
+        query, params = sql.entries_sql(filters or Filters(), POSTGRES)
 
         async def go() -> list[LogEntry]:
             async with self.pool.acquire() as conn:
-                rows = await conn.fetch(
-                    f"{_SELECT} {where} ORDER BY e.created_at DESC, e.id DESC{limit}", *params
-                )
+                rows = await conn.fetch(query, *params)
             return [LogEntry.from_row(row) for row in rows]
 
         return await self._bounded(go, timeout)
 
     async def matching(self, filters: Filters, *, timeout: float | None = None) -> int:
-        where, params = filter_where(filters, Numbered)
-        sql = f"SELECT count(*) FROM entries e {where}"
-        return int(await self._bounded(lambda: self._value(sql, *params), timeout))
+        query, params = sql.matching_sql(filters, POSTGRES)
+        return int(await self._bounded(lambda: self._value(query, *params), timeout))
 
     async def asked(
         self, guild_id: str, limit: int, *, timeout: float | None = None
     ) -> list[Asked]:
+        query, params = sql.asked_sql(guild_id, limit, POSTGRES)
+
         async def go() -> list[Asked]:
             async with self.pool.acquire() as conn:
-                rows = await conn.fetch(
-                    """SELECT e.id, e.question,
-                         e.answered = 1 AND coalesce(e.confidence, 'high') = 'high',
-                         e.private,
-                         EXISTS (SELECT 1 FROM feedback f
-                                 WHERE f.entry_id = e.id AND f.helpful = 0) AS flagged
-                       FROM entries e WHERE e.guild_id = $1
-                       ORDER BY e.created_at DESC, e.id DESC LIMIT $2""",
-                    guild_id, limit,
-                )  # fmt: skip
+                rows = await conn.fetch(query, *params)
             return [
                 Asked(r[0], r[1], bool(r[2]), None if r[3] is None else bool(r[3]), bool(r[4]))
                 for r in rows
@@ -435,13 +376,11 @@ class PostgresStore(LogStore):
     ) -> LogEntry | None:
         if not is_entry_id(entry_id):
             return None
-        sql, params = f"{_SELECT} WHERE e.id = $1", [entry_id]
-        if guild_id is not None:
-            sql, params = sql + " AND e.guild_id = $2", [*params, guild_id]
+        query, params = sql.get_sql(entry_id, guild_id, POSTGRES)
 
         async def go() -> LogEntry | None:
             async with self.pool.acquire() as conn:
-                row = await conn.fetchrow(sql, *params)
+                row = await conn.fetchrow(query, *params)
             return LogEntry.from_row(row) if row is not None else None
 
         return await self._bounded(go, timeout)
@@ -457,28 +396,14 @@ class PostgresStore(LogStore):
         return await self._bounded(lambda: self._stats(since, until, guild_id), timeout)
 
     async def _stats(self, since: str | None, until: str | None, guild_id: str | None) -> Stats:
-        where, params = filter_where(Filters(since=since, until=until, guild_id=guild_id), Numbered)
+        filters = Filters(since=since, until=until, guild_id=guild_id)
+        where, params = sql.filter_where(filters, POSTGRES)
+        totals, by_reason, most_asked, by_vote = sql.stats_sql(where)
         async with self.pool.acquire() as conn:
-            total, answered = await conn.fetchrow(
-                f"SELECT count(*), coalesce(sum(e.answered), 0) FROM entries e {where}", *params
-            )
-            reasons = await conn.fetch(
-                f"""SELECT e.reason, count(*) FROM entries e {where}
-                    {"AND" if where else "WHERE"} e.answered = 0
-                    GROUP BY e.reason ORDER BY count(*) DESC""",
-                *params,
-            )
-            top = await conn.fetch(
-                f"""SELECT min(e.question), count(*) AS n FROM entries e {where}
-                    GROUP BY e.question_key ORDER BY n DESC, min(e.created_at)
-                    LIMIT 5""",
-                *params,
-            )
-            votes = await conn.fetchrow(
-                f"""SELECT coalesce(sum(f.helpful), 0), coalesce(sum(1 - f.helpful), 0)
-                    FROM feedback f JOIN entries e ON e.id = f.entry_id {where}""",
-                *params,
-            )
+            total, answered = await conn.fetchrow(totals, *params)
+            reasons = await conn.fetch(by_reason, *params)
+            top = await conn.fetch(most_asked, *params)
+            votes = await conn.fetchrow(by_vote, *params)
         return Stats(
             entries=int(total),
             answered=int(answered),
@@ -488,15 +413,6 @@ class PostgresStore(LogStore):
             not_helpful=int(votes[1]),
             since=since,
         )
-
-
-_SELECT = """
-    SELECT e.*,
-      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful,
-      (SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful,
-      (SELECT coalesce(json_agg(f.reason), '[]'::json) FROM feedback f
-        WHERE f.entry_id = e.id AND f.helpful = 0 AND coalesce(f.reason, '') != '') AS reasons
-    FROM entries e"""
 
 
 async def _fill_question_keys(conn: asyncpg.Connection) -> None:

@@ -2,9 +2,10 @@
 
 ``LogStore`` is what the bot and the CLI use; ``bot.logs.sqlite.SqliteStore`` (one file, the
 embedded default) and ``bot.logs.postgres.PostgresStore`` (a server shared by several bot
-processes, when ``TALKS_DB_URL`` is set) implement it, and ``open_store`` picks one from the
-settings. Writing is shared here, so both backends keep the same promise — no record is lost
-without a word:
+processes, when ``TALKS_DB_URL`` is set) implement it, each importing only this module, the
+SQL they share (``bot.logs.sql``) and the values; ``bot.logs.factory.make_store`` above them
+picks one from the settings. Writing is shared here, so both backends keep the same
+promise — no record is lost without a word:
 
 - a record that cannot be written after a few tries goes to a JSON Lines file (for SQLite
   ``<db>.pending.jsonl`` next to the database), imported when the database takes writes again
@@ -17,23 +18,17 @@ without a word:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import json
 import logging
-import os
 import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
-from bot.logs.models import REVIEW_NOTE_MAX, Asked, Filters, LogEntry, Stats, Unanswered
-from bot.text import repair
-
-if TYPE_CHECKING:
-    from config import Settings
+from bot.logs import fallback
+from bot.logs.models import Asked, Filters, LogEntry, Stats, Unanswered
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +53,6 @@ MEMORY_RETRY_S = 5.0
 # Behind a Discord interaction the member is waiting: reads and votes give up after this and
 # say the log is busy (the interaction is already deferred, so Discord does not time out).
 INTERACTION_WAIT_S = 4.0
-# Paths that are not ordinary storage; a log there fails in confusing ways.
-_SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 class StoreError(Exception):
@@ -68,21 +61,6 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     """The log did not answer within the wait allowed behind an interaction."""
-
-
-def check_path(path: Path) -> None:
-    """Refuse paths that cannot hold a log, with one line saying what to do."""
-    if not str(path).strip() or str(path) == ".":
-        raise StoreError("the answer log path is empty: set TALKS_DB_PATH to a file path")
-    resolved = path.expanduser().absolute()
-    for root in _SYSTEM_ROOTS:
-        if resolved == root or root in resolved.parents:
-            raise StoreError(
-                f"the answer log cannot live under {root} ({path}): set TALKS_DB_PATH or "
-                "--db to a file in a normal folder"
-            )
-    if resolved.is_dir():
-        raise StoreError(f"the answer log path {path} is a folder: give a file path")
 
 
 class LogStore(ABC):
@@ -276,28 +254,7 @@ class LogStore(ABC):
         return str(error) or type(error).__name__
 
     def _append_fallback(self, entries: list[LogEntry]) -> None:
-        """All lines in one write, synced, under an exclusive ``flock`` (bot processes on one
-        host share the file); on failure the file is cut back to where it was, so a
-        half-written line never reaches the import."""
-        if not entries:
-            return
-        data = "".join(json.dumps(e.to_dict(), allow_nan=False) + "\n" for e in entries)
-        for _ in range(3):  # the file was imported and replaced while this waited: reopen
-            with self.fallback_path.open("ab") as f:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-                if not _same_file(f.fileno(), self.fallback_path):
-                    continue
-                size = f.seek(0, os.SEEK_END)
-                try:
-                    f.write(data.encode("utf-8"))
-                    f.flush()
-                    os.fsync(f.fileno())
-                except OSError:
-                    with contextlib.suppress(OSError):
-                        f.truncate(size)
-                    raise
-                return
-        raise OSError(f"{self.fallback_path} kept being replaced while writing to it")
+        fallback.append(self.fallback_path, entries)
 
     def _start_memory_retry(self) -> None:
         if self._memory_task is None or self._memory_task.done():
@@ -354,7 +311,7 @@ class LogStore(ABC):
             return 0
         async with self._aside_lock:
             try:
-                data = await asyncio.to_thread(self._read_fallback)
+                data = await asyncio.to_thread(fallback.read, self.fallback_path)
             except OSError as exc:
                 log.error("cannot read %s yet: %s", self.fallback_path, exc)
                 return 0
@@ -374,30 +331,12 @@ class LogStore(ABC):
                 log.error("could not import %s yet: %s", self.fallback_path, self._say(exc))
                 return 0
             try:
-                await asyncio.to_thread(self._drop_imported, len(data))
+                await asyncio.to_thread(fallback.drop_imported, self.fallback_path, len(data))
             except OSError as exc:
                 log.error("imported %s but cannot shorten it: %s", self.fallback_path, exc)
         self.imported += len(entries)
         log.info("imported %d answer-log records from %s", len(entries), self.fallback_path)
         return len(entries)
-
-    def _read_fallback(self) -> bytes:
-        with self.fallback_path.open("rb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # no half-written line from another process
-            return f.read()
-
-    def _drop_imported(self, size: int) -> None:
-        """Remove the first ``size`` bytes (what was imported); lines appended since stay."""
-        with self.fallback_path.open("rb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-            data = f.read()
-            rest = data[size:]
-            if not rest:
-                self.fallback_path.unlink()
-                return
-            tmp = self.fallback_path.with_name(self.fallback_path.name + f".{os.getpid()}.tmp")
-            tmp.write_bytes(rest)
-            os.replace(tmp, self.fallback_path)  # writers waiting on the old file reopen
 
     async def _bounded(self, work: Callable[[], Awaitable[T]], timeout: float | None) -> T:
         """Run a read or vote, giving up after ``timeout`` (default: ``wait_timeout``)."""
@@ -493,45 +432,3 @@ class LogStore(ABC):
         guild_id: str | None = None,
         timeout: float | None = None,
     ) -> Stats: ...
-
-
-def review_note(note: str | None) -> str | None:
-    """A review note as both backends store it: whitespace folded, repaired, bounded."""
-    note = repair(" ".join(note.split()))[:REVIEW_NOTE_MAX] if note else None
-    return note or None
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        a, b = os.fstat(fd), os.stat(path)
-    except FileNotFoundError:
-        return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-def make_store(
-    settings: Settings, *, wait_timeout: float | None = None, **options: Any
-) -> LogStore:
-    """The store the settings name: PostgreSQL when ``TALKS_DB_URL`` is set, else the SQLite
-    file ``TALKS_DB_PATH``. Not opened yet."""
-    if settings.db_url is not None:
-        from bot.logs.postgres import PostgresStore
-
-        return PostgresStore(
-            settings.db_url.get_secret_value(),
-            fallback_dir=Path(settings.db_path).parent,
-            wait_timeout=wait_timeout,
-            **options,
-        )
-    from bot.logs.sqlite import SqliteStore
-
-    return SqliteStore(settings.db_path, wait_timeout=wait_timeout, **options)
-
-
-def describe(settings: Settings) -> str:
-    """How messages name the configured log: its file, or its URL without the password."""
-    if settings.db_url is not None:
-        from bot.logs.postgres import redact
-
-        return redact(settings.db_url.get_secret_value())
-    return str(settings.db_path)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from webpages import PARAGRAPH, article_html
+from support.webpages import PARAGRAPH, article_html
 
 from bot.articles import SourceError, add_file, corpus_dir, operator_corpus_dir, remove
 from config import Settings
@@ -77,8 +77,13 @@ def test_adding_html_writes_the_text_and_its_metadata(own: Path, tmp_path: Path)
     ("name", "content", "why"),
     [
         ("stub.html", article_html(1), "too little article text"),
-        ("ru.html", article_html(body="<p>" + "Переговоры в Стамбуле продолжаются. " * 80
-                                 + "</p>", lang="ru"), "not English"),
+        (
+            "ru.html",
+            article_html(
+                body="<p>" + "Переговоры в Стамбуле продолжаются. " * 80 + "</p>", lang="ru"
+            ),
+            "not English",
+        ),
         ("notes.pdf", "%PDF-1.4", "not an .html or .txt file"),
         ("short.txt", "Too short.\n", "too little article text"),
     ],
@@ -106,6 +111,17 @@ def test_the_same_article_twice_is_refused(own: Path, tmp_path: Path) -> None:
     shipped = next(default_corpus_dir().glob("*.txt"))
     with pytest.raises(SourceError, match="same text"):
         add_file(own, shipped)
+
+
+def test_a_text_file_without_a_title_is_reported_by_the_label_sources_shows(own, tmp_path) -> None:
+    from retrieval.corpus import load_corpus
+
+    note = tmp_path / "note.txt"
+    note.write_text("Delegations met in Istanbul on Friday. " + "\n".join([PARAGRAPH] * 4))
+    added = add_file(own, note)
+    label = next(a.label for a in load_corpus(own).articles if a.source == added.source)
+    assert added.title is not None and "(no title)" not in added.summary()
+    assert label.rstrip("…") in added.summary()
 
 
 def test_remove_deletes_the_article_and_its_metadata(own: Path, tmp_path: Path) -> None:
@@ -163,7 +179,7 @@ def test_the_shipped_articles_are_never_changed_through_the_cli(cli, tmp_path) -
 def test_cli_add_by_url_then_ask_answers_from_it_within_two_seconds(cli, tmp_path) -> None:
     """Issue 21's figure: one article added by URL to the shipped five, then a question about
     it answered from it (in-process; ``pytest -s`` prints the time)."""
-    from webpages import Page, serving
+    from support.webpages import Page, serving
 
     with serving() as web:
         web.pages["/vatican"] = Page(article_html().encode())
@@ -180,7 +196,7 @@ def test_cli_add_by_url_then_ask_answers_from_it_within_two_seconds(cli, tmp_pat
 
 
 def test_cli_refuses_a_local_url_unless_allowed(cli) -> None:
-    from webpages import Page, serving
+    from support.webpages import Page, serving
 
     with serving() as web:
         web.pages["/vatican"] = Page(article_html().encode())

@@ -69,9 +69,7 @@ def test_the_log_defaults_to_the_user_data_folder_whatever_the_working_folder(tm
 def test_db_option_before_or_after_the_command(tmp_path) -> None:
     db = tmp_path / "mine.db"
     assert run_cli("--db", str(db), "ask", QUESTION, cwd=tmp_path).returncode == 0
-    assert (
-        run_cli("ask", "What is photosynthesis?", "--db", str(db), cwd=tmp_path).returncode == 0
-    )
+    assert run_cli("ask", "What is photosynthesis?", "--db", str(db), cwd=tmp_path).returncode == 0
     assert len(rows(db)) == 2
     out = run_cli("logs", "--db", str(db), cwd=tmp_path).stdout
     assert f"Answer log: {db}" in out and "photosynthesis" in out
@@ -142,6 +140,20 @@ def test_token_with_a_newline_is_one_line_without_the_token(tmp_path) -> None:
     env = {"TALKS_DISCORD_TOKEN": "first-half-secret\nsecond-half", "TALKS_DB_PATH": "x.db"}
     line = one_line_error(run_cli("run", env=env, cwd=tmp_path), "TALKS_DISCORD_TOKEN")
     assert "secret" not in line and "second-half" not in line
+
+
+def test_a_token_written_with_its_bot_prefix_says_so_without_the_token(tmp_path) -> None:
+    (tmp_path / ".env").write_text("TALKS_DISCORD_TOKEN=Bot abc.secret-part\n")
+    line = one_line_error(run_cli("run", cwd=tmp_path), "TALKS_DISCORD_TOKEN", "'Bot '")
+    assert "secret-part" not in line
+
+
+def test_bm25_k1_must_be_a_finite_number() -> None:
+    from config import SettingsError, load_settings
+
+    for value in ("inf", "1e308", "nan"):
+        with pytest.raises(SettingsError, match="TALKS_BM25_K1"):
+            load_settings(bm25_k1=value)
 
 
 @pytest.mark.slow  # waits out a real lock, backoff or grace period: runs in CI (-m "")

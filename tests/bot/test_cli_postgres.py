@@ -8,8 +8,8 @@ import json
 import asyncpg
 import pytest
 
-from bot.discord.doctor import check_postgres
 from bot.logs import schema
+from bot.logs.health import check_postgres
 from bot.logs.postgres import PostgresStore
 
 WHERE = "Where will the talks be held?"

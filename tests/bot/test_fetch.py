@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webpages import PARAGRAPH, Page, PageServer, article_html, serving
+from support.webpages import PARAGRAPH, Page, PageServer, article_html, serving
 
 from bot import fetch
 from bot.articles import SourceError, add_url, corpus_dir

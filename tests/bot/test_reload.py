@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from webpages import PARAGRAPH
+from support.webpages import PARAGRAPH
 
 from bot import versions
 from bot.app import Asking, Where, Who, build_engine

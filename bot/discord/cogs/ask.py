@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -51,7 +51,7 @@ class VoteButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> VoteButton:
         return cls(int(match["entry"]), match["helpful"] == "1")
 
@@ -151,7 +151,7 @@ class ShareButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ShareButton:
         return cls(int(match["entry"]))
 
@@ -292,8 +292,11 @@ class Ask(commands.Cog):
             self.bot.asked.note(
                 interaction.guild_id,
                 Asked(
-                    entry_id, answer.question, answer.answered and answer.confidence != "low",
-                    private, flagged=False,
+                    entry_id,
+                    answer.question,
+                    answer.answered and answer.confidence != "low",
+                    private,
+                    flagged=False,
                 ),
             )
             share = private and surface == "discord"  # /ask private:True; not the menu command

@@ -137,9 +137,7 @@ class Logs(
             limit=limit, since=ago(timedelta(days=days)), guild_id=_guild(interaction)
         )
         groups = await self.bot.store.unanswered(filters)
-        await respond.finish(
-            interaction, embed=unanswered_embed(groups, f"last {days} days")
-        )
+        await respond.finish(interaction, embed=unanswered_embed(groups, f"last {days} days"))
 
     @app_commands.command(name="search", description="Entries whose question or answer has a text.")
     @app_commands.describe(text="Text to look for", limit="How many (1-25, default 10)")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from discord import app_commands
-from helpers import interaction
+from support.helpers import interaction
 
 from bot.discord.errors import NotModerator, on_app_command_error
 from bot.discord.respond import NEUTRAL
@@ -49,6 +49,15 @@ async def test_missing_permission_is_a_plain_refusal() -> None:
     await on_app_command_error(inter, NotModerator())
     text, _ = sent_text(inter)
     assert text == "Sorry, this command is for moderators only."
+
+
+async def test_the_bot_missing_a_permission_names_it_and_does_not_blame_the_member() -> None:
+    inter = interaction(answered=False)
+    error = app_commands.BotMissingPermissions(["embed_links", "read_message_history"])
+    await on_app_command_error(inter, error)
+    text, kwargs = sent_text(inter)
+    assert "Embed Links" in text and "Read Message History" in text and kwargs["ephemeral"]
+    assert "you can't" not in text and "talks-bot doctor" in text
 
 
 def _failure() -> app_commands.CommandInvokeError:

@@ -88,7 +88,9 @@ def test_sources_list_names_title_outlet_date_and_link_and_says_when_cut() -> No
         outlet="Example Herald", date="2025-05-19", url="https://herald.example.com/v",
     )  # fmt: skip
     embed = sources_embed((article,), "v1")
-    linked = "[Vatican offers to host \\*\\*talks\\*\\* @\u200beveryone](<https://herald.example.com/v>)"
+    linked = (
+        "[Vatican offers to host \\*\\*talks\\*\\* @\u200beveryone](<https://herald.example.com/v>)"
+    )
     assert linked + ", Example Herald, 2025-05-19" in embed.description
     assert embed.footer.text is None
     many = tuple(replace(article, source=f"{n:04d}") for n in range(200))

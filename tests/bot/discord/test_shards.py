@@ -178,8 +178,10 @@ async def test_postgres_stopped_for_ten_seconds_loses_no_record(fleet: Fleet, po
     after = await round_of(10, "after")
     total = 20 + len(during) + len(after)
     got = await fleet.wait_count(total, 40)  # kept aside, written back when it returned
-    print(f"\nLOST-RECORDS PostgreSQL stopped 10 s: answered {total} ({len(during)} while "
-          f"stopped), on record {got}")
+    print(
+        f"\nLOST-RECORDS PostgreSQL stopped 10 s: answered {total} ({len(during)} while "
+        f"stopped), on record {got}"
+    )
     assert got == total
     assert all(code == 0 for code in await fleet.stop())
     for bot in fleet.bots:

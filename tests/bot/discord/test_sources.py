@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from harness import Harness, embed_text, running
-from webpages import PARAGRAPH, Page, PageServer, article_html, serving
+from support.webpages import PARAGRAPH, Page, PageServer, article_html, serving
 
 from bot.playground.emulator import Emulator
 from retrieval.corpus import default_corpus_dir, load_corpus

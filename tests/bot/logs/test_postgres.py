@@ -199,9 +199,7 @@ async def test_fallback_file_is_shared_per_server_and_named_without_the_password
     assert "one" not in a.name
 
 
-async def test_two_processes_share_the_fallback_file_without_losing_lines(
-    tmp_path, engine
-) -> None:
+async def test_two_processes_share_the_fallback_file_without_losing_lines(tmp_path, engine) -> None:
     """Two stores (as two bot processes on one host) append while a third imports: every
     line is either imported or still in the file, never both lost."""
     url = "postgresql://u:p@127.0.0.1:9/d"
@@ -214,9 +212,7 @@ async def test_two_processes_share_the_fallback_file_without_losing_lines(
 
     await asyncio.gather(*(write(s, b) for s, b in zip(writers, batches, strict=True)))
     lines = Path(writers[0].fallback_path).read_text().splitlines()
-    assert sorted(json.loads(x)["id"] for x in lines) == sorted(
-        e.id for b in batches for e in b
-    )
+    assert sorted(json.loads(x)["id"] for x in lines) == sorted(e.id for b in batches for e in b)
 
 
 async def test_upgrade_to_step_7_groups_old_entries_as_sqlite_does(pg_url, tmp_path) -> None:
