@@ -69,10 +69,7 @@ async def fire(
     emu: Emulator, questions: list[str], round_no: int
 ) -> tuple[list[float], list[float], int]:
     exchanges = await asyncio.gather(
-        *(
-            emu.invoke(f"r{round_no}u{i}", "ask", {"question": q})
-            for i, q in enumerate(questions)
-        )
+        *(emu.invoke(f"r{round_no}u{i}", "ask", {"question": q}) for i, q in enumerate(questions))
     )
     await asyncio.gather(*(ex.wait(timeout=120) for ex in exchanges), return_exceptions=True)
     answered = sum(ex.done.is_set() and bool(ex.reply.get("embeds")) for ex in exchanges)

@@ -154,9 +154,7 @@ class Engine:
         readings = self.candidates.run(query, retrieved, hits)
         logits = self.reader.run([pair(query, r) for r in readings]) if readings else []
         decision = self.decider.run(query, readings, logits, nearest)
-        chosen = (
-            self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
-        )
+        chosen = self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
         return Explanation(query, retrieved, readings, decision, chosen, dense_ready=bool(hits))
 
     @property

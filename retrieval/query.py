@@ -46,7 +46,6 @@ class Query:
     answer_type: AnswerType
     total: float = field(init=False)
 
-
     def __post_init__(self) -> None:
         object.__setattr__(self, "total", sum(t.weight for t in self.terms) or 1.0)
 

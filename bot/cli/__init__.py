@@ -3,8 +3,8 @@
 One module per command group, each declaring its parser beside its handlers (``register``
 adds its subcommands; ``set_defaults(handler=...)`` names the function that runs them):
 ``ask``, ``sources`` (sources, add, remove), ``eval``, ``logs`` (and its subcommands) and
-``discord`` (invite, doctor, run), ``playground``. ``common`` holds what they share. Adding a command is one
-``register`` in one module and a line in ``build_parser``.
+``discord`` (invite, doctor, run), ``playground``. ``common`` holds what they share. Adding a
+command is one ``register`` in one module and a line in ``build_parser``.
 
 Every failure a user can cause ends in one line on stderr and exit code 2, never a traceback.
 Heavy imports (the Discord stack, Datasette) happen only in the commands that need them.

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.logs.factory import make_store
 from bot.logs.models import Filters, LogEntry
-from bot.logs.store import LogStore, make_store
+from bot.logs.store import LogStore
 from config import Settings
 
 log = logging.getLogger(__name__)
