@@ -18,6 +18,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
+from typing import cast
 
 import Stemmer
 
@@ -330,9 +331,11 @@ def analyze(text: str) -> tuple[list[str], list[str]]:
     "cease") goes through the word-by-word path.
     """
     folded = fold(text)
-    found = list(map(_chunks.get, folded.split()))  # C-level loops: this runs per paragraph
-    if None in found:
-        found = [f or _chunk(c) for f, c in zip(found, folded.split(), strict=True)]
+    cached = list(map(_chunks.get, folded.split()))  # C-level loops: this runs per paragraph
+    if None in cached:
+        found = [f or _chunk(c) for f, c in zip(cached, folded.split(), strict=True)]
+    else:  # every chunk was cached: no None left
+        found = cast("list[_ChunkWords]", cached)
     if any(map(_THIRD, found)):  # a phrase may span chunks: join the words, then match
         raw = list(chain.from_iterable(map(_FOURTH, found)))
         terms_out = [_stem(w) for w in _content_words(raw)]
@@ -343,11 +346,12 @@ def analyze(text: str) -> tuple[list[str], list[str]]:
 
 _FIRST, _SECOND, _THIRD, _FOURTH = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 # chunk -> (its terms, its surface words, whether a phrase may start in it, its raw words)
-_chunks: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]] = {}
+_ChunkWords = tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]
+_chunks: dict[str, _ChunkWords] = {}
 _CHUNK_CACHE_MAX = 1_000_000  # distinct chunks kept (about 100 MB at most)
 
 
-def _chunk(chunk: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]:
+def _chunk(chunk: str) -> _ChunkWords:
     raw = _raw_words(chunk)
     found = (
         tuple(_stem(w) for w in _content_words(raw)),
@@ -400,6 +404,10 @@ def stem(word: str) -> str:
     return stemmer.stemWord(IRREGULAR.get(word, word))
 
 
+# a chunk's term ids, whether a phrase may start in it, its raw words
+_ChunkIds = tuple[tuple[int, ...], bool, tuple[str, ...]]
+
+
 class TermTable:
     """Indexing many paragraphs: term ids per paragraph, with every cache kept per process.
 
@@ -412,7 +420,7 @@ class TermTable:
         self.terms: list[str] = []
         self._ids: dict[str, int] = {}
         # chunk -> (term ids, whether a phrase may start in it, its raw words)
-        self._chunks: dict[str, tuple[tuple[int, ...], bool, tuple[str, ...]]] = {}
+        self._chunks: dict[str, _ChunkIds] = {}
 
     def _id(self, term: str) -> int:
         found = self._ids.get(term)
@@ -421,7 +429,7 @@ class TermTable:
             self.terms.append(term)
         return found
 
-    def _chunk(self, chunk: str) -> tuple[tuple[int, ...], bool, tuple[str, ...]]:
+    def _chunk(self, chunk: str) -> _ChunkIds:
         raw = _raw_words(chunk)
         found = (
             tuple(self._id(_stem(w)) for w in _content_words(raw)),
@@ -435,9 +443,11 @@ class TermTable:
     def paragraph(self, text: str, chunk_counts: Counter[str]) -> list[int]:
         """Term ids of ``text`` in order; its whitespace chunks counted into ``chunk_counts``."""
         parts = fold(text).split()
-        found = list(map(self._chunks.get, parts))
-        if None in found:
-            found = [f or self._chunk(c) for f, c in zip(found, parts, strict=True)]
+        cached = list(map(self._chunks.get, parts))
+        if None in cached:
+            found = [f or self._chunk(c) for f, c in zip(cached, parts, strict=True)]
+        else:  # every chunk was cached: no None left
+            found = cast("list[_ChunkIds]", cached)
         chunk_counts.update(parts)
         if any(map(_SECOND, found)):  # a phrase may span chunks: join the words, then match
             raw = list(chain.from_iterable(map(_THIRD, found)))

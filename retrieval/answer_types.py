@@ -285,7 +285,8 @@ def detect(question: str) -> AnswerType:
         found = pattern.search(folded)
         if found:
             cue = next((w for w in found.group().split() if w in TYPE_NOUNS), None)
-            counted, measured = None, ()
+            counted: str | None = None
+            measured: tuple[str, ...] = ()
             if kind is Kind.NUMBER:
                 after = analyzer.terms(folded[found.end() :])
                 counted = after[0] if after else None

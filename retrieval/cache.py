@@ -70,10 +70,11 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
         "terms": _blob(index.vocabulary),
         "words": _blob(word_counts),
     }
-    layout, offset = {}, 0
+    layout: dict[str, tuple[int, str, int]] = {}
+    offset = 0
     for name, array in arrays.items():
         offset = -(-offset // _ALIGN) * _ALIGN
-        layout[name] = [offset, array.dtype.str, len(array)]
+        layout[name] = (offset, array.dtype.str, len(array))
         offset += array.nbytes
     body_len = offset
     crc = 0
@@ -87,7 +88,7 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
             chunk = b"\0" * pad
             f.write(chunk)
             crc = zlib.crc32(chunk, crc)
-            data = memoryview(np.ascontiguousarray(array)).cast("B")
+            data = np.ascontiguousarray(array).data.cast("B")
             for i in range(0, len(data), _READ):
                 crc = zlib.crc32(data[i : i + _READ], crc)
             f.write(data)

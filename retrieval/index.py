@@ -54,7 +54,7 @@ class Params:
     def model(self) -> rank_bm25.BM25:
         """A rank-bm25 instance with these parameters, without its (slow) corpus pass."""
         cls = _CLASSES[self.variant]
-        model = cls.__new__(cls)
+        model: rank_bm25.BM25 = object.__new__(cls)
         model.k1, model.b, model.idf = self.k1, self.b, {}
         if self.variant == "okapi":
             model.epsilon = self.epsilon

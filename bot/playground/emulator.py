@@ -30,10 +30,11 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.playground import rules
 
@@ -72,7 +73,9 @@ class NotConnected(RuntimeError):
 class Rejected(Exception):
     """A request Discord would refuse: status, Discord error code and message."""
 
-    def __init__(self, status: int, code: int, message: str, errors: rules.Problems = ()) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, errors: Iterable[tuple[str, str]] = ()
+    ) -> None:
         super().__init__(f"{status} {code} {message} {list(errors)}")
         self.status, self.code, self.message, self.errors = status, code, message, list(errors)
 
@@ -951,6 +954,8 @@ class Emulator:
         parts: dict[str, dict[str, Any]] = {}
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # Discord's bodies are never nested
+                raise Rejected(400, 50109, "The request body contains a nested multipart body.")
             if part.name == "payload_json":
                 body.update(json.loads(await part.text()))
                 continue

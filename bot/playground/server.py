@@ -105,7 +105,7 @@ class Playground:
 
     def _commands(self) -> list[dict[str, Any]]:
         """The commands synced for the server, with whom Discord lists each one for."""
-        listed = []
+        listed: list[dict[str, Any]] = []
         scopes = [str(self.emu.guild_id), "global"]
         for scope in scopes:
             for cmd in self.emu.commands.get(scope, []):
@@ -261,8 +261,7 @@ async def serve(playground: Playground, port: int) -> tuple[web.AppRunner, int]:
     except OSError:
         await runner.cleanup()
         raise
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    return runner, sockets[0].getsockname()[1]
+    return runner, runner.addresses[0][1]
 
 
 async def stop(runner: web.AppRunner) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class Logistic:
         }  # fmt: skip
 
     @classmethod
-    def from_dict(cls, raw: dict) -> Logistic:  # type: ignore[type-arg]
+    def from_dict(cls, raw: dict[str, Any]) -> Logistic:
         return cls(
             tuple(raw["features"]), tuple(raw["mean"]), tuple(raw["scale"]),
             tuple(raw["weights"]), float(raw["bias"]),

@@ -21,8 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tokenizers import Tokenizer
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MODEL = DATA / "reader.onnx"
@@ -44,7 +49,9 @@ class Pair:
     title: str = ""
 
 
-def encode(tokenizer, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def encode(
+    tokenizer: Tokenizer, pairs: Sequence[Pair]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Token ids, token type ids and attention mask, padded to the longest pair:
     ``[CLS] question [SEP] candidate [SEP] title context-tail [SEP]``."""
 
@@ -79,7 +86,7 @@ def encode(tokenizer, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray, np
     return input_ids, type_ids, mask
 
 
-def load_tokenizer(path: Path = TOKENIZER):  # type: ignore[no-untyped-def]
+def load_tokenizer(path: Path = TOKENIZER) -> Tokenizer:
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path))
@@ -109,11 +116,11 @@ class Reader:
         self.workers = workers or min(4, os.cpu_count() or 1)
 
     @cached_property
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
+    def _tokenizer(self) -> Tokenizer:
         return load_tokenizer(self.tokenizer_path)
 
     @cached_property
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _session(self) -> onnxruntime.InferenceSession:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
