@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.app import engine_options
+from bot.logs.models import LogEntry, new_entry_id
 from bot.logs.sqlite import SqliteStore
 from bot.logs.store import LogStore
 from retrieval import Engine
@@ -240,3 +241,28 @@ def assert_none_lost(fault: str, kept: int, recorded: int) -> None:
     (``pytest -s ... | grep LOST-RECORDS`` lists them)."""
     print(f"\nLOST-RECORDS {fault}: answered {kept}, on record {recorded}, lost {kept - recorded}")
     assert recorded == kept, f"{fault}: {kept - recorded} records lost"
+
+
+def three_outcomes(**where: object) -> list[LogEntry]:
+    """One entry of each outcome, oldest first: answered confidently ("Who is the Kremlin
+    spokesperson?"), answered "not sure" ("How long will the truce last?") and declined
+    ("What is photosynthesis?"), built directly so that no reader decides which is which."""
+    quote = {
+        "text": "Kremlin spokesman Dmitry Peskov said the talks would go ahead.",
+        "score": 0.9,
+        "citations": [{"source": "a", "file": "a.txt", "paragraph": 1, "label": "A"}],
+    }
+    made = [
+        ("Who is the Kremlin spokesperson?", True, "high", None, [quote]),
+        ("How long will the truce last?", True, "low", None, [quote]),
+        ("What is photosynthesis?", False, None, "not_covered", []),
+    ]
+    return [
+        LogEntry(
+            id=new_entry_id(), created_at=f"2025-05-1{n}T12:00:00.000Z",
+            surface="discord" if where else "cli", question=question, answered=answered,
+            reason=reason, answer="…", quotes=quotes, corpus_version="v", latency_ms=1.0,
+            confidence=confidence, **where,
+        )
+        for n, (question, answered, confidence, reason, quotes) in enumerate(made, 1)
+    ]  # fmt: skip

@@ -88,7 +88,8 @@ def register(commands: Commands) -> None:
 
     stats = sub.add_parser(
         "stats", parents=[db], help="totals over a period",
-        description="Entries, answered rate, declined reasons, most asked questions, feedback.",
+        description="Entries; answered confidently, answered not sure and declined; declined "
+        "reasons, most asked questions, feedback.",
     )  # fmt: skip
     stats.add_argument("--since", help="from this time: 7d, 2025-05-11, ...")
     stats.add_argument("--until", help="up to this time")

@@ -13,7 +13,7 @@ import discord
 
 from bot import wording
 from bot.discord.locales import ask_in_english
-from bot.logs.models import LogEntry, Stats, Unanswered
+from bot.logs.models import LogEntry, Outcome, Stats, Unanswered
 from bot.times import minute
 from retrieval.models import NOT_ENGLISH, Answer, Article, Citation
 
@@ -27,6 +27,12 @@ FIELDS_MAX = 25
 ANSWER_COLOUR = discord.Colour.green()
 DECLINE_COLOUR = discord.Colour.light_grey()
 REVIEW_COLOUR = discord.Colour.blurple()
+NOT_SURE_COLOUR = discord.Colour.gold()
+# A log entry's outcome in /logs: its mark before the result's words, its embed's colour.
+OUTCOME_MARKS: dict[Outcome, str] = {"confident": "✅", "not_sure": "❔", "declined": "⛔"}
+OUTCOME_COLOURS: dict[Outcome, discord.Colour] = {
+    "confident": ANSWER_COLOUR, "not_sure": NOT_SURE_COLOUR, "declined": DECLINE_COLOUR,
+}  # fmt: skip
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -146,7 +152,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         return embed
     lines = []
     for e in entries:
-        result = "✅" if e.answered else f"⛔ {e.reason}"
+        result = f"{OUTCOME_MARKS[e.outcome]} {safe(e.result)}"
         votes = " 👎" * bool(e.feedback.get("not_helpful"))
         votes += " ☑️" * bool(e.reviewed_at)
         who = safe(e.user_name or e.user_id or "-")
@@ -167,7 +173,7 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
     embed = discord.Embed(
         title=cut(f"Entry {e.id}", TITLE_MAX),
         description=safe(cut(e.question, 1000)),
-        colour=ANSWER_COLOUR if e.answered else DECLINE_COLOUR,
+        colour=OUTCOME_COLOURS[e.outcome],
     )
     who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
     embed.add_field(name="Asked by", value=who, inline=True)
@@ -176,9 +182,7 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
         channel = f"#{safe(e.channel_name)}" if e.channel_name else f"`{e.channel_id}`"
         embed.add_field(name="Channel", value=channel, inline=True)
     embed.add_field(
-        name="Result",
-        value="answered" if e.answered else f"declined: {e.reason}",
-        inline=True,
+        name="Result", value=f"{OUTCOME_MARKS[e.outcome]} {safe(e.result)}", inline=True
     )
     embed.add_field(
         name="Feedback",
@@ -239,7 +243,8 @@ def unanswered_embed(groups: list[Unanswered], period: str) -> discord.Embed:
 def stats_embed(s: Stats, period: str) -> discord.Embed:
     embed = discord.Embed(title=f"Answer log — {period}", colour=REVIEW_COLOUR)
     embed.add_field(name="Questions", value=str(s.entries))
-    embed.add_field(name="Answered", value=f"{s.answered} ({s.answered_rate:.0%})")
+    for label, n, share in s.outcomes():
+        embed.add_field(name=label, value=f"{n} ({share:.0%})")
     embed.add_field(name="Feedback", value=f"👍 {s.helpful} · 👎 {s.not_helpful}")
     if s.declined_reasons:
         embed.add_field(

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.logs.sql import most_asked_sql, unanswered_sql
+from bot.logs.sql import most_asked_sql, result_sql, unanswered_sql
 
 
 class BrowseError(Exception):
@@ -31,10 +31,7 @@ _VOTES = (
     "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 1) AS helpful, "
     "(SELECT count(*) FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0) AS not_helpful"
 )
-_RESULT = (
-    "CASE WHEN NOT e.answered THEN 'declined: ' || e.reason "
-    "WHEN e.confidence = 'low' THEN 'answered, not sure' ELSE 'answered' END AS result"
-)
+_RESULT = f"{result_sql()} AS result"  # "answered", "not sure" or "declined: REASON"
 _ANSWERED = "CASE WHEN e.answered THEN 'yes' ELSE 'no' END AS answered"
 # Names as they were when asked (log schema 7), the id where an older entry has none.
 _SERVER = "coalesce(e.guild_name, CAST(e.guild_id AS TEXT)) AS server"
@@ -115,7 +112,7 @@ def canned_queries(
         },
         "not_helpful": {
             "title": "Answers voted not helpful",
-            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, "
+            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, {_RESULT}, "
             f"count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons, {_REVIEWED} "
             "FROM entries e JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
             "GROUP BY e.id ORDER BY not_helpful DESC, e.created_at DESC LIMIT 500",
@@ -124,7 +121,7 @@ def canned_queries(
             "title": "Not helpful, not yet reviewed",
             "description": "Answers voted not helpful that no moderator has marked reviewed "
             "(`talks-bot logs review ID`, `/logs review`).",
-            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, "
+            "sql": f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, e.question, {_RESULT}, "
             "count(*) AS not_helpful, group_concat(f.reason, ' | ') AS reasons "
             "FROM entries e JOIN feedback f ON f.entry_id = e.id AND f.helpful = 0 "
             "WHERE e.reviewed_at IS NULL "
@@ -132,13 +129,17 @@ def canned_queries(
         },
         "most_asked": {
             "title": "Most asked questions",
+            "description": "How often each was answered confidently, answered not sure, and "
+            "declined.",
             "sql": most_asked_sql(limit=100),
         },
         "entries_readable": {
             "title": "Every entry, readable",
-            "description": "The entries table with names beside ids and answered as yes/no.",
+            "description": "The entries table with names beside ids, the result (answered, "
+            "not sure or declined) and answered as yes/no.",
             "sql": f"SELECT {_ID}, {link}, e.created_at, e.surface, {_SERVER}, {_CHANNEL}, "
-            f"e.user_name, e.question, {_ANSWERED}, e.reason, e.confidence, {_REVIEWED}, "
+            f"e.user_name, e.question, {_RESULT}, {_ANSWERED}, e.reason, e.confidence, "
+            f"{_REVIEWED}, "
             "e.review_note FROM entries e ORDER BY e.created_at DESC LIMIT 1000",
         },
     }
@@ -149,7 +150,7 @@ TABLES: dict[str, dict[str, object]] = {
         "description": "One row per question. The readable view of an answer is the "
         "'answer' query; quotes are also in the citations table.",
         "sort_desc": "created_at",
-        "facets": ["answered", "reason", "surface", "guild_name"],
+        "facets": ["answered", "confidence", "reason", "surface", "guild_name"],
         "label_column": "question",
         "size": 50,
     },

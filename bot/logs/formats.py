@@ -20,7 +20,7 @@ from retrieval.corpus import shorten
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_name", "guild_id", "channel_name", "channel_id",
-    "user_id", "user_name", "question", "answered", "reason", "confidence", "top_score",
+    "user_id", "user_name", "question", "result", "answered", "reason", "confidence", "top_score",
     "citations", "helpful", "not_helpful", "reviewed_by", "reviewed_at", "review_note",
     "latency_ms", "corpus_version", "answer",
 )  # fmt: skip
@@ -61,18 +61,24 @@ def _json_line(data: object) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+RESULT_WIDTH = 28  # "declined: control_characters", the longest result, fits
+
+
 def table(entries: list[LogEntry]) -> str:
     if not entries:
         return "No log entries match."
-    header = f"{'id':>16}  {'time (UTC)':19}  {'where':18}  {'user':14}  {'result':12}  question"
+    results = [clip(e.result, RESULT_WIDTH) for e in entries]
+    width = max(len("result"), *map(len, results))  # as wide as this table's results need
+    header = (
+        f"{'id':>16}  {'time (UTC)':19}  {'where':18}  {'user':14}  {'result':{width}}  question"
+    )
     lines = [header, "-" * len(header)]
-    for e in entries:
-        result = "answered" if e.answered else (e.reason or "declined")
+    for e, result in zip(entries, results, strict=True):
         flags = " ✗" if e.feedback.get("not_helpful") else ""
         flags += " ✓" if e.reviewed_at else ""
         lines.append(
             f"{e.id:>16}  {second(e.created_at):19}  {clip(place(e), 18):18}  "
-            f"{clip(e.user_name or e.user_id or '-', 14):14}  {clip(result, 12):12}  "
+            f"{clip(e.user_name or e.user_id or '-', 14):14}  {result:{width}}  "
             f"{clip(e.question, 60)}{flags}"
         )
         lines += [f"{'':>16}  ✗ {clip(r, 100)}" for r in e.reasons]
@@ -80,7 +86,7 @@ def table(entries: list[LogEntry]) -> str:
 
 
 def json_lines(entries: list[LogEntry]) -> str:
-    return "\n".join(_json_line(e.to_dict()) for e in entries)
+    return "\n".join(_json_line({**e.to_dict(), "result": e.result}) for e in entries)
 
 
 def csv_text(entries: list[LogEntry]) -> str:
@@ -96,7 +102,8 @@ def csv_text(entries: list[LogEntry]) -> str:
                 "guild_name": e.guild_name, "guild_id": e.guild_id,
                 "channel_name": e.channel_name, "channel_id": e.channel_id,
                 "user_id": e.user_id, "user_name": e.user_name, "question": e.question,
-                "answered": yes_no(e.answered), "reason": e.reason, "confidence": e.confidence,
+                "result": e.result, "answered": yes_no(e.answered), "reason": e.reason,
+                "confidence": e.confidence,
                 "top_score": e.top_score, "citations": citations_text(e),
                 "helpful": e.feedback["helpful"], "not_helpful": e.feedback["not_helpful"],
                 "reviewed_by": e.reviewed_by, "reviewed_at": e.reviewed_at,
@@ -128,7 +135,7 @@ def _detail(entry: LogEntry) -> str:
         f"  user      {who}" + (f" ({entry.user_id})" if entry.user_id and entry.user_name else ""),
         f"  where     {where}",
         f"  question  {for_terminal(entry.question)}",
-        f"  result    {'answered' if entry.answered else 'declined: ' + (entry.reason or '?')}",
+        f"  result    {entry.result}",
         f"  latency   {entry.latency_ms:.1f} ms",
         f"  corpus    {entry.corpus_version}",
         f"  feedback  {entry.feedback['helpful']} helpful, "
@@ -155,7 +162,7 @@ def _cite(c: dict[str, object]) -> str:
 def stats_text(s: Stats) -> str:
     lines = [
         f"Entries {('since ' + s.since) if s.since else '(all time)'}: {s.entries}",
-        f"Answered: {s.answered} ({s.answered_rate:.0%})",
+        *(f"{label}: {n} ({share:.0%})" for label, n, share in s.outcomes()),
         f"Feedback: {s.helpful} helpful, {s.not_helpful} not helpful",
     ]
     if s.declined_reasons:

@@ -52,6 +52,33 @@ def entry_time(entry_id: int) -> float:
     return ((entry_id >> 12) + _EPOCH_MS) / 1000
 
 
+# The three outcomes of a question, worded once for every moderator's view (terminal, CSV,
+# JSON, Discord's /logs, Datasette): a confident answer, a "not sure" answer (answered with
+# low confidence: "the articles may not answer this directly"), or a decline.
+Outcome = Literal["confident", "not_sure", "declined"]
+RESULT_WORDS: dict[Outcome, str] = {
+    "confident": "answered", "not_sure": "not sure", "declined": "declined",
+}  # fmt: skip
+OUTCOME_LABELS: dict[Outcome, str] = {
+    "confident": "Answered confidently", "not_sure": "Answered, not sure", "declined": "Declined",
+}  # fmt: skip
+
+
+def outcome(answered: bool, confidence: str | None) -> Outcome:
+    """Which of the three an entry is; an answer logged without a confidence is confident."""
+    if not answered:
+        return "declined"
+    return "not_sure" if confidence == "low" else "confident"
+
+
+def result_text(answered: bool, confidence: str | None, reason: str | None) -> str:
+    """An entry's result as every view shows it: "answered", "not sure", "declined: REASON"."""
+    kind = outcome(answered, confidence)
+    if kind == "declined":
+        return f"{RESULT_WORDS[kind]}: {reason or '?'}"
+    return RESULT_WORDS[kind]
+
+
 @dataclass(slots=True)
 class LogEntry:
     id: int
@@ -87,6 +114,15 @@ class LogEntry:
     @property
     def question_key(self) -> str:
         return question_key(self.question)
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome(self.answered, self.confidence)
+
+    @property
+    def result(self) -> str:
+        """The result in words: "answered", "not sure" or "declined: REASON" (``result_text``)."""
+        return result_text(self.answered, self.confidence, self.reason)
 
     @classmethod
     def from_answer(
@@ -240,7 +276,8 @@ def question_key(text: str) -> str:
 @dataclass(slots=True)
 class Stats:
     entries: int
-    answered: int
+    answered: int  # confidently or "not sure"
+    not_sure: int  # of those answered, with low confidence
     declined_reasons: dict[str, int]
     top_questions: list[tuple[str, int]]
     helpful: int
@@ -250,6 +287,18 @@ class Stats:
     @property
     def answered_rate(self) -> float:
         return self.answered / self.entries if self.entries else 0.0
+
+    def outcomes(self) -> list[tuple[str, int, float]]:
+        """Each outcome's label (``OUTCOME_LABELS``), count and share of the entries."""
+        counts: dict[Outcome, int] = {
+            "confident": self.answered - self.not_sure,
+            "not_sure": self.not_sure,
+            "declined": self.entries - self.answered,
+        }
+        return [
+            (OUTCOME_LABELS[k], n, n / self.entries if self.entries else 0.0)
+            for k, n in counts.items()
+        ]
 
 
 def review_note(note: str | None) -> str | None:

@@ -400,13 +400,14 @@ class PostgresStore(LogStore):
         where, params = sql.filter_where(filters, POSTGRES)
         totals, by_reason, most_asked, by_vote = sql.stats_sql(where)
         async with self.pool.acquire() as conn:
-            total, answered = await conn.fetchrow(totals, *params)
+            total, answered, not_sure = await conn.fetchrow(totals, *params)
             reasons = await conn.fetch(by_reason, *params)
             top = await conn.fetch(most_asked, *params)
             votes = await conn.fetchrow(by_vote, *params)
         return Stats(
             entries=int(total),
             answered=int(answered),
+            not_sure=int(not_sure),
             declined_reasons={r[0] or "unknown": int(r[1]) for r in reasons},
             top_questions=[(r[0], int(r[1])) for r in top],
             helpful=int(votes[0]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.logs.models import Filters, LogEntry
+from bot.logs.models import RESULT_WORDS, Filters, LogEntry
 
 FLAGGED = "EXISTS (SELECT 1 FROM feedback f WHERE f.entry_id = e.id AND f.helpful = 0)"
 NOT_SURE = "(e.answered = 1 AND e.confidence = 'low')"  # "the articles may not answer this"
@@ -198,23 +198,38 @@ def unanswered_query(filters: Filters, dialect: Dialect) -> tuple[str, list[Any]
 
 
 def most_asked_sql(where: str = "", *, limit: int = 5) -> str:
-    """The most asked questions (grouped by question key) with how often and how often
-    answered: ``stats``' top five and Datasette's "Most asked" query."""
+    """The most asked questions (grouped by question key) with how often, and how often each
+    was answered confidently, answered "not sure" and declined: ``stats``' top five and
+    Datasette's "Most asked" query."""
+    not_sure = f"sum(CASE WHEN {NOT_SURE} THEN 1 ELSE 0 END)"
     return f"""SELECT min(e.question) AS question, count(*) AS times,
-          sum(e.answered) AS answered FROM entries e {where}
+          sum(e.answered) - {not_sure} AS confident, {not_sure} AS not_sure,
+          count(*) - sum(e.answered) AS declined FROM entries e {where}
         GROUP BY e.question_key ORDER BY times DESC, min(e.created_at) LIMIT {int(limit)}"""
 
 
 def stats_sql(where: str) -> tuple[str, str, str, str]:
-    """``stats``' four queries over the entries ``where`` matches: the totals, the decline
-    reasons, the most asked questions, and the votes."""
-    totals = f"SELECT count(*), coalesce(sum(e.answered), 0) FROM entries e {where}"
+    """``stats``' four queries over the entries ``where`` matches: the totals (entries,
+    answered, answered "not sure"), the decline reasons, the most asked questions, and the
+    votes."""
+    totals = f"""SELECT count(*), coalesce(sum(e.answered), 0),
+        coalesce(sum(CASE WHEN {NOT_SURE} THEN 1 ELSE 0 END), 0) FROM entries e {where}"""
     reasons = f"""SELECT e.reason, count(*) FROM entries e {where}
         {"AND" if where else "WHERE"} e.answered = 0
         GROUP BY e.reason ORDER BY count(*) DESC"""
     votes = f"""SELECT coalesce(sum(f.helpful), 0), coalesce(sum(1 - f.helpful), 0)
         FROM feedback f JOIN entries e ON e.id = f.entry_id {where}"""
     return totals, reasons, most_asked_sql(where), votes
+
+
+def result_sql() -> str:
+    """An entry's result as ``bot.logs.models.result_text`` words it, for Datasette's views:
+    "answered", "not sure" or "declined: REASON"."""
+    words = RESULT_WORDS
+    return (
+        f"CASE WHEN e.answered = 0 THEN '{words['declined']}: ' || coalesce(e.reason, '?') "
+        f"WHEN {NOT_SURE} THEN '{words['not_sure']}' ELSE '{words['confident']}' END"
+    )
 
 
 def asked_sql(guild_id: str, limit: int, dialect: Dialect) -> tuple[str, list[Any]]:

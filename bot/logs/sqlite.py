@@ -394,13 +394,14 @@ class SqliteStore(LogStore):
         where, params = sql.filter_where(filters, SQLITE)
         totals, by_reason, most_asked, by_vote = sql.stats_sql(where)
         db = self.db
-        total, answered = next(iter(await db.execute_fetchall(totals, params)))
+        total, answered, not_sure = next(iter(await db.execute_fetchall(totals, params)))
         reasons = await db.execute_fetchall(by_reason, params)
         top = await db.execute_fetchall(most_asked, params)
         votes = next(iter(await db.execute_fetchall(by_vote, params)))
         return Stats(
             entries=total,
             answered=answered,
+            not_sure=not_sure,
             declined_reasons={r[0] or "unknown": r[1] for r in reasons},
             top_questions=[(r[0], r[1]) for r in top],
             helpful=votes[0],

@@ -54,6 +54,7 @@ def _shown(e: LogEntry) -> dict[str, Any]:
         "answered": e.answered,
         "reason": e.reason,
         "confidence": e.confidence,
+        "result": e.result,  # "answered", "not sure" or "declined: REASON", as every view says
         "private": e.private,
         "helpful": e.feedback.get("helpful", 0),
         "not_helpful": e.feedback.get("not_helpful", 0),

@@ -6,15 +6,17 @@ Most tests call ``main(argv)`` in this process (fast); a few smoke tests run the
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import getpass
 import io
 import json
 
 import pytest
-from conftest import QUESTIONS, run_cli
+from conftest import QUESTIONS, run_cli, three_outcomes
 
 from bot.cli import build_parser
+from bot.logs.sqlite import SqliteStore
 
 WHERE = "Where will the talks be held?"
 OFF_TOPIC = "What is photosynthesis?"
@@ -217,10 +219,45 @@ def test_logs_show_stats_and_purge_succeed(cli) -> None:
         assert missing.returncode == 2 and "no log entry with id" in missing.stderr, forged
         assert len(missing.stderr.strip().splitlines()) == 1
     stats = cli("logs", "stats").stdout
-    assert "Answered: 1 (50%)" in stats and "not_covered" in stats
+    assert "Declined: 1 (50%)" in stats and "not_covered" in stats
+    answered = [line for line in stats.splitlines() if line.startswith("Answered")]
+    assert len(answered) == 2 and sum(int(line.split()[-2]) for line in answered) == 1, stats
     purged = cli("logs", "purge", "--older-than", "0s", "--yes")
     assert purged.stdout.strip() == "Deleted 2 log entries."
     assert cli("logs").stdout.strip().endswith("\nNo log entries match.")
+
+
+def test_every_logs_command_tells_confident_not_sure_and_declined_apart(cli, tmp_path) -> None:
+    """What a moderator reads of a log with one answer of each kind: the stats count each
+    apart, and the table, CSV, JSON and ``logs show`` say which one each entry was."""
+    db = tmp_path / "three.db"
+
+    async def write() -> list[int]:
+        async with SqliteStore(db) as store:
+            entries = three_outcomes(user_id=1, user_name="ann", guild_id=5, channel_id=6)
+            for e in entries:
+                await store.record(e)
+            return [e.id for e in entries]
+
+    confident, not_sure, declined = asyncio.run(write())
+    env = {"TALKS_DB_PATH": str(db)}
+    stats = cli("logs", "stats", env=env).stdout.splitlines()
+    assert "Answered confidently: 1 (33%)" in stats and "Declined: 1 (33%)" in stats
+    assert "Answered, not sure: 1 (33%)" in stats
+    assert not any(line.startswith("Answered:") for line in stats)
+    rows = {int(line.split()[0]): line for line in cli("logs", env=env).stdout.splitlines()
+            if line.split() and line.split()[0].isdigit()}  # fmt: skip
+    assert "  answered  " in rows[confident] and "  not sure  " in rows[not_sure]
+    assert "  declined: not_covered  " in rows[declined]
+    results = {"answered", "not sure", "declined: not_covered"}
+    as_csv = cli("logs", "--format", "csv", env=env).stdout.lstrip("\ufeff")
+    assert {r["result"] for r in csv.DictReader(io.StringIO(as_csv))} == results
+    as_json = cli("logs", "--format", "json", env=env).stdout.splitlines()
+    assert {json.loads(x)["result"] for x in as_json} == results
+    shown = cli("logs", "show", str(not_sure), env=env).stdout
+    assert "  result    not sure\n" in shown
+    shown = json.loads(cli("logs", "show", str(not_sure), "--format", "json", env=env).stdout)
+    assert shown["result"] == "not sure"
 
 
 def test_purge_without_a_terminal_refuses_unless_yes(cli) -> None:

@@ -29,7 +29,8 @@ def test_logs_commands_work_on_postgres_and_never_show_the_password(cli, postgre
     shown = cli("logs", "show", str(entries[1]["id"]), env=env)
     assert shown.returncode == 0 and "quote 1" in shown.stdout
     stats = cli("logs", "stats", env=env)
-    assert "Answered: 1 (50%)" in stats.stdout and "not_covered" in stats.stdout
+    assert "Declined: 1 (50%)" in stats.stdout and "not_covered" in stats.stdout
+    assert "Answered confidently: " in stats.stdout and "Answered, not sure: " in stats.stdout
     purged = cli("logs", "purge", "--older-than", "0s", "--yes", env=env)
     assert purged.stdout.strip() == "Deleted 2 log entries."
     assert cli("logs", env=env).stdout.strip().endswith("No log entries match.")

@@ -293,11 +293,10 @@ function drawPanel(data) {
   const log = [];
   if (data.log_problem) log.push(el("p", { class: "bad", text: data.log_problem }));
   for (const e of data.log) {
-    const outcome = e.answered ? `answered${e.confidence ? ` (${e.confidence})` : ""}` : `declined (${e.reason})`;
     const votes = `👍 ${e.helpful} · 👎 ${e.not_helpful}`;
     const node = el("div", { class: "entry" },
       el("div", { class: "q", text: e.question }),
-      el("div", { class: "meta", text: `#${e.id} · ${e.user || "?"} · ${e.surface}${e.private ? " · private" : ""} · ${outcome} · ${votes}` }));
+      el("div", { class: "meta", text: `#${e.id} · ${e.user || "?"} · ${e.surface}${e.private ? " · private" : ""} · ${e.result} · ${votes}` }));
     for (const r of e.reasons) node.append(el("div", { class: "why", text: `Not helpful: ${r}` }));
     log.push(node);
   }

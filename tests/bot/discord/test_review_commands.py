@@ -109,3 +109,44 @@ async def test_export_says_when_it_is_cut(bot: Harness, emu: Emulator) -> None:
     assert reply["content"].startswith("The newest 5,000 of 5,051 entries from this server")
     rows = list(csv.DictReader(io.StringIO(reply["attachments"][0]["content"].lstrip("\ufeff"))))
     assert len(rows) == 5_000 and {r["answered"] for r in rows} == {"no"}
+
+
+async def test_logs_tells_confident_not_sure_and_declined_apart(bot: Harness) -> None:
+    emu = bot.emu
+    """A moderator reading /logs sees which answers were "not sure", in the list, in one
+    entry, and counted apart in the stats."""
+    guild = str(emu.guilds[0].id)
+    ids = {"answered": 20_001, "not sure": 20_002, "declined": 20_003}
+    db = sqlite3.connect(bot.db)
+    db.executemany(
+        "INSERT INTO entries (id, created_at, surface, guild_id, question, answered, reason, "
+        "confidence, answer, corpus_version, latency_ms) "
+        "VALUES (?, ?, 'discord', ?, ?, ?, ?, ?, 'a', 'v', 1.0)",
+        [
+            (ids["answered"], utc_now(), guild, "Who is the Kremlin spokesman?", 1, None, "high"),
+            (ids["not sure"], utc_now(), guild, "How long will the truce last?", 1, None, "low"),
+            (ids["declined"], utc_now(), guild, "What is Peru's capital?", 0, "not_covered", None),
+        ],
+    )
+    db.commit()
+    db.close()
+    recent = embed_text((await logs(emu, "recent", {"limit": 3})).reply).split("\n`")
+    marks = {"answered": "✅ answered", "not sure": "❔ not sure",
+             "declined": "⛔ declined: not\\_covered"}  # fmt: skip
+    for key, mark in marks.items():
+        (line,) = [x for x in recent if x.lstrip("`").startswith(str(ids[key]))]
+        assert mark in line, line
+    shown = embed_text((await logs(emu, "show", {"id": str(ids["not sure"])})).reply)
+    assert "Result\n❔ not sure" in shown
+    counts = {"answered": 0, "not sure": 0, "declined": 0}  # this server's, from the file
+    for answered, confidence in bot.rows(
+        "SELECT answered, confidence FROM entries WHERE guild_id = ?", guild
+    ):
+        sure = "not sure" if confidence == "low" else "answered"
+        counts[sure if answered else "declined"] += 1
+    total = sum(counts.values())
+    stats = embed_text((await logs(emu, "stats", {"days": 1})).reply)
+    for label, key in [("Answered confidently", "answered"), ("Answered, not sure", "not sure"),
+                       ("Declined", "declined")]:  # fmt: skip
+        assert f"{label}\n{counts[key]} ({counts[key] / total:.0%})" in stats, stats
+    assert counts["not sure"] >= 1 and "\nAnswered\n" not in stats

@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, three_outcomes
 
 pytest.importorskip("datasette")
 
@@ -46,10 +46,45 @@ async def _log(path, engine) -> dict[str, int]:
         ]:
             entry = LogEntry.from_answer(engine.answer(question), "discord" if where else "cli",
                                          **where)  # fmt: skip
+            if entry.answered:  # confident, whatever the reader of the day makes of it
+                entry.confidence = "high"
             await store.record(entry)
             ids[key] = entry.id
         await store.vote(ids["answered"], 9, helpful=False)
     return ids
+
+
+@pytest.mark.datasette
+async def test_the_views_tell_confident_not_sure_and_declined_apart(tmp_path) -> None:
+    from datasette.app import Datasette
+
+    path = tmp_path / "talks.db"
+    async with SqliteStore(path) as store:
+        entries = three_outcomes(user_id=1, **HERE)
+        for e in entries:
+            await store.record(e)
+        await store.vote(entries[1].id, 9, helpful=False)
+    ds = Datasette([str(path)], metadata=browse.metadata(path, browse.servers(path)))
+
+    async def rows(view: str, **params: str) -> list[dict]:
+        query = "".join(f"&{k}={v}" for k, v in params.items())
+        response = await ds.client.get(f"/talks/{view}.json?_shape=array{query}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    newest_first = ["declined: not_covered", "not sure", "answered"]
+    for view in ("recent", f"server_{GUILD}", "entries_readable"):
+        assert [r["result"] for r in await rows(view)] == newest_first, view
+    for e, result in zip(entries, reversed(newest_first), strict=True):
+        assert {r["result"] for r in await rows("answer", id=str(e.id))} == {result}
+    assert [r["result"] for r in await rows("not_helpful")] == ["not sure"]
+    assert [r["result"] for r in await rows("to_review")] == ["not sure"]
+    counts = {r["question"]: (r["confident"], r["not_sure"], r["declined"])
+              for r in await rows("most_asked")}  # fmt: skip
+    assert counts == {e.question: kind for e, kind in
+                      zip(entries, [(1, 0, 0), (0, 1, 0), (0, 0, 1)], strict=True)}  # fmt: skip
+    data = (await ds.client.get("/talks/entries.json")).json()
+    assert "confidence" in data["facet_results"]
 
 
 @pytest.mark.datasette

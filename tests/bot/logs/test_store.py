@@ -9,7 +9,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import assert_none_lost
+from conftest import assert_none_lost, three_outcomes
 
 from bot.logs import formats, schema
 from bot.logs.models import Filters, LogEntry, new_entry_id
@@ -209,7 +209,30 @@ async def test_stats(store, engine) -> None:
     assert (s.entries, s.answered) == (3, 2)
     assert s.declined_reasons == {"not_covered": 1}
     assert s.top_questions[0][1] == 2
-    assert "Answered: 2 (67%)" in formats.stats_text(s)
+    assert "Declined: 1 (33%)" in formats.stats_text(s)
+
+
+async def test_stats_and_every_view_tell_the_three_outcomes_apart(store) -> None:
+    confident, not_sure, declined = three_outcomes()
+    for e in (confident, not_sure, declined):
+        await store.record(e)
+    s = await store.stats()
+    assert (s.entries, s.answered, s.not_sure) == (3, 2, 1)
+    text = formats.stats_text(s)
+    for line in ("Answered confidently: 1 (33%)", "Answered, not sure: 1 (33%)",
+                 "Declined: 1 (33%)"):  # fmt: skip
+        assert line in text.splitlines(), text
+    entries = await store.entries(Filters(limit=None))  # newest first
+    rows = formats.table(entries).splitlines()[2:]
+    results = ["declined: not_covered", "not sure", "answered"]
+    for row, e, result in zip(rows, entries, results, strict=True):
+        assert f"  {result}  " in row and e.question in row, row
+    as_json = [json.loads(x) for x in formats.json_lines(entries).splitlines()]
+    assert [x["result"] for x in as_json] == results
+    as_csv = list(csv.DictReader(io.StringIO(formats.csv_text(entries).lstrip("\ufeff"))))
+    assert [r["result"] for r in as_csv] == results
+    assert "  result    not sure\n" in formats.detail(entries[1])
+    assert "  result    declined: not_covered\n" in formats.detail(entries[0])
 
 
 def test_table_and_detail_render(engine) -> None:
