@@ -284,10 +284,6 @@ class Stats:
     not_helpful: int
     since: str | None
 
-    @property
-    def answered_rate(self) -> float:
-        return self.answered / self.entries if self.entries else 0.0
-
     def outcomes(self) -> list[tuple[str, int, float]]:
         """Each outcome's label (``OUTCOME_LABELS``), count and share of the entries."""
         counts: dict[Outcome, int] = {
