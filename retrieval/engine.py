@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from retrieval import dense, questions
 from retrieval.corpus import Corpus
@@ -41,6 +41,18 @@ ANSWERS_KEPT = 1024  # recent answers by exact question text; a few MB at most
 # Sentences the dense first look returns; the candidates step adds those the pre-ranker's
 # best did not already hold (``retrieval.pipeline.candidates.DENSE_LIMIT``).
 DENSE_HITS = 10
+
+
+class EngineOptions(TypedDict, total=False):
+    """What ``Engine.build`` passes on to ``Engine``: the answering options, typed."""
+
+    top_k: int
+    max_quotes: int
+    max_question_chars: int
+    min_score: float | None
+    tuning: Tuning | None
+    reader: Reads | None
+    decider: Decides | None
 
 
 class Reads(Protocol):
@@ -97,7 +109,7 @@ class Engine:
         self.candidates = Candidates(self.sentences, titles, tuning)
         self.reader: Reads = reader if reader is not None else Reader()
         self.dense = dense_look
-        self.decider: Decides = replace(decider or Decider.load(), tuning=tuning)  # type: ignore[type-var]
+        self.decider: Decides = (decider or Decider.load()).with_tuning(tuning)
         self.assembler = Assembler(corpus, max_quotes, tuning)
         # Members repeat each other ("where are the talks?" after an announcement): the same
         # text gets the same answer from the same corpus, so recent ones are kept, and a burst
@@ -113,7 +125,7 @@ class Engine:
         cache_dir: Path | None = None,
         progress: ProgressFn | None = None,
         with_dense: bool = True,
-        **options: Any,
+        **options: Unpack[EngineOptions],
     ) -> Engine:
         """Load or build the index (cached in ``cache_dir`` when given), then the engine.
         ``with_dense``: embed the corpus's sentences for the dense first look (vectors kept

@@ -20,8 +20,9 @@ them with how they were made.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,7 @@ class Decider:
         return cls.from_dict(raw)
 
     @classmethod
-    def from_dict(cls, raw: dict) -> Decider:  # type: ignore[type-arg]
+    def from_dict(cls, raw: dict[str, Any]) -> Decider:
         return cls(
             Logistic.from_dict(raw["ranker"]), Logistic.from_dict(raw["decision"]),
             float(raw["thresholds"]["decline_below"]), float(raw["thresholds"]["confident_from"]),
@@ -87,6 +88,9 @@ class Decider:
         n = len(QUESTION_FEATURES)
         decision = Logistic(QUESTION_FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
         return cls(ranker, decision, decline_below=0.0, confident_from=0.0)
+
+    def with_tuning(self, tuning: Tuning) -> Decider:
+        return replace(self, tuning=tuning)
 
     def to_dict(self) -> dict[str, object]:
         return {

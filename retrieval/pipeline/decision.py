@@ -50,7 +50,9 @@ class Decision:
 class Decides(Protocol):
     """Ranked candidates and one of three outcomes, from the read step's logits."""
 
-    tuning: Tuning
+    def with_tuning(self, tuning: Tuning) -> Decides:
+        """The same decider reading the rules' signals with ``tuning``."""
+        ...
 
     def run(
         self,

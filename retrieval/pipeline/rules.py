@@ -8,7 +8,7 @@ whole decision of ``RulesDecider`` (the engine as it was before the reader).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from retrieval import analyzer
 from retrieval.answer_types import Kind
@@ -71,6 +71,9 @@ class RulesDecider:
     declined with its reason. The reader's logits are not used."""
 
     tuning: Tuning = field(default_factory=Tuning)
+
+    def with_tuning(self, tuning: Tuning) -> RulesDecider:
+        return replace(self, tuning=tuning)
 
     def run(
         self,
