@@ -77,9 +77,12 @@ def select(
 
 def _merge_overlaps(chosen: list[Candidate]) -> list[Candidate]:
     """Widened quotes from one paragraph may now overlap: show their union once, in the place
-    of the better one, rather than the same words twice."""
+    of the better one, rather than the same words twice; a quote widened onto an earlier
+    quote's further citation is left out."""
     kept: list[Candidate] = []
     for c in chosen:
+        if any(_overlaps(d, c) for k in kept for d in k.duplicates):
+            continue  # widened onto words an earlier quote already cites from this article
         at = next((n for n, k in enumerate(kept) if _overlaps(k, c)), None)
         if at is None:
             kept.append(c)

@@ -107,10 +107,15 @@ def candidates(
                 start = table[n - 1].start
             borrowed = False
             if kind is not None and kind is not Kind.QUOTATION and not holds:
-                # The answer may sit in the neighbouring sentence: quote both.
-                if n + 1 < len(table) and typed[n + 1]:
+                # The answer may sit in the neighbouring sentence: quote both (while the two
+                # fit in one quote; a longer one would be shown cut).
+                if (
+                    n + 1 < len(table)
+                    and typed[n + 1]
+                    and table[n + 1].end - start <= MAX_QUOTE_CHARS
+                ):
                     end, holds, borrowed = table[n + 1].end, True, True
-                elif n > 0 and typed[n - 1]:
+                elif n > 0 and typed[n - 1] and end - table[n - 1].start <= MAX_QUOTE_CHARS:
                     start, holds, borrowed = table[n - 1].start, True, True
             coverage = tuning.sentence_weight * cov + (1 - tuning.sentence_weight) * para_cov
             near = proximity(s.terms, own & s.term_set)

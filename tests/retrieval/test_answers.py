@@ -112,14 +112,14 @@ def test_every_citation_on_squad_is_exact_text_of_its_file() -> None:
             assert quote_is_faithful(quote, squad.corpus), (item.id, quote.text)
 
 
-# Training figures: the shipped reader and decide step were fitted on these questions (own set
-# and part a), so these floors guard against a broken model or pipeline, not a claim of
-# quality; the cross-validated figures are ``python -m benchmarks.folds``'s. Measured on the
-# shipped model and the seeds' articles.json titles: own 86.7 / 92.8 / 62.9 % / 0 % declined
-# outright, dev 84.3 / 90.0 / 64.0 / 0 % (derived titles: 86.7 / 94.0 / 57.1, 84.3 / 91.4 / 68.0).
+# Zero-shot figures: neither the shipped reader nor its decide step saw these questions (the
+# own set and part a). Floors a little under what they score, to catch a broken model or
+# pipeline: own 74.7 / 88.0 / 57.1 % / 0 % declined outright, part a 72.9 / 84.3 / 76.0 / 0 %
+# (``talks-bot eval tests/data/questions.jsonl tests/data/dev_questions.jsonl``). The figures
+# of record are ``python -m benchmarks.zeroshot``'s.
 @pytest.mark.parametrize(
     ("path", "first", "shown", "declines", "wrongly_declined"),
-    [(QUESTIONS, 0.80, 0.90, 0.50, 0.05), (DEV_QUESTIONS, 0.80, 0.88, 0.60, 0.05)],
+    [(QUESTIONS, 0.70, 0.85, 0.50, 0.05), (DEV_QUESTIONS, 0.68, 0.80, 0.65, 0.05)],
     ids=["own", "dev"],
 )
 def test_question_set_quality_floors(

@@ -28,6 +28,16 @@ def entry(engine: Engine, question: str, at: str, **where) -> LogEntry:
     )
 
 
+def sure(engine: Engine, question: str, at: str, **where) -> LogEntry:
+    """An entry answered confidently: these tests are about the log's grouping, not about how
+    sure the reader is of a given question (``retrieval`` is tested on its own)."""
+    from dataclasses import replace
+
+    got = entry(engine, question, at, **where)
+    assert got.answered
+    return replace(got, confidence="high")
+
+
 def test_question_key_folds_case_punctuation_and_discord_markup() -> None:
     same = [
         "What is photosynthesis?",
@@ -48,9 +58,9 @@ async def test_unanswered_groups_declined_and_flagged_questions(store, engine) -
         entry(engine, "What is photosynthesis??", "2025-05-12T10:00:00.000Z", **SERVER_A),
         entry(engine, "What is the boiling point of lead?", "2025-05-11T11:00:00.000Z"),
     ]
-    answered = entry(engine, "Where will the talks be held?", "2025-05-12T12:00:00.000Z",
-                     **SERVER_A)  # fmt: skip
-    kept = entry(engine, "Where will the talks be held?", "2025-05-12T13:00:00.000Z", **SERVER_A)
+    answered = sure(engine, "Where will the talks be held?", "2025-05-12T12:00:00.000Z",
+                    **SERVER_A)  # fmt: skip
+    kept = sure(engine, "Where will the talks be held?", "2025-05-12T13:00:00.000Z", **SERVER_A)
     assert not any(e.answered for e in declined) and answered.answered and kept.answered
     for e in [*declined, answered, kept]:
         assert await store.record(e)
@@ -208,10 +218,13 @@ async def test_not_sure_answers_are_unanswered_too(store, engine) -> None:
 
     from bot.logs.models import new_entry_id
 
-    sure = entry(engine, "Where will the talks be held?", "2025-05-12T12:00:00.000Z", **SERVER_A)
-    assert sure.answered and sure.confidence == "high"
-    unsure = replace(sure, id=new_entry_id(), question="Where are the talks?", confidence="low")
-    for e in (sure, unsure):
+    confident = sure(
+        engine, "Where will the talks be held?", "2025-05-12T12:00:00.000Z", **SERVER_A
+    )
+    unsure = replace(
+        confident, id=new_entry_id(), question="Where are the talks?", confidence="low"
+    )
+    for e in (confident, unsure):
         await store.record(e)
     (group,) = await store.unanswered()
     assert (group.question, group.count, group.declined, group.not_sure) == (
