@@ -17,16 +17,12 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from postgres_cluster import Cluster
-
 from bot.logs.models import LogEntry, new_entry_id
+from tests.support.postgres_cluster import Cluster  # run from the repository root
 
 
 def sample_entry() -> dict:

@@ -14,7 +14,6 @@ was trained on.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -93,10 +92,6 @@ def load_tokenizer(path: Path = TOKENIZER) -> Tokenizer:
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return tokenizer
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
 
 
 class Reader:
