@@ -18,8 +18,9 @@ from bot.playground.emulator import Emulator, Exchange
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-PUBLIC = "Where will the talks be held?"
-OTHER_SERVER = "Who proposed the talks in Istanbul?"
+# Questions the bot answers confidently: only those are offered to other members.
+PUBLIC = "When did Russia and Ukraine last hold direct peace talks?"
+OTHER_SERVER = "Which Turkish president did Putin plan to consult?"
 IN_A_DM = "When would the talks start?"
 PRIVATE = "Did Trump support the ceasefire?"
 MENTION = "<@&1> @everyone what did Peskov say about the European statements?"
@@ -88,18 +89,18 @@ async def test_a_member_is_offered_this_servers_answered_public_questions_only(
     await bot.wait_rows("SELECT 1 FROM feedback", 1)
     await bot.wait_rows("SELECT 1 FROM entries", 7)
 
-    for text in ("", "w", "where", "the talks", "TALKS HELD"):
+    for text in ("", "w", "when", "peace talks", "DIRECT PEACE"):
         offered = await typed(emu, text)
         assert PUBLIC in offered, (text, offered)
         assert not set(offered) & set(NEVER), (text, offered)
         assert not [t for t in offered if "@" in t or "<" in t], offered
-    assert (await typed(emu, "wher"))[0] == PUBLIC  # the server's question first
+    assert (await typed(emu, "whe"))[0] == PUBLIC  # the server's question first
     for text in ("", "how long", "ceasefire", "who", "did trump", "peskov"):
         offered = await typed(emu, text)
         assert not set(offered) & set(NEVER), (text, offered)
         assert not [t for t in offered if "everyone" in t or "<@" in t], offered
-    assert OTHER_SERVER in await typed(emu, "who proposed", who="bobby", guild=1)
-    assert PUBLIC not in await typed(emu, "where will", guild=1)  # Server A's, not B's
+    assert OTHER_SERVER in await typed(emu, "which turkish", who="bobby", guild=1)
+    assert PUBLIC not in await typed(emu, "when did", guild=1)  # Server A's, not B's
     in_dm = await typed(emu, "", guild=None)
     assert not {PUBLIC, IN_A_DM, OTHER_SERVER} & set(in_dm)  # nobody's questions in a DM
 
@@ -121,7 +122,7 @@ async def test_logs_show_offers_a_moderator_their_servers_recent_ids(bot: Harnes
     assert len(narrowed) == 1 and "photosynthesis" in narrowed[0]["name"]
     b = await (await emu.autocomplete("moderator", "logs", "id", "", sub="show",
                                       guild=1)).wait_choices()  # fmt: skip
-    assert len(b) == 1 and b[0]["value"] not in a_ids and "Istanbul" in b[0]["name"]
+    assert len(b) == 1 and b[0]["value"] not in a_ids and "Turkish" in b[0]["name"]
     # A member of a server that let everyone see /logs: asked, the bot offers nothing.
     member = await emu.autocomplete("member", "logs", "id", "", sub="show",
                                     respect_defaults=False)  # fmt: skip
@@ -132,11 +133,11 @@ async def test_after_a_restart_the_suggestions_come_from_the_log(bot: Harness) -
     await bot.stop()
     async with running(bot):
         emu = bot.emu
-        for text in ("", "where", "talks"):
+        for text in ("", "when", "peace"):
             offered = await typed(emu, text)
             assert PUBLIC in offered, (text, offered)
             assert not set(offered) & set(NEVER), (text, offered)
-        assert OTHER_SERVER in await typed(emu, "who proposed", guild=1)
+        assert OTHER_SERVER in await typed(emu, "which turkish", guild=1)
         ex = await emu.autocomplete("moderator", "logs", "id", "", sub="show")
         ids = await ex.wait_choices()
         assert len(ids) == 5
