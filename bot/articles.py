@@ -26,7 +26,8 @@ import platformdirs
 from bot.source_values import Added, Extracted, SourceError
 from config.settings import APP_NAME, Settings
 from retrieval.atomic import write_atomic
-from retrieval.corpus import METADATA_FILE, _paragraphs, default_corpus_dir, derive_title
+from retrieval.corpus import METADATA_FILE, _paragraphs, default_corpus_dir
+from retrieval.labels import derive_title
 
 if TYPE_CHECKING:
     from bot.fetch import Policy

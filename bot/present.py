@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot import wording
-from retrieval.corpus import shorten
+from retrieval.labels import shorten
 from retrieval.models import Answer, Article, Citation
 
 LIST_SOURCES = "run talks-bot sources"

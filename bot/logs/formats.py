@@ -16,7 +16,7 @@ import re
 from bot.logs.models import LogEntry, Stats, Unanswered
 from bot.text import for_terminal
 from bot.times import second
-from retrieval.corpus import shorten
+from retrieval.labels import shorten
 
 CSV_FIELDS = (
     "id", "created_at", "surface", "guild_name", "guild_id", "channel_name", "channel_id",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from retrieval.corpus import Corpus, shorten
+from retrieval.corpus import Corpus
+from retrieval.labels import shorten
 from retrieval.models import Answer, Citation, Quote
 from retrieval.pipeline.decision import CONFIDENT, Decision
 from retrieval.pipeline.select import differ, select

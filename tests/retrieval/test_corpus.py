@@ -86,7 +86,7 @@ def test_empty_file_is_skipped_with_a_warning(write_corpus, caplog) -> None:
 
 
 def test_every_article_gets_a_short_distinct_label() -> None:
-    from retrieval.corpus import LABEL_MAX_CHARS
+    from retrieval.labels import LABEL_MAX_CHARS
 
     labels = [a.label for a in load_corpus().articles]
     assert len(set(labels)) == len(labels)
