@@ -33,13 +33,13 @@ import hashlib
 import json
 import random
 import sys
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.zeroshot_sets import BUILD, elsewhere_items, qamr_news, squad_items
 from retrieval.corpus import load_corpus
 from retrieval.engine import Engine, Explanation
 from retrieval.evaluate import Baseline, Item, Report, evaluate, is_right, load_items
@@ -56,22 +56,17 @@ from retrieval.pipeline.decide import (
 )  # fmt: skip
 from retrieval.pipeline.read import MODEL, Pair, Reader, sha256
 from tools import splits
-from tools.general_data import pack_items, trained_ids
-from tools.reader_data import EVAL, QuestionSet, as_quote
+from tools.general_data import trained_ids
+from tools.reader_data import EVAL, as_quote
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "zeroshot"
+
 
 # Thresholds, chosen on the fitting questions: decline below the answerability that declines
 # DECLINE_BUDGET of the answerable ones; answer confidently from the lowest answerability at
 # which confident answers are right CONFIDENT_PRECISION of the time (targets: 5 %, 92 %).
 DECLINE_BUDGET = 0.03
 CONFIDENT_PRECISION = 0.93
-ELSEWHERE = {"tweetqa_dev": 200, "squadshifts_reddit": 100, "squadshifts_amazon": 100}
-# Wikinews pages of QAMR's test split. The reader trained on some of their questions (every
-# page has some), so only the others are asked: its scores are of questions it never saw,
-# about sentences it may have read.
-QAMR_PAGES = 20
 SEED = 11
 
 
@@ -150,61 +145,6 @@ def cases_for(engine: Engine, items: list[Item], groups: list[str]) -> list[Case
         )
         out.append(Case(item, group, candidate_rows(readings, logits), right, steps, nearest))
     return out
-
-
-def squad_items(eval_dir: Path) -> tuple[list[Item], list[str]]:
-    qset = QuestionSet(
-        "squad", eval_dir / "squad" / "questions.jsonl", eval_dir / "squad" / "articles"
-    )
-    items = load_items(qset.questions)
-    return items, qset.groups(items)
-
-
-def elsewhere_items(rng: random.Random, skip: set[str]) -> list[Item]:
-    """Questions from other sources, about other things, that the reader did not train on
-    and ``skip`` does not hold: to decline."""
-    out = []
-    for name, count in ELSEWHERE.items():
-        items = [i for i in pack_items(name) if i["id"] not in skip]
-        for raw in rng.sample(items, count):
-            out.append(Item(raw["id"], raw["question"], "off_topic", (), ()))
-    return out
-
-
-def qamr_news(rng: random.Random, skip: set[str]) -> tuple[Path, list[Item]]:
-    """A news corpus of QAMR Wikinews pages (test split), one file a page, one paragraph a
-    line, and those pages' questions, answerable."""
-    items = pack_items("qamr_wikinews_test")
-    pages: dict[str, list[dict]] = defaultdict(list)
-    for raw in items:
-        parts = raw["id"].split(":")
-        pages[parts[4]].append(raw)
-    chosen = rng.sample(sorted(pages), QAMR_PAGES)
-    folder = BUILD / "qamr_news"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.txt"):
-        old.unlink()
-    questions = []
-    for page in chosen:
-        sentences: dict[tuple[int, int], str] = {}
-        for raw in pages[page]:
-            parts = raw["id"].split(":")
-            sentences[(int(parts[5]), int(parts[6]))] = raw["context"]
-        paragraphs: dict[int, list[str]] = defaultdict(list)
-        for (p, _), text in sorted(sentences.items()):
-            paragraphs[p].append(text)
-        stem = f"wikinews_{page}"
-        body = "\n\n".join(" ".join(s) for _, s in sorted(paragraphs.items()))
-        (folder / f"{stem}.txt").write_text(body + "\n", encoding="utf-8")
-        by_question: dict[str, dict] = {}
-        for raw in pages[page]:
-            if raw["id"] not in skip:
-                by_question.setdefault(raw["question"], raw)
-        for raw in rng.sample(list(by_question.values()), min(6, len(by_question))):
-            questions.append(
-                Item(raw["id"], raw["question"], "factoid", tuple(raw["answers"]), (stem,))
-            )
-    return folder, questions
 
 
 def fit(cases: list[Case]) -> Decider:
