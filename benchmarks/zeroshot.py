@@ -168,13 +168,20 @@ def fit(cases: list[Case]) -> Decider:
         p[~inside] = decision_model(x[inside], y[inside], answerable[inside]).probability(
             x[~inside]
         )
+    decision = decision_model(x, y, answerable)
+    return Decider(ranker, decision, *cut_points(p, y, answerable))
+
+
+def cut_points(p: np.ndarray, y: np.ndarray, answerable: np.ndarray) -> tuple[float, float]:
+    """(decline_below, confident_from) for answerabilities ``p``: decline where
+    ``DECLINE_BUDGET`` of the answerable questions would be; confident from the lowest ``p``
+    at which the best candidate is right ``CONFIDENT_PRECISION`` of the time."""
     decline_below = float(np.quantile(p[answerable], DECLINE_BUDGET))
     confident_from = 1.0
     for t in np.unique(p)[::-1]:
         if y[p >= t].mean() >= CONFIDENT_PRECISION:
             confident_from = float(t)
-    decision = decision_model(x, y, answerable)
-    return Decider(ranker, decision, decline_below, max(confident_from, decline_below))
+    return decline_below, max(confident_from, decline_below)
 
 
 # The rankers tried: the reader alone, with the dense look's cosine, with the pre-ranker's
@@ -235,13 +242,7 @@ def thresholds(decider: Decider, cases: list[Case]) -> tuple[float, float]:
         p.append(float(decider.decision.probability(row[None, :])[0]))
         y.append(float(top_right))
         answerable.append(not c.item.should_decline)
-    pa, ya, aa = np.array(p), np.array(y), np.array(answerable)
-    decline_below = float(np.quantile(pa[aa], DECLINE_BUDGET))
-    confident_from = 1.0
-    for t in np.unique(pa)[::-1]:
-        if ya[pa >= t].mean() >= CONFIDENT_PRECISION:
-            confident_from = float(t)
-    return decline_below, max(confident_from, decline_below)
+    return cut_points(np.array(p), np.array(y), np.array(answerable))
 
 
 def measure(decider: Decider, engine: Engine, items: list[Item]) -> Report:
