@@ -125,6 +125,8 @@ def train(
 ) -> CrossEncoder:  # type: ignore[no-untyped-def]
     model = CrossEncoder(args.base / "config.json")
     load_base(model, args.base, args.base_sha256)
+    if args.init:  # go on from an earlier run of this script (same base, checked above)
+        model.load_state_dict({k: v.float() for k, v in load_file(str(args.init)).items()})
     model.to(device).train()
     if args.freeze_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -216,6 +218,15 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the base's lowest N transformer layers: a shorter backward pass on a CPU",
     )
     parser.add_argument("--pairs", type=int, default=0, help="train on a sample of N pairs")
+    parser.add_argument(
+        "--init", type=Path, help="start from this run's final.safetensors instead of the base"
+    )
+    parser.add_argument(
+        "--rest-of",
+        type=int,
+        default=0,
+        help="train on the pairs that a --pairs N run with the same seed left out",
+    )
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--limit", type=int, default=0, help="use only N questions (smoke test)")
@@ -251,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(rows)} questions, device {device}, seed {args.seed}")
     started = time.perf_counter()
     data = examples(rows, range(len(rows)), random.Random(args.seed))
-    if args.pairs and args.pairs < len(data):
+    if args.rest_of:  # the pairs an earlier ``--pairs N`` run with this seed did not sample
+        seen = set(random.Random(args.seed).sample(range(len(data)), args.rest_of))
+        data = [d for i, d in enumerate(data) if i not in seen]
+    elif args.pairs and args.pairs < len(data):
         data = random.Random(args.seed).sample(data, args.pairs)
     log(f"{len(data)} pairs ({sum(y for _, y in data)} right)")
     model = train(data, args, tokenizer, device, log)

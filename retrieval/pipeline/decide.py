@@ -2,14 +2,17 @@
 
 Two small learned models, both logistic regressions (``retrieval.pipeline.logistic``):
 
-- the **ranker** turns the reader's logit of one candidate into the probability that it
-  answers (the pre-ranker's signals were tried as further inputs and lowered the
-  cross-validated first-quote accuracy, 76.8 → 72.4 %: they were written for part a);
+- the **ranker** turns what is known of each candidate (the reader's logit, the dense
+  look's cosine, the pre-ranker's signals, which candidate each judge put first) into its
+  share of the question: a softmax over the question's candidates, or a logistic
+  regression per candidate, whichever ``benchmarks.zeroshot`` finds ranks better;
 - the **decision** model turns what the ranked list looks like (the best probability, its
   margin over the next, how much of the question the best candidate covers, whether it holds
   a value of the asked kind, what the hand-written rules say (``retrieval.pipeline.rules``),
   how near the question the dense first look found the corpus) into the probability that
-  the best candidate answers at all.
+  the best candidate answers at all; with the dense look it also reads whether the look put
+  the same sentence first, by how much, and how much of the question is in words the corpus
+  never uses.
 
 Two thresholds on that probability give three outcomes. Every number comes from
 ``python -m benchmarks.zeroshot --write``, fitted on the reader's scores for questions it
@@ -42,17 +45,19 @@ PRE_RANKER = (
     "rank", "coverage", "sentence_coverage", "paragraph_coverage", "bm25", "proximity",
     "holds_type", "attributed",
 )  # fmt: skip
-# What the ranker may read of one candidate: the reader's logit, the dense look's cosine, and
-# the pre-ranker's signals. The shipped ranker names the ones it uses (``decide.json``);
-# ``python -m benchmarks.zeroshot`` chooses them on the fitting questions.
-CANDIDATE_FEATURES = ("logit", "similarity", *PRE_RANKER)
+# What the ranker may read of one candidate: the reader's logit, the dense look's cosine, the
+# pre-ranker's signals, and whether the reader and the dense look each put it first of its
+# question's candidates (two independent judges agreeing). The shipped ranker names the ones it
+# uses (``decide.json``); ``python -m benchmarks.zeroshot`` chooses them on the fitting questions.
+CANDIDATE_FEATURES = ("logit", "similarity", *PRE_RANKER, "reader_first", "dense_first")
 QUESTION_FEATURES = (
     "p1", "p2", "logit1", "margin", "coverage1", "max_coverage", "bm25_1", "holds1",
     "any_holds", "required", "typed", "rules_answer", "candidates", "similarity1", "nearest",
+    "dense_first1", "similarity_gap", "share1", "below_nearest", "unknown_words",
 )  # fmt: skip
 # Features of the dense first look: while it builds (a large corpus), they take the mean the
 # decision model was fitted with, so they weigh neither way.
-DENSE_FEATURES = ("similarity1", "nearest")
+DENSE_FEATURES = ("similarity1", "nearest", "dense_first1", "similarity_gap", "below_nearest")
 
 
 def candidate_features(c: Candidate) -> dict[str, float]:
@@ -145,9 +150,17 @@ class Decider:
 
 def candidate_rows(readings: list[Reading], logits: list[float]) -> np.ndarray:
     """One row of ``CANDIDATE_FEATURES`` per candidate."""
+    top_logit = max(logits[: len(readings)], default=0.0)
+    top_similarity = max((r.similarity for r in readings), default=0.0)
     return np.array(
         [
-            [lg, r.similarity, *(float(getattr(r.candidate, n)) for n in PRE_RANKER)]
+            [
+                lg,
+                r.similarity,
+                *(float(getattr(r.candidate, n)) for n in PRE_RANKER),
+                float(lg >= top_logit),
+                float(r.similarity >= top_similarity > 0.0),
+            ]
             for r, lg in zip(readings, logits[: len(readings)], strict=True)
         ],
         dtype=float,
@@ -165,6 +178,7 @@ def question_row(
     best = ranked[0]
     second = ranked[1] if len(ranked) > 1 else None
     wanted = query.answer_type
+    others = [s.reading.similarity for s in ranked[1:]]
     return np.array(
         [
             best.probability,
@@ -182,6 +196,20 @@ def question_row(
             float(len(ranked)),
             best.reading.similarity,
             nearest or 0.0,
+            float(best.reading.similarity >= max(others, default=0.0)),
+            best.reading.similarity - max(others, default=best.reading.similarity),
+            best.probability / max(sum(s.probability for s in ranked), 1e-9),
+            (nearest or 0.0) - best.reading.similarity,
+            unknown_words(query),
         ],
         dtype=float,
     )
+
+
+def unknown_words(query: Query) -> float:
+    """The share of the question's weight in words the corpus never uses, nor a synonym of
+    them: a question about something else altogether is mostly such words."""
+    if not query.terms:
+        return 1.0
+    unknown = sum(t.weight for t in query.terms if not t.in_corpus and not t.synonyms)
+    return unknown / query.total
