@@ -96,8 +96,9 @@ def answer_embed(
 
 
 def source_line(c: Citation) -> str:
-    """Label (a link when the article has a URL), outlet and date, file and paragraph."""
-    return f"{_about(c)} — `{c.source}` ¶{c.paragraph}"
+    """Label (a link when the article has a URL), outlet and date, and the paragraph: what a
+    member reads beside a quote's number. The file id is for moderators (``/logs show``)."""
+    return f"{_about(c)} · ¶{c.paragraph}"
 
 
 def _about(a: Article | Citation, *, full: bool = False) -> str:

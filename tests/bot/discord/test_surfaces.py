@@ -14,6 +14,7 @@ import pytest_asyncio
 from harness import Harness, running
 
 from bot.playground.emulator import Emulator
+from retrieval.corpus import load_corpus
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -52,12 +53,16 @@ async def test_each_cited_article_links_to_its_original(bot: Harness) -> None:
     sources = next(f for f in reply["embeds"][0]["fields"] if f["name"] == "Sources")["value"]
     lines = sources.splitlines()
     assert lines
+    by_label = {a.label: a.source for a in load_corpus(Path(bot.env["TALKS_CORPUS_DIR"])).articles}
     for line in lines:
-        source = re.search(r"`([^`]+)` ¶", line)[1]  # type: ignore[index]
+        # "**[n]** label, outlet · ¶p": the number, then the article's short label (linked)
+        label = re.match(r"\*\*\[\d+\]\*\* \[?(.+?)(?:\]\(<|, Example News)", line)[1]  # type: ignore[index]
+        source = by_label[label.replace("\\", "")]  # the label as escaped for Discord
         if source.startswith("000_"):  # articles.json gives this one no URL: a plain label
             assert "](" not in line
         else:
-            assert f"](<https://news.example/{source}>)" in line, line
+            assert f"[{label}](<https://news.example/{source}>)" in line, line
+        assert "`" not in line and source not in line  # no file ids for members
 
 
 async def test_ask_talks_bot_on_a_message_answers_privately_and_is_logged(bot: Harness) -> None:
