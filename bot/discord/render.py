@@ -8,6 +8,7 @@ with mentions disabled. Long text is cut at a sentence or word boundary.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import discord
 
@@ -63,25 +64,32 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + "…"
 
 
+# What the articles cover, in a decline: the first few labels, so the member sees what to ask
+# about without the list crowding out the reason (the rest: /sources list).
+COVERS_SHOWN = 5
+REPHRASE = "Rephrase to name who or what you mean, in the words of these articles."
+NOT_SURE_QUOTES = 2  # a "not sure" answer: the closest passages, kept short in the channel
+NOT_SURE_LINE = "Not sure these answer it; the closest passages:"
+
+
 def answer_embed(
-    answer: Answer, question: str, locale: discord.Locale | str | None = None
+    answer: Answer,
+    question: str,
+    locale: discord.Locale | str | None = None,
+    covers: list[str] | None = None,
 ) -> discord.Embed:
     """``locale``: the member's client language; a question not in English is told to ask in
-    English in that language too, when the bot speaks it."""
+    English in that language too, when the bot speaks it. ``covers``: the articles' labels, named
+    in a decline (shown only to the asker) with a hint to rephrase."""
     asked = safe(" ".join(question.split()))
     if not answer.answered:
-        message = wording.decline_message(answer, LIST_SOURCES)
-        translated = ask_in_english(locale) if answer.reason == NOT_ENGLISH else None
-        if translated:
-            message += "\n\n" + translated
-        embed = discord.Embed(
-            title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
-            description=cut(message, DESCRIPTION_MAX),
-            colour=DECLINE_COLOUR,
-        )
-        embed.set_footer(text="Talks Bot only answers from its articles.")
-        return _fit(embed)
-    lines = [f"*{line}*" for line in wording.lead_lines(answer)]
+        return decline_embed(answer, asked, locale, covers or [])
+    if answer.confidence == "low":  # compact: the hedge in one line, at most two passages
+        answer = replace(answer, quotes=answer.quotes[:NOT_SURE_QUOTES])
+    lines = [
+        f"*{NOT_SURE_LINE if line == wording.NOT_SURE else line}*"
+        for line in wording.lead_lines(answer)
+    ]
     for quote in answer.quotes:
         markers = "".join(f"[{n}]" for n in answer.markers(quote))
         lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
@@ -92,6 +100,33 @@ def answer_embed(
     agreeing = wording.reported_by(answer.quotes[0], answer.articles_total)
     footer = f"First quote {agreeing} · " if agreeing else ""
     embed.set_footer(text=footer + "quotes are verbatim")
+    return _fit(embed)
+
+
+def decline_embed(
+    answer: Answer, asked: str, locale: discord.Locale | str | None, covers: list[str]
+) -> discord.Embed:
+    """Why it was not answered, what the articles cover and how to ask again (``asked``:
+    the question, already escaped)."""
+    message = wording.decline_message(answer, LIST_SOURCES)
+    translated = ask_in_english(locale) if answer.reason == NOT_ENGLISH else None
+    if translated:
+        message += "\n\n" + translated
+    embed = discord.Embed(
+        title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
+        description=cut(message, DESCRIPTION_MAX),
+        colour=DECLINE_COLOUR,
+    )
+    if covers:
+        shown = [f"• {safe(label)}" for label in covers[:COVERS_SHOWN]]
+        if len(covers) > COVERS_SHOWN:
+            shown.append(f"…and {len(covers) - COVERS_SHOWN} more: /sources list")
+        embed.add_field(
+            name="What the articles cover",
+            value=_join_fitting([*shown, "", REPHRASE], FIELD_MAX),
+            inline=False,
+        )
+    embed.set_footer(text="Only you can see this · Talks Bot only answers from its articles.")
     return _fit(embed)
 
 

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.app import Where, Who
 from bot.discord import respond, suggest
+from bot.discord.cooldown import ASK_COOLDOWNS
 from bot.discord.render import NO_MENTIONS, answer_embed
 from bot.logs.models import Asked, Surface, entry_time, is_entry_id
 from bot.text import repair
@@ -188,13 +189,6 @@ def vote_view(entry_id: int, *, share: bool = False, posted: bool = False) -> di
     return view
 
 
-def _cooldown(interaction: discord.Interaction[TalksBot]) -> app_commands.Cooldown | None:
-    settings = interaction.client.settings
-    if settings.ask_cooldown_seconds <= 0:
-        return None
-    return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
-
-
 NO_TEXT = "That message has no text to look up; I can only answer from a message's words."
 
 
@@ -225,7 +219,7 @@ class Ask(commands.Cog):
         question="Your question, e.g. Where will the talks be held?",
         private="Show the question and answer only to you (default: no)",
     )
-    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    @app_commands.check(ASK_COOLDOWNS.take)
     async def ask(
         self,
         interaction: discord.Interaction[TalksBot],
@@ -254,7 +248,7 @@ class Ask(commands.Cog):
             texts = [c.text for c in bot.article_suggestions[: suggest.CHOICES_MAX]]
         return [app_commands.Choice(name=t, value=t) for t in texts]
 
-    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    @app_commands.check(ASK_COOLDOWNS.take)
     async def ask_about_message(
         self, interaction: discord.Interaction[TalksBot], message: discord.Message
     ) -> None:
@@ -299,10 +293,15 @@ class Ask(commands.Cog):
                     flagged=False,
                 ),
             )
+            if not answer.answered:  # to the asker alone, and not counted against them
+                ASK_COOLDOWNS.refund(interaction)
+                covers = [a.label for a in self.bot.asking.engine.corpus.articles]
+                embed = answer_embed(answer, question, interaction.locale, covers)
+                await respond.to_asker_only(interaction, embed=embed)
+                return
             share = private and surface == "discord"  # /ask private:True; not the menu command
-            view = vote_view(entry_id, share=share) if answer.answered else discord.utils.MISSING
             embed = answer_embed(answer, question, interaction.locale)
-            await respond.finish(interaction, embed=embed, view=view)
+            await respond.finish(interaction, embed=embed, view=vote_view(entry_id, share=share))
 
 
 async def setup(bot: TalksBot) -> None:
