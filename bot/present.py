@@ -11,10 +11,14 @@ import shutil
 import textwrap
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot import wording
 from retrieval.labels import shorten
 from retrieval.models import Answer, Article, Citation
+
+if TYPE_CHECKING:
+    from bot.app import Earlier
 
 LIST_SOURCES = "run talks-bot sources"
 MAX_WIDTH = 100  # long lines read badly even on a wide terminal
@@ -79,9 +83,11 @@ def sources_text(articles: Sequence[Article], version: str) -> str:
     return "\n".join(lines)
 
 
-def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
+def answer_json(
+    answer: Answer, item_id: object = None, earlier: Earlier | None = None
+) -> dict[str, object]:
     """The documented JSON contract (docs/operators.md, "JSON contract"): values plus the
-    neutral text."""
+    neutral text; ``follows``: the log entry a follow-up was read with (``--after``)."""
     data = answer.to_dict()
     return {
         "id": item_id,
@@ -93,4 +99,5 @@ def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
         "differ": data["differ"],
         "confidence": data["confidence"],
         "latency_ms": data["latency_ms"],
+        "follows": earlier.entry_id if earlier is not None else None,
     }

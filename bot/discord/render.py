@@ -196,6 +196,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         lines.append(
             f"`{e.id}` {minute(e.created_at)} · {who}{channel} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
+            + (f" (follows `{e.follows}`)" if e.follows else "")
             + "".join(f"\n👎 {safe(cut(' '.join(r.split()), 150))}" for r in e.reasons[:3])
         )
     embed.description = _join_fitting(lines, DESCRIPTION_MAX)
@@ -214,6 +215,8 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
     who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
     embed.add_field(name="Asked by", value=who, inline=True)
     embed.add_field(name="When", value=e.created_at, inline=True)
+    if e.follows:
+        embed.add_field(name="Follows", value=f"`{e.follows}` (/logs show)", inline=True)
     if e.channel_name or e.channel_id:
         channel = f"#{safe(e.channel_name)}" if e.channel_name else f"`{e.channel_id}`"
         embed.add_field(name="Channel", value=channel, inline=True)
