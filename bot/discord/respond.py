@@ -28,11 +28,12 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
     interaction.extras[_EPHEMERAL] = ephemeral
 
 
-async def finish(interaction: discord.Interaction, **message: object) -> None:
+async def finish(interaction: discord.Interaction, **message: object) -> discord.Message:
     """Replace the deferred placeholder with the real message (files go in ``attachments``)."""
     message.setdefault("allowed_mentions", NO_MENTIONS)
-    await interaction.edit_original_response(**message)  # type: ignore[arg-type]
+    shown = await interaction.edit_original_response(**message)  # type: ignore[arg-type]
     interaction.extras[_FINISHED] = True
+    return shown
 
 
 async def to_asker_only(interaction: discord.Interaction, **message: Any) -> None:

@@ -15,10 +15,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Where, Who
-from bot.discord import respond, suggest
+from bot.app import Earlier, Where, Who
+from bot.discord import followup, respond, suggest
 from bot.discord.cooldown import ASK_COOLDOWNS
-from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.discord.render import NO_MENTIONS, answer_embed, cut
 from bot.logs.models import Asked, Surface, entry_time, is_entry_id
 from bot.text import repair
 
@@ -168,9 +168,14 @@ class ShareButton(
         # Acknowledge by disabling the button on the private answer (no database touched),
         # then post the answer itself as a public follow-up in the channel.
         await interaction.response.edit_message(view=vote_view(self.entry_id, posted=True))
-        await interaction.followup.send(
-            embeds=message.embeds, view=vote_view(self.entry_id), allowed_mentions=NO_MENTIONS
+        posted = await interaction.followup.send(
+            embeds=message.embeds,
+            view=vote_view(self.entry_id),
+            allowed_mentions=NO_MENTIONS,
+            wait=True,
         )
+        followup.made_public(self.entry_id)
+        followup.remember_message(self.entry_id, posted.id)
 
 
 ALREADY_SHARED = "This answer has already been posted in the channel."
@@ -180,10 +185,12 @@ _SHARED: set[int] = set()
 
 
 def vote_view(entry_id: int, *, share: bool = False, posted: bool = False) -> discord.ui.View:
-    """Vote buttons; with ``share`` or ``posted`` also the private answer's share button."""
+    """Vote buttons and "Follow up"; with ``share`` or ``posted`` also the private answer's
+    share button."""
     view = discord.ui.View(timeout=None)
     view.add_item(VoteButton(entry_id, True))
     view.add_item(VoteButton(entry_id, False))
+    view.add_item(followup.FollowButton(entry_id))
     if share or posted:
         view.add_item(ShareButton(entry_id, posted=posted))
     return view
@@ -226,7 +233,7 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
         private: bool = False,
     ) -> None:
-        await self._answer(interaction, question, "discord", private=private)
+        await self.answer(interaction, question, "discord", private=private, in_thread=True)
 
     @ask.autocomplete("question")
     async def suggest_questions(
@@ -255,23 +262,32 @@ class Ask(commands.Cog):
         """ "Ask Talks Bot" on a message: its text is the question, the answer only for the
         member who asked. Discord sends the message's content with the interaction (resolved
         data), so the privileged message-content intent is not needed."""
-        await self._answer(interaction, message.content, "context_menu", private=True)
+        await self.answer(interaction, message.content, "context_menu", private=True)
 
-    async def _answer(
+    async def answer(
         self,
         interaction: discord.Interaction[TalksBot],
         question: str,
         surface: Surface,
         *,
         private: bool,
+        after: Earlier | None = None,
+        deferred: bool = False,
+        in_thread: bool = False,
     ) -> None:
-        """Defer, ask through the application layer, show the answer with vote buttons."""
+        """Defer (unless ``deferred``), ask through the application layer, show the answer
+        with its buttons. ``after``: the question this one follows up; ``in_thread``: /ask in
+        a thread started from an answer follows that answer up."""
         with self.bot.track():
-            await respond.defer(interaction, ephemeral=private)
+            if not deferred:
+                await respond.defer(interaction, ephemeral=private)
             question = repair(question)  # lone surrogates: one repair for answer, embed, log
             if surface == "context_menu" and not question.strip():  # only files, embeds…
                 await respond.finish(interaction, content=NO_TEXT)
                 return
+            started_from = followup.thread_answer(interaction.channel) if in_thread else None
+            if after is None and started_from is not None:
+                after = await followup.earlier(interaction, started_from)
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
@@ -281,6 +297,7 @@ class Ask(commands.Cog):
                     channel_name=getattr(interaction.channel, "name", None),
                     shard_id=self.bot.shard_for(interaction.guild_id),
                 ),
+                after=after,
             )  # fmt: skip
             # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
@@ -301,9 +318,18 @@ class Ask(commands.Cog):
                 return
             share = private and surface == "discord"  # /ask private:True; not the menu command
             embed = answer_embed(answer, question, interaction.locale)
-            await respond.finish(interaction, embed=embed, view=vote_view(entry_id, share=share))
+            if after is not None:
+                embed.set_author(name=cut(f"Following up: {' '.join(after.question.split())}", 256))
+            shown = await respond.finish(
+                interaction, embed=embed, view=vote_view(entry_id, share=share)
+            )
+            followup.remember(
+                followup.Shown(entry_id, answer.question, interaction.channel_id,
+                               interaction.user.id, private),
+                shown.id,
+            )  # fmt: skip
 
 
 async def setup(bot: TalksBot) -> None:
-    bot.add_dynamic_items(VoteButton, ShareButton)
+    bot.add_dynamic_items(VoteButton, ShareButton, followup.FollowButton)
     await bot.add_cog(Ask(bot))

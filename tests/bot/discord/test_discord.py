@@ -82,7 +82,7 @@ async def test_ask_answers_with_an_embed_citing_the_articles_and_is_logged(
     cited = [a for a in corpus.articles if safe(a.label) in sources]  # by their labels
     assert cited and all("Istanbul" in a.text for a in cited)
     assert "reported by 1 of" not in embed["footer"]["text"]  # said only when 2 or more agree
-    assert len(emu.buttons(reply)) == 2
+    assert len(emu.buttons(reply)) == 3  # 👍, 👎, Follow up
     rows = await discord_bot.wait_rows(
         "SELECT surface, guild_id, channel_id, user_id, answered FROM entries "
         "WHERE question = 'Where will the talks be held?'",
@@ -372,7 +372,7 @@ async def test_post_publicly_shares_a_private_answer_once(discord_bot: Harness) 
     )
     private = await asked.wait()
     assert private["flags"] & EPHEMERAL
-    helpful, not_helpful, share = emu.buttons(private)
+    helpful, not_helpful, follow_up, share = emu.buttons(private)
     assert share.startswith("talks:share:")
     ex = await emu.click("sharer", private, share)
     public = await ex.wait(count=2)
@@ -383,7 +383,7 @@ async def test_post_publicly_shares_a_private_answer_once(discord_bot: Harness) 
     assert not public["flags"] & EPHEMERAL and int(public["channel_id"]) == ex.channel_id
     assert public["embeds"] == private["embeds"]  # the same answer, citations and all
     assert "Peskov" in embed_text(public) and public["allowed_mentions"] == {"parse": []}
-    assert emu.buttons(public) == [helpful, not_helpful]  # votes work on the public copy
+    assert emu.buttons(public) == [helpful, not_helpful, follow_up]  # on the public copy too
     again = await emu.click("sharer", private, share)  # a click racing the disabled state
     assert "already been posted" in (await again.wait())["content"] and again.ephemeral
     assert not again.followups or all(m["flags"] & EPHEMERAL for m in again.followups)

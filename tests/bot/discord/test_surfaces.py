@@ -76,7 +76,7 @@ async def test_ask_talks_bot_on_a_message_answers_privately_and_is_logged(bot: H
     assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
     assert "@everyone" not in embed["title"] and "<@&1>" not in embed["title"]
     assert "**Istanbul**" not in embed["title"]  # markup shown as typed, not applied
-    assert len(emu.buttons(reply)) == 2
+    assert len(emu.buttons(reply)) == 3  # 👍, 👎, Follow up
     rows = await bot.wait_rows(
         "SELECT surface, user_id, question FROM entries WHERE surface = 'context_menu'", 1
     )
