@@ -31,6 +31,7 @@ from retrieval.pipeline.read import Pair, Reader
 from retrieval.pipeline.retrieve import Retrieved, Retriever
 from retrieval.pipeline.sentence_table import SentenceTable
 from retrieval.pipeline.signals import Candidate
+from retrieval.pipeline.span import ShortAnswers
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -112,6 +113,7 @@ class Engine:
         self.dense = dense_look
         self.decider: Decides = (decider or Decider.load()).with_tuning(tuning)
         self.assembler = Assembler(corpus, max_quotes, tuning)
+        self.short_answers = ShortAnswers()
         # Members repeat each other ("where are the talks?" after an announcement): the same
         # text gets the same answer from the same corpus, so recent ones are kept, and a burst
         # of repeats costs one reading each instead of one per member.
@@ -195,7 +197,9 @@ class Engine:
         assert steps.query is not None and steps.decision is not None
         if steps.decision.outcome == DECLINE:
             return self._decline(question, steps.decision.reason or NOT_COVERED)
-        return self.assembler.run(steps.query, steps.decision, steps.chosen)
+        answer = self.assembler.run(steps.query, steps.decision, steps.chosen)
+        answer.short_answer = self.short_answers.run(steps.query, answer)
+        return answer
 
     def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(

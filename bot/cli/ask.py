@@ -126,11 +126,22 @@ async def _ask(
             if args.batch is not None or args.json:
                 say(to_json(answer_json(answer, item_id, earlier)))
             else:
-                say(answer_text(answer))
+                say(answer_text(answer, highlight=_highlights()))
     finally:
         if store is not None:
             await store.close()
     return 0
+
+
+def _highlights() -> bool:
+    """Bold in a terminal that shows it; never in a pipe or a file, nor with NO_COLOR set."""
+    import os
+
+    return (
+        sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM", "") not in ("", "dumb")
+    )
 
 
 async def earlier_question(settings: Settings, entry_id: int) -> Earlier:

@@ -90,9 +90,9 @@ def answer_embed(
         f"*{NOT_SURE_LINE if line == wording.NOT_SURE else line}*"
         for line in wording.lead_lines(answer)
     ]
-    for quote in answer.quotes:
-        markers = "".join(f"[{n}]" for n in answer.markers(quote))
-        lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
+    for n, quote in enumerate(answer.quotes):
+        markers = "".join(f"[{m}]" for m in answer.markers(quote))
+        lines.append(f"> {_quoted(answer, n)} **{markers}**")
     embed = discord.Embed(title=cut("Q: " + asked, TITLE_MAX), colour=ANSWER_COLOUR)
     embed.description = _join_fitting(lines, DESCRIPTION_MAX, sep="\n\n")
     sources = [f"**[{n}]** {source_line(c)}" for n, c in enumerate(answer.sources(), 1)]
@@ -101,6 +101,21 @@ def answer_embed(
     footer = f"First quote {agreeing} · " if agreeing else ""
     embed.set_footer(text=footer + "quotes are verbatim")
     return _fit(embed)
+
+
+def _quoted(answer: Answer, n: int) -> str:
+    """Quote ``n`` escaped, on one line; the short answer in it bold. Each piece is escaped
+    on its own, so nothing in the quote can open or close the bold."""
+    text = answer.quotes[n].text
+    s = answer.short_answer
+    if s is None or s.quote != n or text[s.start : s.end] != s.text:
+        return safe(" ".join(text.split()))
+    pieces = [_SPACES.sub(" ", p) for p in (text[: s.start], s.text, text[s.end :])]
+    before, bold, after = pieces
+    return f"{safe(before.lstrip())}**{safe(bold.strip())}**{safe(after.rstrip())}"
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def decline_embed(

@@ -123,3 +123,21 @@ def test_a_decline_names_what_the_articles_cover_escaped() -> None:
     assert "3 more: /sources list" in covers and render.REPHRASE in covers
     hostile = render.answer_embed(Answer("?", False, reason=NOT_COVERED), "?", None, labels[-1:])
     assert "**bold**" not in hostile.fields[0].value and "@everyone" not in hostile.fields[0].value
+
+
+def test_the_short_answer_is_bold_and_cannot_inject_markdown() -> None:
+    from retrieval.models import ShortAnswer
+
+    text = "On **Thursday** @everyone, talks open in <@&1> Istanbul_city as planned."
+    start = text.index("<@&1> Istanbul_city")
+    span = ShortAnswer(0, start, start + len("<@&1> Istanbul_city"), "<@&1> Istanbul_city")
+    shown = answer([Quote(text, 1.0, [citation(1)])])
+    shown.confidence, shown.short_answer = "high", span
+    line = render.answer_embed(shown, "Where?").description or ""
+    assert line.count("**") == 4  # the short answer's bold and the marker's, nothing else
+    bold = line.split("**")[1]
+    assert "Istanbul\\_city" in bold and "<@&1>" not in bold  # escaped inside the bold
+    assert "\\*\\*Thursday\\*\\*" in line and "@everyone" not in line
+    wrong = ShortAnswer(0, 0, 2, "xx")  # not the quote's text there: no bold at all
+    shown.short_answer = wrong
+    assert (render.answer_embed(shown, "Where?").description or "").count("**") == 2

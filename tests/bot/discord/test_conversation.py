@@ -1,7 +1,8 @@
-"""End to end: follow-up questions in Discord (issue 29). The "Follow up" button under an
+"""End to end: what a member sees of a conversation (issue 29). The "Follow up" button under an
 answer opens a form; the follow-up is answered in the channel, as public as the answer, read
 with the answer's question and logged with the entry it follows; /ask in a thread started
-from an answer does the same. Forged button ids get no form and touch no log."""
+from an answer does the same. Forged button ids get no form and touch no log. A confident
+answer shows its short answer in bold, escaped."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pytest
 import pytest_asyncio
 from harness import Harness, embed_text, running
 
+from bot.app import engine_options
 from bot.playground.emulator import EPHEMERAL, RESPONSE_WINDOW_S, Emulator
+from retrieval.corpus import load_corpus
+from retrieval.engine import Engine
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -115,3 +119,23 @@ async def test_ask_in_a_thread_started_from_an_answer_follows_it_up(bot: Harness
     first_id = int(follow_id(emu, first).rsplit(":", 1)[1])
     rows = await bot.wait_rows(f"SELECT follows FROM entries WHERE follows = {first_id}", 1)
     assert rows == [(first_id,)]
+
+
+async def test_a_confident_answer_shows_its_short_answer_in_bold(bot: Harness) -> None:
+    """The span is the engine's own (asked here in-process on the same articles); a question
+    the shipped articles answer confidently today, and one they answer "not sure"."""
+    engine = Engine.build(load_corpus(), **engine_options())
+    question = "When did Putin put forward his proposal to resume talks?"
+    expected = engine.answer(question)
+    assert expected.confidence == "high" and expected.short_answer is not None
+    reply = await (await bot.emu.invoke("bold", "ask", {"question": question})).wait()
+    first = reply["embeds"][0]["description"].split("\n\n")[0]
+    assert first.startswith("> ")
+    assert f"**{expected.short_answer.text}**" in first
+    assert first.count("**") == 4  # the short answer and the markers, nothing else bold
+    unsure = await (
+        await bot.emu.invoke("bold", "ask", {"question": "Who is the Kremlin spokesperson?"})
+    ).wait()
+    quotes = [line for line in unsure["embeds"][0]["description"].split("\n\n")
+              if line.startswith("> ")]  # fmt: skip
+    assert quotes and all(q.count("**") == 2 for q in quotes)  # only the [n] markers
