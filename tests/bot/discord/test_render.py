@@ -141,3 +141,17 @@ def test_the_short_answer_is_bold_and_cannot_inject_markdown() -> None:
     wrong = ShortAnswer(0, 0, 2, "xx")  # not the quote's text there: no bold at all
     shown.short_answer = wrong
     assert (render.answer_embed(shown, "Where?").description or "").count("**") == 2
+
+
+def test_logs_views_show_the_entry_a_follow_up_follows() -> None:
+    from bot.logs.models import LogEntry
+
+    first = LogEntry.from_answer(Answer("Where?", False, reason=NOT_COVERED), "discord")
+    follow = LogEntry.from_answer(
+        Answer("and when?", False, reason=NOT_COVERED), "discord", follows=first.id
+    )
+    listed = render.entries_embed("Recent", [follow, first]).description or ""
+    assert f"(follows `{first.id}`)" in listed and listed.count("follows") == 1
+    shown = render.entry_embed(follow)
+    assert any(f.name == "Follows" and str(first.id) in f.value for f in shown.fields)
+    assert not any(f.name == "Follows" for f in render.entry_embed(first).fields)
