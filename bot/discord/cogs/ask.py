@@ -323,8 +323,15 @@ class Ask(commands.Cog):
             shown = await respond.finish(
                 interaction, embed=embed, view=vote_view(entry_id, share=share)
             )
+            # a follow-up's question as it was read ("When did …?" for "and when?"), so a
+            # follow-up on it in turn has a topic to take
+            read_as = (
+                question
+                if after is None
+                else self.bot.asking.engine.analyse(question, after.question).plain
+            )
             followup.remember(
-                followup.Shown(entry_id, answer.question, interaction.channel_id,
+                followup.Shown(entry_id, read_as, interaction.channel_id,
                                interaction.user.id, private),
                 shown.id,
             )  # fmt: skip

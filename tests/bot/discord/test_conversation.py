@@ -66,8 +66,15 @@ async def test_follow_up_button_opens_a_form_and_answers_with_the_earlier_topic(
     assert WHEN.search(embed["description"]), embed["description"]
     assert embed["author"]["name"] == f"Following up: {WHERE}"
     assert follow_id(emu, reply) != custom_id  # a follow-up can be followed up in turn
+    # a follow-up on the follow-up: read with the question the first follow-up was read as
+    again = await emu.click("asker", reply, follow_id(emu, reply))
+    await again.wait_modal()
+    second = await (await emu.submit("asker", again, {FIELD: "and where?"})).wait(timeout=30)
+    assert "Istanbul" in second["embeds"][0]["description"]
+    assert second["embeds"][0]["author"]["name"].startswith("Following up: When did Putin")
     first_id = int(custom_id.rsplit(":", 1)[1])
     rows = await bot.wait_rows("SELECT id, question, follows FROM entries ORDER BY id", 2)
+    rows = [r for r in rows if r[1] != "and where?"]
     assert [(q, f) for _, q, f in rows[-2:]] == [(WHERE, None), ("and when?", first_id)]
     assert rows[-2][0] == first_id
 
