@@ -8,6 +8,7 @@ is answered and recorded the same way whichever surface it came from.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,15 @@ class Where:
     channel_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """The question a follow-up follows: its log entry, and its text, which the engine reads
+    with the follow-up (passed with each question; the engine keeps no conversation)."""
+
+    entry_id: int
+    question: str
+
+
 Run = Callable[[Callable[[str], Answer], str], Awaitable[Answer]]
 Spawn = Callable[[Coroutine[Any, Any, Any]], object]
 
@@ -110,18 +120,27 @@ class Asking:
         self._run = run
         self._spawn = spawn
 
-    async def ask(self, question: str, who: Who, where: Where) -> tuple[Answer, int]:
+    async def ask(
+        self, question: str, who: Who, where: Where, *, after: Earlier | None = None
+    ) -> tuple[Answer, int]:
         """The answer and the id of its log entry; the entry's time is the time of asking.
+        ``after``: the question this one follows up; the entry records its id.
         ``self.engine`` is read once: a live reload swapping it meanwhile changes nothing
         for this question (its answer and its logged corpus version are the old engine's)."""
         asked_at = utc_now()
-        answer = await self._run(self.engine.answer, question)
+        engine = self.engine
+        answering: Callable[[str], Answer] = (
+            engine.answer if after is None
+            else functools.partial(engine.answer, after=after.question)
+        )  # fmt: skip
+        answer = await self._run(answering, question)
         entry = LogEntry.from_answer(
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,
             user_id=who.user_id, user_name=who.user_name, locale=who.locale,
             private=where.private, guild_name=where.guild_name,
             channel_name=where.channel_name, shard_id=where.shard_id,
+            follows=after.entry_id if after is not None else None,
         )  # fmt: skip
         if self.store is not None:
             if self._spawn is not None:

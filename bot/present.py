@@ -11,10 +11,14 @@ import shutil
 import textwrap
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot import wording
 from retrieval.labels import shorten
 from retrieval.models import Answer, Article, Citation
+
+if TYPE_CHECKING:
+    from bot.app import Earlier
 
 LIST_SOURCES = "run talks-bot sources"
 MAX_WIDTH = 100  # long lines read badly even on a wide terminal
@@ -42,14 +46,24 @@ def clip(text: str, width: int) -> str:
     return shorten(" ".join(printable(text).split()), width)
 
 
-def answer_text(answer: Answer, width: int | None = None) -> str:
-    """What ``talks-bot ask`` prints: wrapped quotes with [n] markers, then the sources."""
+BOLD, PLAIN = "\x1b[1m", "\x1b[0m"  # the terminal's bold, for the short answer
+
+
+def answer_text(answer: Answer, width: int | None = None, *, highlight: bool = False) -> str:
+    """What ``talks-bot ask`` prints: wrapped quotes with [n] markers, then the sources;
+    ``highlight`` (a terminal, not a pipe): the short answer in bold."""
     width = width or terminal_width()
     if not answer.answered:
         return textwrap.fill(wording.decline_message(answer, LIST_SOURCES), width)
     blocks = wording.lead_lines(answer)
-    for q in answer.quotes:
-        line = f"{printable(q.text)} {''.join(f'[{n}]' for n in answer.markers(q))}"
+    for n, q in enumerate(answer.quotes):
+        s = answer.short_answer
+        text = printable(q.text)
+        if highlight and s is not None and s.quote == n and q.text[s.start : s.end] == s.text:
+            parts = (q.text[: s.start], s.text, q.text[s.end :])
+            text = "".join(printable(p) if i != 1 else BOLD + printable(p) + PLAIN
+                           for i, p in enumerate(parts))  # fmt: skip
+        line = f"{text} {''.join(f'[{m}]' for m in answer.markers(q))}"
         agreeing = wording.reported_by(q, answer.articles_total)
         blocks.append(textwrap.fill(line + (f" ({agreeing})" if agreeing else ""), width))
     sources = [_source(n, c, width) for n, c in enumerate(answer.sources(), 1)]
@@ -79,9 +93,11 @@ def sources_text(articles: Sequence[Article], version: str) -> str:
     return "\n".join(lines)
 
 
-def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
+def answer_json(
+    answer: Answer, item_id: object = None, earlier: Earlier | None = None
+) -> dict[str, object]:
     """The documented JSON contract (docs/operators.md, "JSON contract"): values plus the
-    neutral text."""
+    neutral text; ``follows``: the log entry a follow-up was read with (``--after``)."""
     data = answer.to_dict()
     return {
         "id": item_id,
@@ -92,5 +108,7 @@ def answer_json(answer: Answer, item_id: object = None) -> dict[str, object]:
         "reason": data["reason"],
         "differ": data["differ"],
         "confidence": data["confidence"],
+        "short_answer": data["short_answer"],
         "latency_ms": data["latency_ms"],
+        "follows": earlier.entry_id if earlier is not None else None,
     }

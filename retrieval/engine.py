@@ -20,8 +20,9 @@ from typing import Protocol, TypedDict, Unpack
 from retrieval import dense, questions
 from retrieval.corpus import Corpus
 from retrieval.dense import DenseLook
+from retrieval.followup import read_after
 from retrieval.index import BM25Index, Params
-from retrieval.models import NOT_COVERED, Answer
+from retrieval.models import NOT_COVERED, ONLY_COMMON_WORDS, Answer
 from retrieval.pipeline.assemble import Assembler
 from retrieval.pipeline.candidates import Candidates, Reading
 from retrieval.pipeline.decide import Decider
@@ -30,6 +31,7 @@ from retrieval.pipeline.read import Pair, Reader
 from retrieval.pipeline.retrieve import Retrieved, Retriever
 from retrieval.pipeline.sentence_table import SentenceTable
 from retrieval.pipeline.signals import Candidate
+from retrieval.pipeline.span import ShortAnswers
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
 from retrieval.tuning import Tuning
@@ -111,6 +113,7 @@ class Engine:
         self.dense = dense_look
         self.decider: Decides = (decider or Decider.load()).with_tuning(tuning)
         self.assembler = Assembler(corpus, max_quotes, tuning)
+        self.short_answers = ShortAnswers()
         # Members repeat each other ("where are the talks?" after an announcement): the same
         # text gets the same answer from the same corpus, so recent ones are kept, and a burst
         # of repeats costs one reading each instead of one per member.
@@ -143,22 +146,26 @@ class Engine:
             if load is not None:
                 load()
 
-    def analyse(self, question: str) -> Query:
-        """The question as the engine reads it (see ``retrieval.query``)."""
-        return self.analyser.analyse(question)
+    def analyse(self, question: str, after: str | None = None) -> Query:
+        """The question as the engine reads it (see ``retrieval.query``); ``after``: the
+        question it follows up, whose topic a topic-less follow-up takes
+        (``retrieval.followup``)."""
+        return read_after(self.analyser, question, after)
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, after: str | None = None) -> Answer:
+        """``after``: the earlier question this one follows up ("and when?"), or None."""
         started = time.perf_counter()
-        answer = copy.deepcopy(self._remembered(question))  # callers may change theirs
+        answer = copy.deepcopy(self._remembered(question, after))  # callers may change theirs
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def explain(self, question: str) -> Explanation:
+    def explain(self, question: str, after: str | None = None) -> Explanation:
         """Every step of answering one question, for ``talks-bot ask --explain``."""
         rejection = questions.check(question, self.max_question_chars)
-        if rejection is not None:
+        # "and when?" has only common words: after an earlier question, that is its topic
+        if rejection is not None and not (after and rejection.reason == ONLY_COMMON_WORDS):
             return Explanation(None, rejection=rejection)
-        query = self.analyse(question)
+        query = self.analyse(question, after)
         if not query.terms:  # nothing left once chatter and markup are gone
             return Explanation(query, rejection=questions.only_common_words())
         retrieved = self.retriever.run(query)
@@ -183,14 +190,16 @@ class Engine:
             return [], 0.0
         return self.dense.top(self.dense.query(query.plain), DENSE_HITS)
 
-    def _answer(self, question: str) -> Answer:
-        steps = self.explain(question)
+    def _answer(self, question: str, after: str | None = None) -> Answer:
+        steps = self.explain(question, after)
         if steps.rejection is not None:
             return self._decline(question, steps.rejection.reason, steps.rejection.details)
         assert steps.query is not None and steps.decision is not None
         if steps.decision.outcome == DECLINE:
             return self._decline(question, steps.decision.reason or NOT_COVERED)
-        return self.assembler.run(steps.query, steps.decision, steps.chosen)
+        answer = self.assembler.run(steps.query, steps.decision, steps.chosen)
+        answer.short_answer = self.short_answers.run(steps.query, answer)
+        return answer
 
     def _decline(self, question: str, reason: str, details: dict[str, int] | None = None) -> Answer:
         return Answer(

@@ -102,6 +102,16 @@ class Quote:
         return len({c.source for c in self.citations})
 
 
+@dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The words of a quote that answer ("May 15"): ``quote``'s text[start:end] is ``text``."""
+
+    quote: int
+    start: int
+    end: int
+    text: str
+
+
 @dataclass(slots=True)
 class Answer:
     """What the engine found for one question: quotes, or a decline with its reason code.
@@ -120,6 +130,7 @@ class Answer:
     details: dict[str, int] = field(default_factory=dict)
     differ: bool = False  # quotes from different articles give different versions
     confidence: str | None = None  # "high" or "low" when answered (``CONFIDENCES``)
+    short_answer: ShortAnswer | None = None  # confident answers to a value or a name only
 
     def to_dict(self) -> dict[str, object]:
         """The answer's values as JSON-ready data (the surfaces add their own fields)."""
@@ -131,6 +142,7 @@ class Answer:
             "details": dict(self.details),
             "differ": self.differ,
             "confidence": self.confidence,
+            "short_answer": asdict(self.short_answer) if self.short_answer else None,
             "latency_ms": round(self.latency_ms, 3),
             "corpus_version": self.corpus_version,
             "articles_total": self.articles_total,

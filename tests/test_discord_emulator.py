@@ -168,6 +168,30 @@ async def test_followup_right_after_a_defer_edits_the_original_and_ignores_ephem
     assert status == 200 and later["flags"] & EPHEMERAL and later["id"] != msg["id"]
 
 
+async def test_deleting_the_deferred_original_makes_the_next_followup_a_new_message(
+    client: Client,
+) -> None:
+    """DELETE @original (204), as Discord's "Delete Original Interaction Response": after it, a
+    follow-up is a message of its own whose ephemeral flag holds; deleting needs a response
+    first and a message that exists."""
+    ex = client.emu.open_interaction()
+    path = f"/webhooks/{client.emu.app_id}/{ex.token}/messages/@original"
+    status, body = await client.send("DELETE", path)
+    assert (status, body["code"]) == (404, 10015)  # nothing to delete before a response
+    assert (await client.callback(ex, {"type": 5}))[0] == 204  # a public "thinking…"
+    original = ex.original["id"]
+    assert (await client.send("DELETE", path))[0] == 204
+    assert ex.original is None and ex.deleted == [original]
+    assert int(original) not in client.emu.messages
+    status, body = await client.send("DELETE", path)
+    assert (status, body["code"]) == (404, 10008)  # already gone
+    status, msg = await client.followup(ex, {"content": "only you", "flags": EPHEMERAL})
+    assert status == 200 and msg["flags"] & EPHEMERAL and msg["id"] != original
+    assert ex.deprecated_followups == 0 and [m["id"] for m in ex.messages] == [msg["id"]]
+    status, _ = await client.send("DELETE", path[: -len("@original")] + msg["id"])
+    assert status == 204 and ex.followups == []
+
+
 async def test_original_is_editable_and_readable(client: Client) -> None:
     ex = client.emu.open_interaction()
     assert (await client.callback(ex, {"type": 5, "data": {"flags": EPHEMERAL}}))[0] == 204

@@ -25,6 +25,7 @@ from bot.cli.common import (
 from bot.text import repair
 
 if TYPE_CHECKING:
+    from bot.app import Earlier
     from bot.cli.common import Commands
     from bot.logs.store import LogStore
     from config import Settings
@@ -45,6 +46,11 @@ def register(commands: Commands, corpus: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     ask.add_argument("--no-log", action="store_true", help="do not record in the answer log")
     ask.add_argument(
+        "--after", metavar="ENTRY_ID", type=int,
+        help="a follow-up: read the question with the one asked in answer-log entry ENTRY_ID "
+        '(e.g. --after 123 "and when?"); the log records which entry it follows',
+    )  # fmt: skip
+    ask.add_argument(
         "--explain", action="store_true",
         help="show how the question was read (focus, term weights, answer type, candidates) "
         "and why it was answered or declined; nothing is logged",
@@ -57,14 +63,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError(f'give a question, e.g. {PROG} ask "Where will the talks be held?"')
     if args.batch is not None and args.question is not None:
         raise UsageError("give either a question or --batch FILE, not both")
+    if args.after is not None and args.batch is not None:
+        raise UsageError("--after follows one question, not --batch")
     settings = settings_from_args(args)
+    earlier = asyncio.run(earlier_question(settings, args.after)) if args.after else None
     engine = load_engine(settings)
     if args.explain:
         from bot.explain import explanation_lines
 
         if args.question is None:
             raise UsageError("--explain takes one question, not --batch")
-        for line in explanation_lines(args.question, engine.explain(args.question)):
+        after = earlier.question if earlier else None
+        for line in explanation_lines(args.question, engine.explain(args.question, after)):
             say(line)
         return 0
     items = (
@@ -73,7 +83,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else iter([(None, repair(args.question), None)])
     )
     try:
-        return asyncio.run(_ask(args, settings, engine, items))
+        return asyncio.run(_ask(args, settings, engine, items, earlier))
     except asyncio.CancelledError:  # SIGTERM: what was answered is logged, then stop
         return 128 + signal.SIGTERM
 
@@ -83,6 +93,7 @@ async def _ask(
     settings: Settings,
     engine: Engine,
     items: Iterator[tuple[Any, str, str | None]],
+    earlier: Earlier | None = None,
 ) -> int:
     """Answer each item and log it before printing it, so an interrupted batch keeps the
     record of everything it printed. Reading and answering run off the loop, so SIGINT and
@@ -111,15 +122,43 @@ async def _ask(
             if error:
                 say(to_json({"id": item_id, "error": error}))
                 continue
-            answer, _ = await asking.ask(question, who, where)
+            answer, _ = await asking.ask(question, who, where, after=earlier)
             if args.batch is not None or args.json:
-                say(to_json(answer_json(answer, item_id)))
+                say(to_json(answer_json(answer, item_id, earlier)))
             else:
-                say(answer_text(answer))
+                say(answer_text(answer, highlight=_highlights()))
     finally:
         if store is not None:
             await store.close()
     return 0
+
+
+def _highlights() -> bool:
+    """Bold in a terminal that shows it; never in a pipe or a file, nor with NO_COLOR set."""
+    import os
+
+    return (
+        sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM", "") not in ("", "dumb")
+    )
+
+
+async def earlier_question(settings: Settings, entry_id: int) -> Earlier:
+    """The question of answer-log entry ``entry_id``, which a follow-up is read with."""
+    from bot.app import Earlier
+    from bot.logs.models import is_entry_id
+
+    if not is_entry_id(entry_id):
+        raise UsageError(f"--after {entry_id}: not an entry id (talks-bot logs lists them)")
+    store = await open_log(settings)
+    try:
+        entry = await store.get(entry_id)
+    finally:
+        await store.close()
+    if entry is None:
+        raise UsageError(f"--after {entry_id}: no such entry in the answer log (talks-bot logs)")
+    return Earlier(entry.id, entry.question)
 
 
 async def open_log(settings: Settings) -> LogStore:

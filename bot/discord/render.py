@@ -8,6 +8,7 @@ with mentions disabled. Long text is cut at a sentence or word boundary.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import discord
 
@@ -63,28 +64,35 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + "…"
 
 
+# What the articles cover, in a decline: the first few labels, so the member sees what to ask
+# about without the list crowding out the reason (the rest: /sources list).
+COVERS_SHOWN = 5
+REPHRASE = "Rephrase to name who or what you mean, in the words of these articles."
+NOT_SURE_QUOTES = 2  # a "not sure" answer: the closest passages, kept short in the channel
+NOT_SURE_LINE = "Not sure these answer it; the closest passages:"
+
+
 def answer_embed(
-    answer: Answer, question: str, locale: discord.Locale | str | None = None
+    answer: Answer,
+    question: str,
+    locale: discord.Locale | str | None = None,
+    covers: list[str] | None = None,
 ) -> discord.Embed:
     """``locale``: the member's client language; a question not in English is told to ask in
-    English in that language too, when the bot speaks it."""
+    English in that language too, when the bot speaks it. ``covers``: the articles' labels, named
+    in a decline (shown only to the asker) with a hint to rephrase."""
     asked = safe(" ".join(question.split()))
     if not answer.answered:
-        message = wording.decline_message(answer, LIST_SOURCES)
-        translated = ask_in_english(locale) if answer.reason == NOT_ENGLISH else None
-        if translated:
-            message += "\n\n" + translated
-        embed = discord.Embed(
-            title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
-            description=cut(message, DESCRIPTION_MAX),
-            colour=DECLINE_COLOUR,
-        )
-        embed.set_footer(text="Talks Bot only answers from its articles.")
-        return _fit(embed)
-    lines = [f"*{line}*" for line in wording.lead_lines(answer)]
-    for quote in answer.quotes:
-        markers = "".join(f"[{n}]" for n in answer.markers(quote))
-        lines.append(f"> {safe(' '.join(quote.text.split()))} **{markers}**")
+        return decline_embed(answer, asked, locale, covers or [])
+    if answer.confidence == "low":  # compact: the hedge in one line, at most two passages
+        answer = replace(answer, quotes=answer.quotes[:NOT_SURE_QUOTES])
+    lines = [
+        f"*{NOT_SURE_LINE if line == wording.NOT_SURE else line}*"
+        for line in wording.lead_lines(answer)
+    ]
+    for n, quote in enumerate(answer.quotes):
+        markers = "".join(f"[{m}]" for m in answer.markers(quote))
+        lines.append(f"> {_quoted(answer, n)} **{markers}**")
     embed = discord.Embed(title=cut("Q: " + asked, TITLE_MAX), colour=ANSWER_COLOUR)
     embed.description = _join_fitting(lines, DESCRIPTION_MAX, sep="\n\n")
     sources = [f"**[{n}]** {source_line(c)}" for n, c in enumerate(answer.sources(), 1)]
@@ -95,9 +103,52 @@ def answer_embed(
     return _fit(embed)
 
 
+def _quoted(answer: Answer, n: int) -> str:
+    """Quote ``n`` escaped, on one line; the short answer in it bold. Each piece is escaped
+    on its own, so nothing in the quote can open or close the bold."""
+    text = answer.quotes[n].text
+    s = answer.short_answer
+    if s is None or s.quote != n or text[s.start : s.end] != s.text:
+        return safe(" ".join(text.split()))
+    pieces = [_SPACES.sub(" ", p) for p in (text[: s.start], s.text, text[s.end :])]
+    before, bold, after = pieces
+    return f"{safe(before.lstrip())}**{safe(bold.strip())}**{safe(after.rstrip())}"
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def decline_embed(
+    answer: Answer, asked: str, locale: discord.Locale | str | None, covers: list[str]
+) -> discord.Embed:
+    """Why it was not answered, what the articles cover and how to ask again (``asked``:
+    the question, already escaped)."""
+    message = wording.decline_message(answer, LIST_SOURCES)
+    translated = ask_in_english(locale) if answer.reason == NOT_ENGLISH else None
+    if translated:
+        message += "\n\n" + translated
+    embed = discord.Embed(
+        title=cut("Not answered: " + asked, TITLE_MAX) if asked else "Not answered",
+        description=cut(message, DESCRIPTION_MAX),
+        colour=DECLINE_COLOUR,
+    )
+    if covers:
+        shown = [f"• {safe(label)}" for label in covers[:COVERS_SHOWN]]
+        if len(covers) > COVERS_SHOWN:
+            shown.append(f"…and {len(covers) - COVERS_SHOWN} more: /sources list")
+        embed.add_field(
+            name="What the articles cover",
+            value=_join_fitting([*shown, "", REPHRASE], FIELD_MAX),
+            inline=False,
+        )
+    embed.set_footer(text="Only you can see this · Talks Bot only answers from its articles.")
+    return _fit(embed)
+
+
 def source_line(c: Citation) -> str:
-    """Label (a link when the article has a URL), outlet and date, file and paragraph."""
-    return f"{_about(c)} — `{c.source}` ¶{c.paragraph}"
+    """Label (a link when the article has a URL), outlet and date, and the paragraph: what a
+    member reads beside a quote's number. The file id is for moderators (``/logs show``)."""
+    return f"{_about(c)} · ¶{c.paragraph}"
 
 
 def _about(a: Article | Citation, *, full: bool = False) -> str:
@@ -160,6 +211,7 @@ def entries_embed(title: str, entries: list[LogEntry]) -> discord.Embed:
         lines.append(
             f"`{e.id}` {minute(e.created_at)} · {who}{channel} · {result}{votes}\n"
             f"↳ {safe(cut(' '.join(e.question.split()), 150))}"
+            + (f" (follows `{e.follows}`)" if e.follows else "")
             + "".join(f"\n👎 {safe(cut(' '.join(r.split()), 150))}" for r in e.reasons[:3])
         )
     embed.description = _join_fitting(lines, DESCRIPTION_MAX)
@@ -178,6 +230,8 @@ def entry_embed(e: LogEntry, articles: list[tuple[str, str]] | None = None) -> d
     who = f"{safe(e.user_name or '-')} (`{e.user_id or '-'}`)"
     embed.add_field(name="Asked by", value=who, inline=True)
     embed.add_field(name="When", value=e.created_at, inline=True)
+    if e.follows:
+        embed.add_field(name="Follows", value=f"`{e.follows}` (/logs show)", inline=True)
     if e.channel_name or e.channel_id:
         channel = f"#{safe(e.channel_name)}" if e.channel_name else f"`{e.channel_id}`"
         embed.add_field(name="Channel", value=channel, inline=True)

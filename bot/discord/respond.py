@@ -10,6 +10,8 @@ an error can replace the placeholder or must go to a separate ephemeral follow-u
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
 from bot.discord.render import NO_MENTIONS
@@ -26,11 +28,27 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
     interaction.extras[_EPHEMERAL] = ephemeral
 
 
-async def finish(interaction: discord.Interaction, **message: object) -> None:
+async def finish(interaction: discord.Interaction, **message: object) -> discord.Message:
     """Replace the deferred placeholder with the real message (files go in ``attachments``)."""
     message.setdefault("allowed_mentions", NO_MENTIONS)
-    await interaction.edit_original_response(**message)  # type: ignore[arg-type]
+    shown = await interaction.edit_original_response(**message)  # type: ignore[arg-type]
     interaction.extras[_FINISHED] = True
+    return shown
+
+
+async def to_asker_only(interaction: discord.Interaction, **message: Any) -> None:
+    """Finish a deferred interaction with a message only the member sees, leaving nothing in
+    the channel: a private placeholder becomes the message; a public one is deleted, and the
+    message follows as an ephemeral follow-up (a new message once the original is gone, so
+    Discord honours its flag). Whether an answer is public can only be known after answering,
+    so a public /ask defers publicly and a decline takes this path."""
+    message.setdefault("allowed_mentions", NO_MENTIONS)
+    if interaction.extras.get(_EPHEMERAL, False):
+        await finish(interaction, **message)
+        return
+    await interaction.delete_original_response()
+    interaction.extras[_FINISHED] = True  # nothing left to edit: errors go to a follow-up
+    await interaction.followup.send(ephemeral=True, **message)
 
 
 async def private(interaction: discord.Interaction, text: str) -> None:

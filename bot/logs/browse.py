@@ -60,14 +60,23 @@ def _open(port: int, database: str, column: str = "e.id") -> str:
     return f"'{url}' || {column} AS open"  # the encoded name holds no quote
 
 
+def _follows(port: int, database: str) -> str:
+    """A follow-up's earlier entry (log schema 9) as a link to that entry's answer view;
+    empty for a question asked on its own."""
+    url = f"http://127.0.0.1:{int(port)}/{_in_path(database)}/answer?id="
+    return f"CASE WHEN e.follows IS NULL THEN NULL ELSE '{url}' || e.follows END AS follows"
+
+
 def canned_queries(
     port: int = DEFAULT_PORT, database: str = "talks"
 ) -> dict[str, dict[str, object]]:
     """The review views; ``port`` and ``database`` make each row's link to its answer."""
     link = _open(port, database)
+    follows = _follows(port, database)
     listing = (
         f"SELECT {_ID}, {link}, e.created_at, {_SERVER}, {_CHANNEL}, e.user_name, e.question, "
-        f"{_RESULT}, round(e.top_score, 2) AS top_score, {_VOTES}, {_REVIEWED} FROM entries e"
+        f"{follows}, {_RESULT}, round(e.top_score, 2) AS top_score, {_VOTES}, {_REVIEWED} "
+        "FROM entries e"
     )
     return {
         "recent": {
@@ -85,7 +94,7 @@ def canned_queries(
             "group_concat(coalesce(json_extract(e.quotes, '$[' || c.quote || '].citations[' "
             "|| (c.rowid - (SELECT min(rowid) FROM citations x WHERE x.entry_id = c.entry_id "
             "AND x.quote = c.quote)) || '].label'), c.source) || ' ¶' || c.paragraph, '; ') "
-            f"AS citations, e.question, {_SERVER}, {_CHANNEL}, {_RESULT}, {_VOTES}, "
+            f"AS citations, e.question, {follows}, {_SERVER}, {_CHANNEL}, {_RESULT}, {_VOTES}, "
             f"{_REVIEWED}, e.review_note "
             "FROM entries e LEFT JOIN citations c ON c.entry_id = e.id "
             "WHERE e.id = CAST(:id AS INTEGER) "
@@ -138,7 +147,8 @@ def canned_queries(
             "description": "The entries table with names beside ids, the result (answered, "
             "not sure or declined) and answered as yes/no.",
             "sql": f"SELECT {_ID}, {link}, e.created_at, e.surface, {_SERVER}, {_CHANNEL}, "
-            f"e.user_name, e.question, {_RESULT}, {_ANSWERED}, e.reason, e.confidence, "
+            f"e.user_name, e.question, {follows}, {_RESULT}, {_ANSWERED}, e.reason, "
+            "e.confidence, "
             f"{_REVIEWED}, "
             "e.review_note FROM entries e ORDER BY e.created_at DESC LIMIT 1000",
         },

@@ -22,7 +22,7 @@ CSV_FIELDS = (
     "id", "created_at", "surface", "guild_name", "guild_id", "channel_name", "channel_id",
     "user_id", "user_name", "question", "result", "answered", "reason", "confidence", "top_score",
     "citations", "helpful", "not_helpful", "reviewed_by", "reviewed_at", "review_note",
-    "latency_ms", "corpus_version", "answer",
+    "latency_ms", "corpus_version", "answer", "follows",
 )  # fmt: skip
 UNANSWERED_FIELDS = (
     "question", "count", "declined", "not_sure", "flagged", "last_asked", "servers",
@@ -81,6 +81,8 @@ def table(entries: list[LogEntry]) -> str:
             f"{clip(e.user_name or e.user_id or '-', 14):14}  {result:{width}}  "
             f"{clip(e.question, 60)}{flags}"
         )
+        if e.follows:  # a follow-up: the entry whose question it was read with
+            lines.append(f"{'':>16}  ↳ follows {e.follows}")
         lines += [f"{'':>16}  ✗ {clip(r, 100)}" for r in e.reasons]
     return "\n".join(lines)
 
@@ -108,7 +110,7 @@ def csv_text(entries: list[LogEntry]) -> str:
                 "helpful": e.feedback["helpful"], "not_helpful": e.feedback["not_helpful"],
                 "reviewed_by": e.reviewed_by, "reviewed_at": e.reviewed_at,
                 "review_note": e.review_note, "latency_ms": e.latency_ms,
-                "corpus_version": e.corpus_version, "answer": e.answer,
+                "corpus_version": e.corpus_version, "answer": e.answer, "follows": e.follows,
             }
         )  # fmt: skip
     return out.getvalue()
@@ -135,6 +137,7 @@ def _detail(entry: LogEntry) -> str:
         f"  user      {who}" + (f" ({entry.user_id})" if entry.user_id and entry.user_name else ""),
         f"  where     {where}",
         f"  question  {for_terminal(entry.question)}",
+        *([f"  follows   entry {entry.follows} (read with its question)"] if entry.follows else []),
         f"  result    {entry.result}",
         f"  latency   {entry.latency_ms:.1f} ms",
         f"  corpus    {entry.corpus_version}",

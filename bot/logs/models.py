@@ -104,6 +104,7 @@ class LogEntry:
     reviewed_at: str | None = None  # their note (log schema 7)
     review_note: str | None = None
     shard_id: int | None = None  # the Discord gateway shard that received it (None: not Discord)
+    follows: int | None = None  # the entry this follow-up question was read with (log schema 9)
     feedback: dict[str, int] = field(default_factory=lambda: {"helpful": 0, "not_helpful": 0})
     reasons: list[str] = field(default_factory=list)  # what "not helpful" voters said was wrong
 
@@ -141,6 +142,7 @@ class LogEntry:
         guild_name: str | None = None,
         channel_name: str | None = None,
         shard_id: int | None = None,
+        follows: int | None = None,
     ) -> LogEntry:
         """The record of one answer; ``created_at`` is when it was asked (default: now).
 
@@ -168,6 +170,7 @@ class LogEntry:
             guild_name=None if guild_name is None else repair(guild_name),
             channel_name=None if channel_name is None else repair(channel_name),
             shard_id=shard_id,
+            follows=follows,
         )
 
     @classmethod
@@ -199,6 +202,7 @@ class LogEntry:
             reviewed_at=row["reviewed_at"],
             review_note=row["review_note"],
             shard_id=row["shard_id"],
+            follows=row["follows"],
             feedback={"helpful": int(row["helpful"]), "not_helpful": int(row["not_helpful"])},
             reasons=json.loads(row["reasons"] or "[]"),
         )

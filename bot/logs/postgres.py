@@ -233,7 +233,7 @@ class PostgresStore(LogStore):
                     entry.top_score, entry.corpus_version, entry.latency_ms, entry.locale,
                     None if entry.private is None else int(entry.private), entry.confidence,
                     _clean(entry.guild_name), _clean(entry.channel_name),
-                    _clean(entry.question_key), entry.shard_id,
+                    _clean(entry.question_key), entry.shard_id, entry.follows,
                 )  # fmt: skip
                 if inserted is not None:  # not already there (a fallback record imported twice)
                     rows = sql.citation_rows(entry)

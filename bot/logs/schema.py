@@ -102,6 +102,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE entries ADD COLUMN shard_id INTEGER;
     """,
+    # 9: a follow-up question ("and when?", asked with the Follow up button, in a thread under
+    #    an answer, or `talks-bot ask --after`) names the entry it follows, so every view can
+    #    show the question it was read with. No foreign key: the earlier entry may be written
+    #    after it (background writes) or purged before it; views show a missing one as gone.
+    """
+    ALTER TABLE entries ADD COLUMN follows INTEGER;
+    CREATE INDEX entries_follows ON entries(follows);
+    """,
 )
 
 # PostgreSQL: the same steps. Flags stay integers (0/1) and times ISO text (in the "C"
@@ -188,6 +196,11 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     # 8
     """
     ALTER TABLE entries ADD COLUMN shard_id INTEGER;
+    """,
+    # 9
+    """
+    ALTER TABLE entries ADD COLUMN follows BIGINT;
+    CREATE INDEX entries_follows ON entries(follows);
     """,
 )
 

@@ -272,7 +272,7 @@ def review_sql(
 ENTRY_COLUMNS = (
     "id, created_at, surface, guild_id, channel_id, user_id, user_name, question, answered, "
     "reason, answer, quotes, top_score, corpus_version, latency_ms, locale, private, confidence, "
-    "guild_name, channel_name, question_key, shard_id"
+    "guild_name, channel_name, question_key, shard_id, follows"
 )
 
 

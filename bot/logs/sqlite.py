@@ -193,6 +193,7 @@ class SqliteStore(LogStore):
                         entry.corpus_version, entry.latency_ms, entry.locale,
                         None if entry.private is None else int(entry.private), entry.confidence,
                         entry.guild_name, entry.channel_name, entry.question_key, entry.shard_id,
+                        entry.follows,
                     ),
                 )  # fmt: skip
                 if cur.rowcount:  # not already there (a fallback record imported twice)

@@ -17,7 +17,8 @@ Interaction rules: exactly one initial response, within 3 s of dispatch (later: 
 Unknown interaction; twice: 400, 40060); follow-ups and edits need a response first (404,
 10015 / 10008); a follow-up sent while a deferred response is still loading edits the original
 and ignores its ephemeral flag (documented, deprecated; counted in ``deprecated_followups``);
-``@original`` can be read and edited; the token works for 15 minutes (then 401, 50027).
+``@original`` can be read, edited and deleted (then a follow-up is a new message, its
+ephemeral flag honoured); the token works for 15 minutes (then 401, 50027).
 
 Every payload is built in one place (``_user``, ``_member``, ``_message``, ``_interaction``),
 because a missing field kills the bot, not just one reply.
@@ -99,6 +100,7 @@ class Emulator(Members, Interactions, SetupChecks):
         r.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         r.add_patch("/api/v10/webhooks/{app}/{token}/messages/{message}", self._edit)
         r.add_get("/api/v10/webhooks/{app}/{token}/messages/{message}", self._get_message)
+        r.add_delete("/api/v10/webhooks/{app}/{token}/messages/{message}", self._delete)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

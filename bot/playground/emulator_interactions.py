@@ -149,6 +149,24 @@ class Interactions(Rest):
         ex.record(msg)
         return self._json(msg)
 
+    async def _delete(self, request: web.Request) -> web.Response:
+        """DELETE @original or a follow-up: gone for everyone (204). A follow-up sent after the
+        deferred original is deleted is a new message, its ephemeral flag honoured."""
+        ex = self._exchange(request, webhook=True)
+        if ex.callback is None:
+            raise Rejected(404, 10015, "Unknown Webhook")
+        msg = self._target(ex, request.match_info["message"])
+        if failed := self._failed_on_purpose():
+            return failed
+        if msg is ex.original:
+            ex.original = None
+        else:
+            ex.followups.remove(msg)
+        self.messages.pop(int(msg["id"]), None)
+        ex.deleted.append(msg["id"])
+        ex.changed.set()
+        return web.Response(status=204)
+
     async def _get_message(self, request: web.Request) -> web.Response:
         ex = self._exchange(request, webhook=True)
         return self._json(self._target(ex, request.match_info["message"]))

@@ -72,9 +72,11 @@ class Members(Gateway):
         sub: str | None = None,
         guild: int | None = 0,
         respect_defaults: bool = True,
+        thread: dict[str, Any] | None = None,
     ) -> Exchange:
         """A member runs /name [sub] with options in server ``guild`` (index; None: a DM with
-        the bot), as Discord would deliver it."""
+        the bot), as Discord would deliver it; ``thread``: in a thread started from that
+        message (one in the server's channel)."""
         cmd, member = self._usable(who, name, guild, respect_defaults)
         opts = [
             self._option(cmd if sub is None else self._sub(cmd, sub), k, v)
@@ -85,7 +87,10 @@ class Members(Gateway):
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
         if "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
-        return await self._dispatch(self._interaction(2, member, data, guild=guild))
+        channel = self._thread(thread, member) if thread is not None else None
+        return await self._dispatch(
+            self._interaction(2, member, data, guild=guild, channel=channel)
+        )
 
     async def autocomplete(
         self,

@@ -154,6 +154,27 @@ class Payloads:
             "flags": 0,
         }
 
+    def _thread(self, message: dict[str, Any], owner: Member) -> dict[str, Any]:
+        """A public thread started from ``message`` (type 11): Discord gives it the message's
+        id, and its parent is the message's channel."""
+        return {
+            "id": message["id"],
+            "type": 11,
+            "guild_id": message["guild_id"],
+            "parent_id": message["channel_id"],
+            "owner_id": str(owner.id),
+            "name": "Follow-up",
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False, "auto_archive_duration": 1440,
+                "archive_timestamp": "2025-05-12T00:00:00+00:00", "locked": False,
+            },
+        }  # fmt: skip
+
     def _dm_channel(self, m: Member) -> dict[str, Any]:
         channel_id = self.dm_channels.setdefault(m.id, snowflake())
         return {
@@ -265,7 +286,9 @@ class Payloads:
         message: dict[str, Any] | None = None,
         *,
         guild: int | None = 0,
+        channel: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``channel``: where it was used, when not the server's channel (a thread)."""
         payload: dict[str, Any] = {
             "id": str(snowflake()),
             "application_id": str(self.app_id),
@@ -293,8 +316,8 @@ class Payloads:
                 "guild_id": str(g.id),
                 "guild": {"id": str(g.id), "locale": "en-US", "features": []},
                 "guild_locale": "en-US",
-                "channel_id": str(g.channel_id),
-                "channel": self._channel(g),
+                "channel_id": str(channel["id"] if channel else g.channel_id),
+                "channel": channel or self._channel(g),
                 "member": self._member(m, g),
                 "authorizing_integration_owners": {"0": str(g.id)},
                 "context": CONTEXT_GUILD,

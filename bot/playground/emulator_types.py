@@ -96,6 +96,7 @@ class Exchange:
     followups: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     deprecated_followups: int = 0
+    deleted: list[str] = field(default_factory=list)  # ids of its messages the bot deleted
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)  # set once a message is shown
     answered_at: float | None = None

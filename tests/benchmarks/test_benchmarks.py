@@ -66,3 +66,24 @@ def test_log_backends_benchmark_writes_every_record_on_both(postgres) -> None:
         [" sqlite ", " 1 "], [" sqlite ", " 2 "], [" postgresql ", " 1 "], [" postgresql ", " 2 "],
     ]  # fmt: skip
     assert all(r.rstrip().endswith("| 0 |") for r in rows), out  # nothing kept aside
+
+
+def test_short_answers_are_always_exact_slices_of_their_quotes() -> None:
+    """Every answer of the shared question sets: a short answer is never anything but the
+    quote's own text at its offsets; the step's span holds an accepted answer in at least 70 %
+    of the right first quotes that ask for a value or a name (issue 29's target)."""
+    from benchmarks import short_answers
+
+    f = short_answers.run(short_answers.SETS)
+    assert f["answers"] > 100 and f["exact"] == f["short"]
+    assert f["typed"] and f["picked_right"] / f["typed"] >= 0.7
+
+
+def test_followup_benchmark_inherits_the_topic_and_reads_own_topics_as_asked() -> None:
+    from benchmarks import followups
+
+    figures = followups.run(followups.SETS[:1])
+    (f,) = figures.values()
+    assert f["pairs"] and f["followup"] > 3 * max(1, f["alone"])  # the topic is taken
+    assert f["followup"] >= f["full"] - 2  # nearly what the full question gets
+    assert f["read_as_asked"] == f["other_pairs"]

@@ -206,15 +206,20 @@ def test_cli_refuses_a_local_url_unless_allowed(cli) -> None:
 
 
 def test_the_shipped_titles_are_the_articles_own_words_and_nothing_is_invented() -> None:
-    """seeds/articles.json gives each shipped article a title cut from its own lead sentence;
-    the texts name no outlet, date or link, so none is given."""
+    """seeds/articles.json gives each shipped article a title cut from its own lead sentence
+    and a short headline as its label, naming only people, places and dates its text names;
+    the texts name no outlet, date of publication or link, so none is given."""
     shipped = default_corpus_dir()
     meta = json.loads((shipped / "articles.json").read_text(encoding="utf-8"))
     assert sorted(meta) == sorted(p.name for p in shipped.glob("*.txt"))
     for name, entry in meta.items():
-        assert set(entry) == {"title"}, name
+        assert set(entry) == {"title", "label"}, name
         text = " ".join((shipped / name).read_text(encoding="utf-8").split())
         assert entry["title"] in text, name
+        assert len(entry["label"]) <= 60, name
+        named = [w.strip(";,") for w in entry["label"].split() if w[:1].isupper() or
+                 w[:1].isdigit()]  # fmt: skip
+        assert named and all(w in text for w in named), (name, named)
 
 
 def test_logs_show_lists_the_articles_of_the_version_an_entry_was_answered_from(cli, tmp_path):

@@ -11,6 +11,7 @@ import csv
 import getpass
 import io
 import json
+import re
 
 import pytest
 from conftest import QUESTIONS, run_cli, three_outcomes
@@ -76,9 +77,9 @@ def test_ask_json_follows_the_contract(cli) -> None:
     data = json.loads(cli("ask", "--json", "--no-log", WHERE).stdout)
     assert set(data) == {
         "id", "question", "answered", "answer", "quotes", "reason", "differ", "confidence",
-        "latency_ms",
+        "latency_ms", "follows", "short_answer",
     }  # fmt: skip
-    assert data["answered"] is True and data["reason"] is None
+    assert data["answered"] is True and data["reason"] is None and data["follows"] is None
     assert data["confidence"] in ("high", "low")
     citation = data["quotes"][0]["citations"][0]
     assert set(citation) == {
@@ -87,6 +88,25 @@ def test_ask_json_follows_the_contract(cli) -> None:
     assert citation["text"] == data["quotes"][0]["text"]  # the first citation's own words
     assert citation["file"].endswith(".txt") and isinstance(citation["paragraph"], int)
     assert citation["label"] and len(citation["label"]) < len(citation["title"]) + 20
+
+
+def test_a_follow_up_after_a_logged_entry_takes_its_topic_and_is_linked_in_the_log(cli) -> None:
+    """`ask --after ID "and when?"`: read with entry ID's question, answered with its date,
+    logged with the id it follows, shown by `logs` and `logs show`."""
+    first = json.loads(cli("ask", "--json", "Where did Putin propose holding the talks?").stdout)
+    assert "Istanbul" in first["quotes"][0]["text"]
+    entry_id = json.loads(cli("logs", "--format", "json").stdout.splitlines()[0])["id"]
+    alone = json.loads(cli("ask", "--json", "--no-log", "and when?").stdout)
+    assert alone["answered"] is False  # on its own it has no topic
+    follow = json.loads(cli("ask", "--json", "--after", str(entry_id), "and when?").stdout)
+    assert follow["question"] == "and when?" and follow["follows"] == entry_id
+    assert follow["answered"] and re.search(r"May 1[15]|Thursday", follow["quotes"][0]["text"])
+    rows = [json.loads(line) for line in cli("logs", "--format", "json").stdout.splitlines()]
+    assert [r["follows"] for r in rows] == [entry_id, None]  # newest first
+    assert f"follows {entry_id}" in cli("logs").stdout
+    assert f"follows   entry {entry_id}" in cli("logs", "show", str(rows[0]["id"])).stdout
+    missing = cli("ask", "--after", "123", "and when?")
+    assert missing.returncode != 0 and "no such entry" in missing.stderr
 
 
 def test_citations_show_outlet_date_and_url_from_articles_json(cli, write_corpus) -> None:
@@ -155,7 +175,10 @@ def test_sources_lists_every_article(cli) -> None:
     result = cli("sources")
     assert result.returncode == 0
     assert "5 articles" in result.stdout and "paragraphs" in result.stdout
-    assert "…Putin has called for direct peace…" in result.stdout  # told apart where they differ
+    from retrieval.corpus import load_corpus
+
+    for article in load_corpus().articles:  # each by its short label from articles.json
+        assert article.label in result.stdout
 
 
 def test_sources_json_is_one_object_per_article_with_its_label(cli) -> None:

@@ -91,3 +91,25 @@ def test_a_decline_reads_its_specific_reason_and_the_log_keeps_the_code() -> Non
         assert LogEntry.from_answer(answer, surface="cli").reason == reason
     wrong_type = Answer("q", False, reason="no_speaker", details={"speaker": ""})
     assert "the person you asked about" in wording.decline_message(wrong_type)
+
+
+def test_the_terminal_highlights_the_short_answer_only_when_asked_and_json_gives_it() -> None:
+    from retrieval.models import ShortAnswer
+
+    cite = Citation("a", "a.txt", "A title", 3, "A label")
+    text = "The talks \x1b[31mopen\x1b[0m on Thursday, May 15, in Istanbul."
+    start = text.index("Istanbul")
+    answer = Answer("Where?", True, [Quote(text, 1.0, [cite])], confidence="high",
+                    short_answer=ShortAnswer(0, start, start + 8, "Istanbul"))  # fmt: skip
+    bold = present.answer_text(answer, width=100, highlight=True)
+    assert f"{present.BOLD}Istanbul{present.PLAIN}" in bold
+    assert bold.count("\x1b") == 2  # the article's own escape codes are still dropped
+    assert "\x1b" not in present.answer_text(answer, width=100)  # a pipe: plain text
+    data = present.answer_json(answer)
+    assert data["short_answer"] == {
+        "quote": 0,
+        "start": start,
+        "end": start + 8,
+        "text": "Istanbul",
+    }
+    assert text[start : start + 8] == data["short_answer"]["text"]  # type: ignore[index]

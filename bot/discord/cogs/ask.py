@@ -15,9 +15,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Where, Who
-from bot.discord import respond, suggest
-from bot.discord.render import NO_MENTIONS, answer_embed
+from bot.app import Earlier, Where, Who
+from bot.discord import followup, respond, suggest
+from bot.discord.cooldown import ASK_COOLDOWNS
+from bot.discord.render import NO_MENTIONS, answer_embed, cut
 from bot.logs.models import Asked, Surface, entry_time, is_entry_id
 from bot.text import repair
 
@@ -167,9 +168,14 @@ class ShareButton(
         # Acknowledge by disabling the button on the private answer (no database touched),
         # then post the answer itself as a public follow-up in the channel.
         await interaction.response.edit_message(view=vote_view(self.entry_id, posted=True))
-        await interaction.followup.send(
-            embeds=message.embeds, view=vote_view(self.entry_id), allowed_mentions=NO_MENTIONS
+        posted = await interaction.followup.send(
+            embeds=message.embeds,
+            view=vote_view(self.entry_id),
+            allowed_mentions=NO_MENTIONS,
+            wait=True,
         )
+        followup.made_public(self.entry_id)
+        followup.remember_message(self.entry_id, posted.id)
 
 
 ALREADY_SHARED = "This answer has already been posted in the channel."
@@ -179,20 +185,15 @@ _SHARED: set[int] = set()
 
 
 def vote_view(entry_id: int, *, share: bool = False, posted: bool = False) -> discord.ui.View:
-    """Vote buttons; with ``share`` or ``posted`` also the private answer's share button."""
+    """Vote buttons and "Follow up"; with ``share`` or ``posted`` also the private answer's
+    share button."""
     view = discord.ui.View(timeout=None)
     view.add_item(VoteButton(entry_id, True))
     view.add_item(VoteButton(entry_id, False))
+    view.add_item(followup.FollowButton(entry_id))
     if share or posted:
         view.add_item(ShareButton(entry_id, posted=posted))
     return view
-
-
-def _cooldown(interaction: discord.Interaction[TalksBot]) -> app_commands.Cooldown | None:
-    settings = interaction.client.settings
-    if settings.ask_cooldown_seconds <= 0:
-        return None
-    return app_commands.Cooldown(settings.ask_cooldown_rate, settings.ask_cooldown_seconds)
 
 
 NO_TEXT = "That message has no text to look up; I can only answer from a message's words."
@@ -225,14 +226,14 @@ class Ask(commands.Cog):
         question="Your question, e.g. Where will the talks be held?",
         private="Show the question and answer only to you (default: no)",
     )
-    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    @app_commands.check(ASK_COOLDOWNS.take)
     async def ask(
         self,
         interaction: discord.Interaction[TalksBot],
         question: app_commands.Range[str, 1, MAX_OPTION_CHARS],
         private: bool = False,
     ) -> None:
-        await self._answer(interaction, question, "discord", private=private)
+        await self.answer(interaction, question, "discord", private=private, in_thread=True)
 
     @ask.autocomplete("question")
     async def suggest_questions(
@@ -254,30 +255,39 @@ class Ask(commands.Cog):
             texts = [c.text for c in bot.article_suggestions[: suggest.CHOICES_MAX]]
         return [app_commands.Choice(name=t, value=t) for t in texts]
 
-    @app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    @app_commands.check(ASK_COOLDOWNS.take)
     async def ask_about_message(
         self, interaction: discord.Interaction[TalksBot], message: discord.Message
     ) -> None:
         """ "Ask Talks Bot" on a message: its text is the question, the answer only for the
         member who asked. Discord sends the message's content with the interaction (resolved
         data), so the privileged message-content intent is not needed."""
-        await self._answer(interaction, message.content, "context_menu", private=True)
+        await self.answer(interaction, message.content, "context_menu", private=True)
 
-    async def _answer(
+    async def answer(
         self,
         interaction: discord.Interaction[TalksBot],
         question: str,
         surface: Surface,
         *,
         private: bool,
+        after: Earlier | None = None,
+        deferred: bool = False,
+        in_thread: bool = False,
     ) -> None:
-        """Defer, ask through the application layer, show the answer with vote buttons."""
+        """Defer (unless ``deferred``), ask through the application layer, show the answer
+        with its buttons. ``after``: the question this one follows up; ``in_thread``: /ask in
+        a thread started from an answer follows that answer up."""
         with self.bot.track():
-            await respond.defer(interaction, ephemeral=private)
+            if not deferred:
+                await respond.defer(interaction, ephemeral=private)
             question = repair(question)  # lone surrogates: one repair for answer, embed, log
             if surface == "context_menu" and not question.strip():  # only files, embeds…
                 await respond.finish(interaction, content=NO_TEXT)
                 return
+            started_from = followup.thread_answer(interaction.channel) if in_thread else None
+            if after is None and started_from is not None:
+                after = await followup.earlier(interaction, started_from)
             answer, entry_id = await self.bot.asking.ask(
                 question,
                 Who(interaction.user.id, interaction.user.display_name, interaction.locale.value),
@@ -287,6 +297,7 @@ class Ask(commands.Cog):
                     channel_name=getattr(interaction.channel, "name", None),
                     shard_id=self.bot.shard_for(interaction.guild_id),
                 ),
+                after=after,
             )  # fmt: skip
             # the log record is written in the background, not before the answer is shown
             self.bot.asked.note(
@@ -299,12 +310,33 @@ class Ask(commands.Cog):
                     flagged=False,
                 ),
             )
+            if not answer.answered:  # to the asker alone, and not counted against them
+                ASK_COOLDOWNS.refund(interaction)
+                covers = [a.label for a in self.bot.asking.engine.corpus.articles]
+                embed = answer_embed(answer, question, interaction.locale, covers)
+                await respond.to_asker_only(interaction, embed=embed)
+                return
             share = private and surface == "discord"  # /ask private:True; not the menu command
-            view = vote_view(entry_id, share=share) if answer.answered else discord.utils.MISSING
             embed = answer_embed(answer, question, interaction.locale)
-            await respond.finish(interaction, embed=embed, view=view)
+            if after is not None:
+                embed.set_author(name=cut(f"Following up: {' '.join(after.question.split())}", 256))
+            shown = await respond.finish(
+                interaction, embed=embed, view=vote_view(entry_id, share=share)
+            )
+            # a follow-up's question as it was read ("When did …?" for "and when?"), so a
+            # follow-up on it in turn has a topic to take
+            read_as = (
+                question
+                if after is None
+                else self.bot.asking.engine.analyse(question, after.question).plain
+            )
+            followup.remember(
+                followup.Shown(entry_id, read_as, interaction.channel_id,
+                               interaction.user.id, private),
+                shown.id,
+            )  # fmt: skip
 
 
 async def setup(bot: TalksBot) -> None:
-    bot.add_dynamic_items(VoteButton, ShareButton)
+    bot.add_dynamic_items(VoteButton, ShareButton, followup.FollowButton)
     await bot.add_cog(Ask(bot))

@@ -30,7 +30,7 @@ async def test_votes_are_logged_and_buttons_survive_a_restart(discord_bot: Harne
     reply = await (
         await emu.invoke("member", "ask", {"question": "Where will the talks be held?"})
     ).wait()
-    helpful, not_helpful = emu.buttons(reply)
+    helpful, not_helpful, _follow_up = emu.buttons(reply)
     await discord_bot.wait_rows("SELECT id FROM entries", 1)
     ack = await (await emu.click("member", reply, helpful)).wait()
     assert ack["flags"] & 64 and "helpful" in ack["content"]

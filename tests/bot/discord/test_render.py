@@ -96,3 +96,62 @@ def test_sources_list_names_title_outlet_date_and_link_and_says_when_cut() -> No
     many = tuple(replace(article, source=f"{n:04d}") for n in range(200))
     embed = sources_embed(many, "v2")
     assert len(embed.description) <= 4096 and "of 200" in (embed.footer.text or "")
+
+
+def test_a_not_sure_answer_is_compact_one_hedge_line_and_two_passages() -> None:
+    quotes = [Quote(f"Passage {n}.", 0.5, [citation(n)]) for n in (1, 2, 3)]
+    low = Answer("Where?", True, quotes, articles_total=5, confidence="low")
+    embed = render.answer_embed(low, "Where?")
+    lines = [line for line in (embed.description or "").split("\n") if line]
+    assert lines[0] == f"*{render.NOT_SURE_LINE}*"
+    assert [line for line in lines if line.startswith(">")] == [
+        "> Passage 1. **[1]**",
+        "> Passage 2. **[2]**",
+    ]
+    sources = embed.fields[0].value
+    assert "Label 1" in sources and "Label 2" in sources and "Label 3" not in sources
+    high = Answer("Where?", True, quotes, articles_total=5, confidence="high")
+    assert "Passage 3" in (render.answer_embed(high, "Where?").description or "")
+
+
+def test_a_decline_names_what_the_articles_cover_escaped() -> None:
+    labels = [f"Label {n}" for n in range(7)] + ["**bold** @everyone"]
+    embed = render.answer_embed(Answer("Who won?", False, reason=NOT_COVERED), "Who won?", None,
+                                labels)  # fmt: skip
+    covers = next(f for f in embed.fields if f.name == "What the articles cover").value
+    assert "Label 0" in covers and "Label 4" in covers and "Label 5" not in covers
+    assert "3 more: /sources list" in covers and render.REPHRASE in covers
+    hostile = render.answer_embed(Answer("?", False, reason=NOT_COVERED), "?", None, labels[-1:])
+    assert "**bold**" not in hostile.fields[0].value and "@everyone" not in hostile.fields[0].value
+
+
+def test_the_short_answer_is_bold_and_cannot_inject_markdown() -> None:
+    from retrieval.models import ShortAnswer
+
+    text = "On **Thursday** @everyone, talks open in <@&1> Istanbul_city as planned."
+    start = text.index("<@&1> Istanbul_city")
+    span = ShortAnswer(0, start, start + len("<@&1> Istanbul_city"), "<@&1> Istanbul_city")
+    shown = answer([Quote(text, 1.0, [citation(1)])])
+    shown.confidence, shown.short_answer = "high", span
+    line = render.answer_embed(shown, "Where?").description or ""
+    assert line.count("**") == 4  # the short answer's bold and the marker's, nothing else
+    bold = line.split("**")[1]
+    assert "Istanbul\\_city" in bold and "<@&1>" not in bold  # escaped inside the bold
+    assert "\\*\\*Thursday\\*\\*" in line and "@everyone" not in line
+    wrong = ShortAnswer(0, 0, 2, "xx")  # not the quote's text there: no bold at all
+    shown.short_answer = wrong
+    assert (render.answer_embed(shown, "Where?").description or "").count("**") == 2
+
+
+def test_logs_views_show_the_entry_a_follow_up_follows() -> None:
+    from bot.logs.models import LogEntry
+
+    first = LogEntry.from_answer(Answer("Where?", False, reason=NOT_COVERED), "discord")
+    follow = LogEntry.from_answer(
+        Answer("and when?", False, reason=NOT_COVERED), "discord", follows=first.id
+    )
+    listed = render.entries_embed("Recent", [follow, first]).description or ""
+    assert f"(follows `{first.id}`)" in listed and listed.count("follows") == 1
+    shown = render.entry_embed(follow)
+    assert any(f.name == "Follows" and str(first.id) in f.value for f in shown.fields)
+    assert not any(f.name == "Follows" for f in render.entry_embed(first).fields)

@@ -14,6 +14,7 @@ import pytest_asyncio
 from harness import Harness, running
 
 from bot.playground.emulator import Emulator
+from retrieval.corpus import load_corpus
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -52,12 +53,16 @@ async def test_each_cited_article_links_to_its_original(bot: Harness) -> None:
     sources = next(f for f in reply["embeds"][0]["fields"] if f["name"] == "Sources")["value"]
     lines = sources.splitlines()
     assert lines
+    by_label = {a.label: a.source for a in load_corpus(Path(bot.env["TALKS_CORPUS_DIR"])).articles}
     for line in lines:
-        source = re.search(r"`([^`]+)` ¶", line)[1]  # type: ignore[index]
+        # "**[n]** label, outlet · ¶p": the number, then the article's short label (linked)
+        label = re.match(r"\*\*\[\d+\]\*\* \[?(.+?)(?:\]\(<|, Example News)", line)[1]  # type: ignore[index]
+        source = by_label[label.replace("\\", "")]  # the label as escaped for Discord
         if source.startswith("000_"):  # articles.json gives this one no URL: a plain label
             assert "](" not in line
         else:
-            assert f"](<https://news.example/{source}>)" in line, line
+            assert f"[{label}](<https://news.example/{source}>)" in line, line
+        assert "`" not in line  # no file ids for members: a label, a link
 
 
 async def test_ask_talks_bot_on_a_message_answers_privately_and_is_logged(bot: Harness) -> None:
@@ -71,7 +76,7 @@ async def test_ask_talks_bot_on_a_message_answers_privately_and_is_logged(bot: H
     assert "Istanbul" in embed["description"] and "[1]" in embed["description"]
     assert "@everyone" not in embed["title"] and "<@&1>" not in embed["title"]
     assert "**Istanbul**" not in embed["title"]  # markup shown as typed, not applied
-    assert len(emu.buttons(reply)) == 2
+    assert len(emu.buttons(reply)) == 3  # 👍, 👎, Follow up
     rows = await bot.wait_rows(
         "SELECT surface, user_id, question FROM entries WHERE surface = 'context_menu'", 1
     )

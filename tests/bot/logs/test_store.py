@@ -268,3 +268,23 @@ async def test_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path) ->
         db.close()
     finally:
         await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_a_follow_up_records_the_entry_it_follows(store, engine) -> None:
+    """Log schema 9 on both backends: the id of the entry a follow-up was read with, shown by
+    the table, the detail and CSV."""
+    first = entry(engine, "Where did Putin propose holding the talks?")
+    follow = LogEntry.from_answer(
+        engine.answer("and when?", after=first.question), "cli", follows=first.id
+    )
+    for e in (first, follow):
+        await store.record(e)
+    got = await store.get(follow.id)
+    assert got is not None and got.follows == first.id and got.question == "and when?"
+    assert (await store.get(first.id)).follows is None  # type: ignore[union-attr]
+    listed = await store.entries(Filters(limit=None))
+    assert {e.id: e.follows for e in listed} == {first.id: None, follow.id: first.id}
+    assert f"↳ follows {first.id}" in formats.table(listed)
+    assert f"follows   entry {first.id}" in formats.detail(got)
+    row = next(r for r in csv.DictReader(io.StringIO(formats.csv_text([got]).lstrip("\ufeff"))))
+    assert row["follows"] == str(first.id)
