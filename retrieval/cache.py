@@ -27,7 +27,7 @@ from retrieval.index import BM25Index, Params
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3  # 3: long terms also in impact order (imp_ptr, imp_ids, imp_weights)
 MAGIC = b"TALKSIDX"
 _ALIGN = 64
 _READ = 1 << 22  # bytes per read while checking the CRC
@@ -63,9 +63,9 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
         "doc_ids": index.doc_ids,
         "weights": index.weights,
         "constant": index.constant,
-        "head_ptr": index.head_ptr,
-        "head_ids": index.head_ids,
-        "bound": index.bound,
+        "imp_ptr": index.imp_ptr,
+        "imp_ids": index.imp_ids,
+        "imp_weights": index.imp_weights,
         "counts": np.fromiter(word_counts.values(), dtype=np.int64, count=len(word_counts)),
         "terms": _blob(index.vocabulary),
         "words": _blob(word_counts),
