@@ -8,6 +8,7 @@ is answered and recorded the same way whichever surface it came from.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.logs.models import LogEntry, Surface, new_entry_id
 from bot.logs.store import LogStore
 from bot.times import utc_now
 from config import Settings
+from retrieval import lexicon
 from retrieval.corpus import load_corpus
 from retrieval.engine import Engine, EngineOptions, ProgressFn, Reads
 from retrieval.index import Params
@@ -51,7 +53,11 @@ def build_engine(
 
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     options = engine_options(settings)
-    options["reader"] = reader or Reader(workers=settings.answer_threads or None)
+    if reader is None:
+        reader = Reader(workers=settings.answer_threads or None)
+        reader.preload()  # the model loads while the corpus is read
+        threading.Thread(target=lexicon.shared, name="lexicon-load", daemon=True).start()
+    options["reader"] = reader
     return Engine.build(
         load_corpus(corpus_dir(settings), cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),

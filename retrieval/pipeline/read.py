@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ class Reader:
         self.model_path = model
         self.tokenizer_path = tokenizer
         self.workers = workers or default_workers()
+        self._loading = threading.Lock()
 
     @cached_property
     def _tokenizer(self) -> Tokenizer:
@@ -137,9 +139,17 @@ class Reader:
 
     def load(self) -> None:
         """Load now (the bot does this at start, off the event loop)."""
-        _ = self._tokenizer, self._session, self._pool
+        with self._loading:
+            _ = self._tokenizer, self._session, self._pool
+
+    def preload(self) -> None:
+        """Start loading on a thread of its own, while the caller reads the corpus: creating
+        the ONNX session is mostly native code, so a restart overlaps the two (a first
+        question or ``load`` waits for it to finish)."""
+        threading.Thread(target=self.load, name="reader-load", daemon=True).start()
 
     def run(self, pairs: Sequence[Pair]) -> list[float]:
+        self.load()  # a no-op once loaded; waits for a preload in progress
         return list(self._pool.map(self._one, pairs))
 
     def run_many(self, batches: Sequence[Sequence[Pair]]) -> list[list[float]]:
