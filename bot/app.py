@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.logs.models import LogEntry, Surface, new_entry_id
 from bot.logs.store import LogStore
 from bot.times import utc_now
 from config import Settings
+from retrieval import lexicon
 from retrieval.corpus import load_corpus
 from retrieval.engine import Engine, EngineOptions, ProgressFn, Reads
 from retrieval.index import Params
 from retrieval.models import Answer
+from retrieval.pipeline.read import Reader
+
+if TYPE_CHECKING:
+    from bot.answering import AnswerQueue
 
 
 def engine_options(settings: Settings | None = None) -> EngineOptions:
@@ -48,8 +54,11 @@ def build_engine(
 
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     options = engine_options(settings)
-    if reader is not None:
-        options["reader"] = reader
+    if reader is None:
+        reader = Reader(workers=settings.answer_threads or None)
+        reader.preload()  # the model loads while the corpus is read
+        threading.Thread(target=lexicon.shared, name="lexicon-load", daemon=True).start()
+    options["reader"] = reader
     return Engine.build(
         load_corpus(corpus_dir(settings), cache_dir),
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
@@ -102,7 +111,9 @@ class Asking:
     """Answer a question and log it: the one path every surface takes.
 
     ``run`` says where answering happens (the Discord bot passes its one answering thread);
-    ``spawn``, when given, writes the record in the background so the answer is shown without
+    ``queue``, when given, is where answering happens instead (the Discord bot's fair,
+    bounded, batched queue, keyed by server and member); ``spawn``, when given, writes the
+    record in the background so the answer is shown without
     waiting for the log (the bot's spawn also makes shutdown wait for it). Without a store
     nothing is logged (``talks-bot ask --no-log``).
     """
@@ -114,11 +125,13 @@ class Asking:
         *,
         run: Run = _in_thread,
         spawn: Spawn | None = None,
+        queue: AnswerQueue | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self._run = run
         self._spawn = spawn
+        self._queue = queue
 
     async def ask(
         self, question: str, who: Who, where: Where, *, after: Earlier | None = None
@@ -129,11 +142,14 @@ class Asking:
         for this question (its answer and its logged corpus version are the old engine's)."""
         asked_at = utc_now()
         engine = self.engine
-        answering: Callable[[str], Answer] = (
-            engine.answer if after is None
-            else functools.partial(engine.answer, after=after.question)
-        )  # fmt: skip
-        answer = await self._run(answering, question)
+        earlier = after.question if after is not None else None
+        if self._queue is not None:
+            answer = await self._queue.answer(
+                engine, question, where.guild_id, who.user_id, after=earlier
+            )
+        else:
+            answering: Callable[[str], Answer] = functools.partial(engine.answer, after=earlier)
+            answer = await self._run(answering, question)
         entry = LogEntry.from_answer(
             answer, where.surface, entry_id=new_entry_id(), created_at=asked_at,
             guild_id=where.guild_id, channel_id=where.channel_id,

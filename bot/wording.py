@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from retrieval.models import (
+    BUSY,
     CONTROL_CHARACTERS,
     EMPTY,
     NO_WORDS,
@@ -34,6 +35,8 @@ _DECLINES = {
     CONTROL_CHARACTERS: "The question contains control characters; please retype it.",
     NOT_ENGLISH: "I answer only from English news articles, so I can't look up a question in "
     "another language. Please ask in English.",
+    BUSY: "Many questions are being asked right now, and yours could not be answered in time. "
+    "Please ask again in a minute or two.",
 }
 # The decide step's specific reasons (the engine's codes; wording only here, so a code the
 # engine adds later still reads sensibly: see ``decline_message``). Each is a kind of "the

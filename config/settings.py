@@ -99,6 +99,33 @@ class Settings(BaseSettings):
     moderator_role_id: int | None = Field(default=None, gt=0)
     ask_cooldown_rate: int = Field(default=3, ge=1, description="/ask calls per user per period.")
     ask_cooldown_seconds: float = Field(default=30.0, ge=0)
+    answer_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Threads the reader and the embedder compute on; 0: one per core this "
+        "process may use.",
+    )
+    answer_batch: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Questions waiting at once that are read together in one batch.",
+    )
+    answer_queue: int = Field(
+        default=400,
+        ge=1,
+        le=100_000,
+        description="Questions waiting to be answered at most; past it a member is told at "
+        "once to ask again shortly.",
+    )
+    answer_wait_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=840,
+        description="Longest wait for an answer to start: a question that would wait longer "
+        "is told at once to ask again shortly (Discord keeps the answer slot 15 minutes).",
+    )
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
 

@@ -9,10 +9,11 @@ input rules → analysis → **retrieve** (BM25) → **candidates** (sentences, 
 from __future__ import annotations
 
 import copy
-import functools
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, TypedDict, Unpack
@@ -58,7 +59,11 @@ class EngineOptions(TypedDict, total=False):
 
 
 class Reads(Protocol):
-    """What the read step needs: pairs in, one logit each out (``Reader``, or a stand-in)."""
+    """What the read step needs: pairs in, one logit each out (``Reader``, or a stand-in).
+
+    A reader may also have ``run_many(batches)`` (several questions' pairs read in one call,
+    each pair's logit the same as alone) and ``parallel(fn, items)`` (its threads lent to
+    other model work: the questions' embeddings); ``answer_many`` uses them when present."""
 
     def run(self, pairs: list[Pair]) -> list[float]: ...
 
@@ -117,7 +122,8 @@ class Engine:
         # Members repeat each other ("where are the talks?" after an announcement): the same
         # text gets the same answer from the same corpus, so recent ones are kept, and a burst
         # of repeats costs one reading each instead of one per member.
-        self._remembered = functools.lru_cache(maxsize=ANSWERS_KEPT)(self._answer)
+        self._recent: OrderedDict[tuple[str, str | None], Answer] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def build(
@@ -154,27 +160,83 @@ class Engine:
 
     def answer(self, question: str, after: str | None = None) -> Answer:
         """``after``: the earlier question this one follows up ("and when?"), or None."""
+        return self.answer_many([question], [after])[0]
+
+    def answer_many(
+        self, asked: Sequence[str], after: Sequence[str | None] | None = None
+    ) -> list[Answer]:
+        """The answers to several questions (``after``: the question each follows up, if
+        any), read together: their candidates go to the reader in one call and their
+        embeddings are computed side by side, so a burst keeps every model thread busy while
+        the pipeline's Python runs. Each answer is exactly the one the question gets alone
+        (the reader scores each pair on its own); ``latency_ms`` is the batch's time. Recent
+        answers are reused (see ``ANSWERS_KEPT``)."""
         started = time.perf_counter()
-        answer = copy.deepcopy(self._remembered(question, after))  # callers may change theirs
-        answer.latency_ms = (time.perf_counter() - started) * 1000
-        return answer
+        keys = list(zip(asked, after or [None] * len(asked), strict=True))
+        with self._recent_lock:
+            known = {k: self._recent[k] for k in keys if k in self._recent}
+        todo = [k for k in dict.fromkeys(keys) if k not in known]
+        if todo:
+            steps = self.explain_many([q for q, _ in todo], [a for _, a in todo])
+            fresh = {k: self._finish(k[0], s) for k, s in zip(todo, steps, strict=True)}
+            known.update(fresh)
+            with self._recent_lock:
+                self._recent.update(fresh)
+                while len(self._recent) > ANSWERS_KEPT:
+                    self._recent.popitem(last=False)
+        latency = (time.perf_counter() - started) * 1000
+        answers = [copy.deepcopy(known[k]) for k in keys]  # callers may change theirs
+        for answer in answers:
+            answer.latency_ms = latency
+        return answers
 
     def explain(self, question: str, after: str | None = None) -> Explanation:
         """Every step of answering one question, for ``talks-bot ask --explain``."""
-        rejection = questions.check(question, self.max_question_chars)
-        # "and when?" has only common words: after an earlier question, that is its topic
-        if rejection is not None and not (after and rejection.reason == ONLY_COMMON_WORDS):
-            return Explanation(None, rejection=rejection)
-        query = self.analyse(question, after)
-        if not query.terms:  # nothing left once chatter and markup are gone
-            return Explanation(query, rejection=questions.only_common_words())
-        retrieved = self.retriever.run(query)
-        hits, nearest = self.look(query)
-        readings = self.candidates.run(query, retrieved, hits)
-        logits = self.reader.run([pair(query, r) for r in readings]) if readings else []
-        decision = self.decider.run(query, readings, logits, nearest)
-        chosen = self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
-        return Explanation(query, retrieved, readings, decision, chosen, dense_ready=bool(hits))
+        return self.explain_many([question], [after])[0]
+
+    def explain_many(
+        self, asked: Sequence[str], after: Sequence[str | None] | None = None
+    ) -> list[Explanation]:
+        """Every step for each question; the model work of all of them is done together."""
+        done: dict[int, Explanation] = {}
+        todo: list[tuple[int, Query]] = []
+        for n, (question, earlier) in enumerate(
+            zip(asked, after or [None] * len(asked), strict=True)
+        ):
+            rejection = questions.check(question, self.max_question_chars)
+            # "and when?" has only common words: after an earlier question, that is its topic
+            if rejection is not None and not (earlier and rejection.reason == ONLY_COMMON_WORDS):
+                done[n] = Explanation(None, rejection=rejection)
+                continue
+            query = self.analyse(question, earlier)
+            if not query.terms:  # nothing left once chatter and markup are gone
+                done[n] = Explanation(query, rejection=questions.only_common_words())
+            else:
+                todo.append((n, query))
+        looks = self.look_many([query for _, query in todo])
+        found = []
+        for (_, query), (hits, _) in zip(todo, looks, strict=True):
+            retrieved = self.retriever.run(query)
+            found.append((retrieved, self.candidates.run(query, retrieved, hits)))
+        batches = [
+            [pair(q, r) for r in readings]
+            for (_, q), (_, readings) in zip(todo, found, strict=True)
+        ]
+        for (n, query), (retrieved, readings), logits, (hits, nearest) in zip(
+            todo, found, self._read(batches), looks, strict=True
+        ):
+            decision = self.decider.run(query, readings, logits, nearest)
+            chosen = self.assembler.chosen(query, decision) if decision.outcome != DECLINE else []
+            done[n] = Explanation(
+                query, retrieved, readings, decision, chosen, dense_ready=bool(hits)
+            )
+        return [done[n] for n in range(len(asked))]
+
+    def _read(self, batches: list[list[Pair]]) -> list[list[float]]:
+        run_many = getattr(self.reader, "run_many", None)
+        if run_many is not None:
+            return run_many(batches)
+        return [self.reader.run(pairs) if pairs else [] for pairs in batches]
 
     @property
     def dense_state(self) -> str:
@@ -186,12 +248,21 @@ class Engine:
 
     def look(self, query: Query) -> tuple[list[dense.Hit], float]:
         """The dense first look's nearest sentences and best cosine; none while it builds."""
-        if self.dense is None or not self.dense.ready:
-            return [], 0.0
-        return self.dense.top(self.dense.query(query.plain), DENSE_HITS)
+        return self.look_many([query])[0]
 
-    def _answer(self, question: str, after: str | None = None) -> Answer:
-        steps = self.explain(question, after)
+    def look_many(self, queries: list[Query]) -> list[tuple[list[dense.Hit], float]]:
+        """``look`` for each query, the embeddings computed side by side on the reader's
+        threads when it lends them (each question embedded alone: the same vector)."""
+        look = self.dense
+        if look is None or not look.ready or not queries:
+            return [([], 0.0) for _ in queries]
+        parallel = getattr(self.reader, "parallel", None)
+        texts = [query.plain for query in queries]
+        vectors = parallel(look.query, texts) if parallel and len(texts) > 1 else None
+        vectors = vectors or [look.query(text) for text in texts]
+        return [look.top(vector, DENSE_HITS) for vector in vectors]
+
+    def _finish(self, question: str, steps: Explanation) -> Answer:
         if steps.rejection is not None:
             return self._decline(question, steps.rejection.reason, steps.rejection.details)
         assert steps.query is not None and steps.decision is not None

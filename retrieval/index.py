@@ -10,20 +10,21 @@ BM25Plus adds ``idf × delta`` for every query term to every document, containin
 not: that part is a per-query constant, kept apart from the postings.
 
 A query never touches an array the size of the corpus (see ``top``): short posting lists are
-scored directly, and long ones (common words) through a max-score cut-off that uses, per long
-term, its ``HEAD`` highest-weighted documents and the weight bound of all the others.
+summed directly, and long ones (common words) are also kept best weight first, so a max-score
+cut-off reads only the head of each that could still matter.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import rank_bm25
+
+from retrieval.topk import best, best_of_repeats, down32, isin_sorted, unique, unique_any
 
 Variant = Literal["okapi", "plus", "l"]
 
@@ -38,9 +39,15 @@ _CLASSES: dict[str, type[rank_bm25.BM25]] = {
 LONG_POSTINGS = 2048
 # Per long term, the documents it weighs most: they seed the k-th best score.
 HEAD = 32
-# Scoring a candidate by binary search in a posting list costs about this many dense
-# scatter-add steps (measured with numpy 2 on x86_64): past that, sum postings densely.
-_SEARCH_COST = 3
+# When too many documents could still reach the k-th best, read this many times deeper into
+# each long term's impact order first: on the benchmark's common-word queries at 100,000
+# paragraphs, survivors fall from ~22,000 after 32 to ~2,700 after 256 and ~0 after 1,024.
+DEEPER = 8
+# How many postings summed whole one candidate's binary searches are counted as, when choosing
+# between scoring survivors, reading deeper and summing the long terms whole. Tuned on the
+# retrieval benchmark's common-word queries at 100,000 paragraphs (numpy 2, x86_64): 10 gave
+# a median of 0.33-0.35 ms, 3 gave 0.46-0.63 ms and 1 or less 0.57-3 ms (reading too deep).
+_SEARCH_COST = 10
 
 
 @dataclass(frozen=True)
@@ -103,9 +110,11 @@ class BM25Index:
     """Postings of precomputed per-(term, document) BM25 weights in CSR layout.
 
     ``doc_ids[indptr[t]:indptr[t+1]]`` are term ``t``'s documents, ascending, with their
-    weights alongside. For long terms, ``head_ids[head_ptr[t]:head_ptr[t+1]]`` are its
-    ``HEAD`` highest-weighted documents (ascending) and ``bound[t]`` the highest weight of any
-    other of its documents; for short terms ``bound`` is 0 and the head is empty.
+    weights alongside. Long terms (more than ``LONG_POSTINGS`` documents) are also kept in
+    impact order: ``imp_ids[imp_ptr[t]:imp_ptr[t+1]]`` are their documents by ascending
+    weight (best last), ``imp_weights`` the weights as float32 rounded up, so each is an upper
+    bound of the exact float64 weight (half the memory; the bounds stay safe). Short terms'
+    impact spans are empty.
     """
 
     def __init__(
@@ -117,9 +126,9 @@ class BM25Index:
         weights: np.ndarray,
         n_docs: int,
         constant: np.ndarray,
-        head_ptr: np.ndarray | None = None,
-        head_ids: np.ndarray | None = None,
-        bound: np.ndarray | None = None,
+        imp_ptr: np.ndarray | None = None,
+        imp_ids: np.ndarray | None = None,
+        imp_weights: np.ndarray | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.idf = idf
@@ -128,9 +137,9 @@ class BM25Index:
         self.weights = weights
         self.n_docs = n_docs
         self.constant = constant  # per term: what it adds to every document (BM25Plus)
-        if head_ptr is None or head_ids is None or bound is None:
-            head_ptr, head_ids, bound = _heads(indptr, doc_ids, weights)
-        self.head_ptr, self.head_ids, self.bound = head_ptr, head_ids, bound
+        if imp_ptr is None or imp_ids is None or imp_weights is None:
+            imp_ptr, imp_ids, imp_weights = _impacts(indptr, doc_ids, weights)
+        self.imp_ptr, self.imp_ids, self.imp_weights = imp_ptr, imp_ids, imp_weights
         self._local = threading.local()
 
     @classmethod
@@ -192,68 +201,151 @@ class BM25Index:
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The ``k`` best documents with a positive match, best first (ties by position).
 
-        Exactly the top of ``scores`` among matching documents. Candidates are every document
-        of the short terms plus each long term's head; their exact scores give the k-th best,
-        ``theta``. A document outside them has, for each long term, at most that term's
-        ``bound``; only postings that could still reach ``theta`` with the other terms at their
-        bounds are scored too (max-score). Cost: the short postings, the heads, and a
-        vectorised filter over the long ones; never an array of corpus size.
+        Exactly the top of ``scores`` among matching documents. Short terms' postings are
+        summed whole in a per-thread buffer. Each long term is read best weight first
+        (``imp_*``): its ``HEAD`` best documents seed the k-th best score ``theta``, and a
+        document outside the seeds has at most the term's next weight (its bound) from it.
+        Only the documents that could still reach ``theta`` with the other terms at their
+        bounds are scored too (max-score); on a sorted list they are a prefix, found by one
+        binary search, so a long list is never scanned unless so many survive that summing
+        it whole is cheaper. Never an array of corpus size.
         """
-        counts = Counter(self.vocabulary[t] for t in query if t in self.vocabulary)
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for word in query:
+            t = vocabulary.get(word)
+            if t is not None:
+                counts[t] = counts.get(t, 0) + 1
         if not counts or k <= 0:
             return []
         terms = list(counts)
-        mult = np.array([counts[t] for t in terms], dtype=np.float64)
-        base = float(sum(self.constant[t] * counts[t] for t in terms))
+        mult = [counts[t] for t in terms]
+        base = sum(float(self.constant[t]) * m for t, m in zip(terms, mult, strict=True))
         if any(self.idf[t] <= 0 for t in terms):  # bounds assume positive weights
-            return self._dense_top(terms, mult, k, base)
-        long_ = [i for i, t in enumerate(terms) if self.head_ptr[t + 1] > self.head_ptr[t]]
-        seeds = []
-        for i, t in enumerate(terms):
-            if i in long_:
-                seeds.append(self.head_ids[self.head_ptr[t] : self.head_ptr[t + 1]])
-            else:
-                seeds.append(self.doc_ids[self.indptr[t] : self.indptr[t + 1]])
-        cand = _unique(seeds)
-        if len(cand) < k and long_:  # too few seeds for a k-th best: score everything
-            return self._dense_top(terms, mult, k, base)
-        scores = self._exact(terms, mult, cand)
+            return self._dense_top(terms, np.array(mult, dtype=np.float64), k, base)
+        imp_ptr = self.imp_ptr
+        long_ = [i for i, t in enumerate(terms) if imp_ptr[t + 1] > imp_ptr[t]]
         if not long_:
-            return _best(cand, scores, k, base)
-        theta = float(np.partition(scores, len(scores) - k)[len(scores) - k])
-        bounds = np.array([self.bound[terms[i]] * mult[i] for i in long_])
-        rest = float(bounds.sum())
-        slack = 1e-9 * max(1.0, abs(theta))  # keep ties: rounding must not drop an equal score
-        if rest < theta - slack:  # no document outside the seeds can reach the k-th best
-            return _best(cand, scores, k, base)
-        extra, postings = [], 0
-        for j, i in enumerate(long_):
-            t = terms[i]
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            need = theta - (rest - bounds[j]) - slack
-            extra.append(self.doc_ids[lo:hi][self.weights[lo:hi] * mult[i] >= need])
-            postings += hi - lo
-        survivors = sum(map(len, extra))
-        # Scoring survivors by binary search costs ~3x a dense pass per posting and term.
-        if survivors * len(terms) * _SEARCH_COST > postings:
-            return self._dense_top(terms, mult, k, base, theta - slack)
-        more = _unique(extra)
-        more = more[~_isin_sorted(more, cand)]
-        if len(more):
-            cand = np.concatenate([cand, more])
-            scores = np.concatenate([scores, self._exact(terms, mult, more)])
-        return _best(cand, scores, k, base)
+            docs, values = self._summed(terms, mult)
+            return best_of_repeats(docs, values, k, len(terms), base)
+        short = [i for i in range(len(terms)) if i not in long_]
+        buf = self._buffer()
+        short_docs = []
+        for i in short:  # short terms: every posting, summed once
+            lo, hi = self.indptr[terms[i]], self.indptr[terms[i] + 1]
+            d = self.doc_ids[lo:hi]
+            w = self.weights[lo:hi]
+            buf[d] += w if mult[i] == 1 else w * mult[i]
+            short_docs.append(d)
+        try:
+            return self._max_score(terms, mult, long_, short_docs, buf, k, base)
+        finally:
+            for d in short_docs:
+                buf[d] = 0.0
 
-    def _exact(self, terms: list[int], mult: np.ndarray, cand: np.ndarray) -> np.ndarray:
-        """Full scores (without the constant) of sorted candidate documents."""
-        scores = np.zeros(len(cand))
-        for i, t in enumerate(terms):
+    def _max_score(
+        self,
+        terms: list[int],
+        mult: list[int],
+        long_: list[int],
+        short_docs: list[np.ndarray],
+        buf: np.ndarray,
+        k: int,
+        base: float,
+    ) -> list[tuple[int, float]]:
+        spans = [(int(self.imp_ptr[terms[i]]), int(self.imp_ptr[terms[i] + 1])) for i in long_]
+        postings = sum(hi - lo for lo, hi in spans)
+        seen = [min(HEAD, hi - lo) for lo, hi in spans]
+        cand = unique_any(
+            short_docs
+            + [self.imp_ids[hi - m : hi] for (lo, hi), m in zip(spans, seen, strict=True)]
+        )
+        if len(cand) < k:  # too few seeds for a k-th best: score everything
+            return self._dense_top(terms, np.array(mult, dtype=np.float64), k, base)
+        scores = buf[cand] + self._exact_long(terms, mult, long_, cand)
+        while True:
+            theta = float(np.partition(scores, len(scores) - k)[len(scores) - k])
+            bounds = [
+                float(self.imp_weights[hi - m - 1]) * mult[i] if m < hi - lo else 0.0
+                for i, (lo, hi), m in zip(long_, spans, seen, strict=True)
+            ]
+            rest = sum(bounds)
+            slack = 1e-9 * max(1.0, abs(theta))  # keep ties: rounding must not drop one
+            if rest < theta - slack:  # no document outside the seeds can reach the k-th best
+                return best(cand, scores, k, base)
+            # A document outside the seeds reaches theta only through a weight of at least
+            # ``need`` in some long term: on the impact order, the survivors are a suffix.
+            firsts = []
+            for j, i in enumerate(long_):
+                lo, hi = spans[j]
+                need = down32((theta - (rest - bounds[j]) - slack) / mult[i])
+                firsts.append(lo + int(np.searchsorted(self.imp_weights[lo : hi - seen[j]], need)))
+            survivors = sum(hi - m - f for (_, hi), m, f in zip(spans, seen, firsts, strict=True))
+            # Scoring a document costs a binary search per long term, ~_SEARCH_COST dense
+            # steps: when the survivors cost more than summing the long terms whole, read
+            # deeper first (a higher theta, lower bounds), or sum them whole.
+            final = survivors * len(long_) * _SEARCH_COST <= postings
+            if final:
+                reach = [hi - f for (_, hi), f in zip(spans, firsts, strict=True)]
+            else:
+                reach = [min(m * DEEPER, hi - lo) for (lo, hi), m in zip(spans, seen, strict=True)]
+                if reach == seen or sum(reach) * len(long_) * _SEARCH_COST > postings:
+                    floor = theta - slack
+                    return self._dense_top(terms, np.array(mult, dtype=np.float64), k, base, floor)
+            more = unique_any(
+                [
+                    self.imp_ids[hi - r : hi - m]
+                    for (_, hi), m, r in zip(spans, seen, reach, strict=True)
+                ]
+            )
+            more = more[~isin_sorted(more, cand)]
+            if len(more):
+                at = np.searchsorted(cand, more)
+                more_scores = buf[more] + self._exact_long(terms, mult, long_, more)
+                cand, scores = np.insert(cand, at, more), np.insert(scores, at, more_scores)
+            if final:
+                return best(cand, scores, k, base)
+            seen = reach
+
+    def _buffer(self) -> np.ndarray:
+        """This thread's score buffer, one float per document, zero between queries."""
+        buf = getattr(self._local, "buffer", None)
+        if buf is None:
+            buf = self._local.buffer = np.zeros(self.n_docs)
+        return buf
+
+    def _summed(self, terms: list[int], mult: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting of the terms and its document's full score (a document appears once
+        per term it holds)."""
+        if len(terms) == 1:
+            lo, hi = self.indptr[terms[0]], self.indptr[terms[0] + 1]
+            return self.doc_ids[lo:hi], self.weights[lo:hi] * mult[0]
+        buf = self._buffer()
+        touched = []
+        for t, m in zip(terms, mult, strict=True):
             lo, hi = self.indptr[t], self.indptr[t + 1]
+            d = self.doc_ids[lo:hi]
+            w = self.weights[lo:hi]
+            buf[d] += w if m == 1 else w * m
+            touched.append(d)
+        docs = np.concatenate(touched)
+        values = buf[docs]
+        buf[docs] = 0.0
+        return docs, values
+
+    def _exact_long(
+        self, terms: list[int], mult: list[int], long_: list[int], cand: np.ndarray
+    ) -> np.ndarray:
+        """The long terms' part of the scores of distinct candidate documents."""
+        scores = np.zeros(len(cand))
+        for i in long_:
+            lo, hi = self.indptr[terms[i]], self.indptr[terms[i] + 1]
             docs = self.doc_ids[lo:hi]
             pos = np.searchsorted(docs, cand)
             pos[pos == len(docs)] = 0
             hit = docs[pos] == cand
-            scores[hit] += self.weights[lo:hi][pos[hit]] * mult[i]
+            w = self.weights[lo:hi][pos[hit]]
+            scores[hit] += w if mult[i] == 1 else w * mult[i]
         return scores
 
     def _dense_top(
@@ -263,9 +355,7 @@ class BM25Index:
 
         ``floor`` is a score the k-th best is known to reach (at least k documents do).
         """
-        buf = getattr(self._local, "buffer", None)
-        if buf is None:
-            buf = self._local.buffer = np.zeros(self.n_docs)
+        buf = self._buffer()
         touched = []
         for i, t in enumerate(terms):
             lo, hi = self.indptr[t], self.indptr[t + 1]
@@ -274,11 +364,11 @@ class BM25Index:
             buf[docs] += weights if mult[i] == 1 else weights * mult[i]
             touched.append(docs)
         if floor > -np.inf:  # only documents at or above the floor, gathered term by term
-            cand = _unique([d[buf[d] >= floor] for d in touched])
+            cand = unique([d[buf[d] >= floor] for d in touched])
             values = buf[cand]
             for d in touched:
                 buf[d] = 0.0
-            return _best(cand, values, k, base)
+            return best(cand, values, k, base)
         docs = np.concatenate(touched) if len(touched) > 1 else touched[0]
         values = buf[docs]
         buf[docs] = 0.0
@@ -291,7 +381,7 @@ class BM25Index:
         if part is not None:
             docs, values = docs[part], values[part]
         docs, first = np.unique(docs, return_index=True)
-        return _best(docs, values[first], k, base)
+        return best(docs, values[first], k, base)
 
 
 _BLOCK = 1 << 20  # postings per block when computing weights
@@ -311,51 +401,30 @@ def _weights(
     return idf * tf * (k1 + 1) * (ctd + model.delta) / (k1 + ctd + model.delta)
 
 
-def _best(cand: np.ndarray, scores: np.ndarray, k: int, base: float) -> list[tuple[int, float]]:
-    k = min(k, len(cand))
-    if k < len(cand):
-        part = np.argpartition(-scores, k - 1)[:k]
-        threshold = scores[part].min()
-        part = np.flatnonzero(scores >= threshold)  # every tie with the k-th, ordered below
-    else:
-        part = np.arange(len(cand))
-    best = sorted(part.tolist(), key=lambda i: (-scores[i], cand[i]))[:k]
-    return [(int(cand[i]), float(scores[i]) + base) for i in best]
-
-
-def _unique(arrays: list[np.ndarray]) -> np.ndarray:
-    """Sorted distinct values (sort-based: numpy's hash-based ``unique`` is slower here)."""
-    if len(arrays) == 1:
-        return arrays[0]  # a posting list or head is sorted and distinct already
-    values = np.sort(np.concatenate(arrays))
-    if len(values) < 2:
-        return values
-    return values[np.concatenate(([True], values[1:] != values[:-1]))]
-
-
-def _isin_sorted(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    if not len(sorted_ref):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.searchsorted(sorted_ref, values)
-    pos[pos == len(sorted_ref)] = 0
-    return sorted_ref[pos] == values
-
-
-def _heads(
+def _impacts(
     indptr: np.ndarray, doc_ids: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each long term's ``HEAD`` best documents and the weight bound of the rest."""
+    """Each long term's documents by ascending weight (ties by position) and their weights as
+    float32 rounded up."""
     df = np.diff(indptr)
     long_terms = np.flatnonzero(df > LONG_POSTINGS)
-    head_ptr = np.zeros(len(df) + 1, dtype=np.int64)
-    head_ptr[1:][long_terms] = HEAD
-    np.cumsum(head_ptr, out=head_ptr)
-    head_ids = np.empty(len(long_terms) * HEAD, dtype=doc_ids.dtype)
-    bound = np.zeros(len(df))
-    for n, t in enumerate(long_terms.tolist()):
-        w = weights[indptr[t] : indptr[t + 1]]
-        part = np.argpartition(w, len(w) - HEAD - 1)
-        head = part[len(w) - HEAD :]
-        bound[t] = w[part[len(w) - HEAD - 1]]  # the best weight outside the head
-        head_ids[n * HEAD : (n + 1) * HEAD] = np.sort(doc_ids[indptr[t] : indptr[t + 1]][head])
-    return head_ptr, head_ids, bound
+    imp_ptr = np.zeros(len(df) + 1, dtype=np.int64)
+    imp_ptr[1:][long_terms] = df[long_terms]
+    np.cumsum(imp_ptr, out=imp_ptr)
+    imp_ids = np.empty(int(imp_ptr[-1]), dtype=doc_ids.dtype)
+    imp_weights = np.empty(int(imp_ptr[-1]), dtype=np.float32)
+    for t in long_terms.tolist():
+        lo, hi = int(indptr[t]), int(indptr[t + 1])
+        w = np.asarray(weights[lo:hi])
+        order = np.argsort(w, kind="stable")
+        imp_ids[imp_ptr[t] : imp_ptr[t + 1]] = doc_ids[lo:hi][order]
+        imp_weights[imp_ptr[t] : imp_ptr[t + 1]] = _up32(w[order])
+    return imp_ptr, imp_ids, imp_weights
+
+
+def _up32(values: np.ndarray) -> np.ndarray:
+    """float32 no smaller than each float64 value (so a bound made of it stays a bound)."""
+    out = values.astype(np.float32)
+    low = out.astype(np.float64) < values
+    out[low] = np.nextafter(out[low], np.float32(np.inf))
+    return out

@@ -24,9 +24,12 @@ NO_SALIENT_MATCH = "no_salient_match"
 NO_VALUE = "no_value"
 NO_SPEAKER = "no_speaker"
 NO_EVENT = "no_event"
+# Not read at all: so many questions were waiting that this one could not be answered in time
+# (the bot's queue, ``bot/answering.py``); details: ``wait_s``, the wait it would have had.
+BUSY = "busy"
 REASONS = (
     NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS, NOT_ENGLISH,
-    NO_SALIENT_MATCH, NO_VALUE, NO_SPEAKER, NO_EVENT,
+    NO_SALIENT_MATCH, NO_VALUE, NO_SPEAKER, NO_EVENT, BUSY,
 )  # fmt: skip
 # How sure an answer is: "high" quotes what answers; "low" quotes the closest passages, which
 # may not answer directly. None for a decline.

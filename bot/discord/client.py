@@ -1,5 +1,6 @@
-"""The bot: owns the engine, the answer log and the asking path (``bot.app.Asking``) on its
-one answering thread; loads one cog per feature; syncs commands once.
+"""The bot: owns the engine, the answer log and the asking path (``bot.app.Asking``) through
+its fair, bounded, batched answer queue (``bot.answering``); loads one cog per feature; syncs
+commands once.
 
 Commands are synced in ``setup_hook`` (once per start) to the test guild when one is set and
 globally otherwise, never both and never in ``on_ready``, which fires on every reconnect. A
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 import discord
 from discord.ext import commands, tasks
 
+from bot.answering import AnswerQueue
 from bot.app import Asking
 from bot.discord import errors, suggest
 from bot.discord.asked import AskedMemory
@@ -30,7 +31,7 @@ from bot.logs.store import RETRY_BUDGET_S, LogStore
 from bot.reload import Reloader
 from bot.times import ago
 from config import Settings
-from retrieval import Answer, Engine
+from retrieval import Engine
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,13 @@ class TalksBot(commands.Bot):
         self.store = store
         self.synced: list[discord.app_commands.AppCommand] = []
         self._background: set[asyncio.Task[Any]] = set()
-        self._answer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
+        self.answering = AnswerQueue(
+            batch=settings.answer_batch,
+            capacity=settings.answer_queue,
+            max_wait_s=settings.answer_wait_s,
+        )
         self._closing = False
-        self.asking = Asking(engine, store, run=self._on_answer_thread, spawn=self.spawn)
+        self.asking = Asking(engine, store, queue=self.answering, spawn=self.spawn)
         self.reloader = Reloader(
             settings, self.asking, corpus_dir=corpus_dir, on_swap=self._swapped
         )
@@ -175,16 +180,6 @@ class TalksBot(commands.Bot):
         count = self.shard_count or 1
         return 0 if guild_id is None else (int(guild_id) >> 22) % count
 
-    async def _on_answer_thread(self, answer: Callable[[str], Answer], question: str) -> Answer:
-        """Answer on the one answering thread, off the event loop.
-
-        One thread, not a pool: answers are CPU-bound Python sharing the GIL, so more threads
-        only contend (measured with 200 questions at once: median answer 1.27 s on the
-        default pool, 0.78 s on one thread).
-        """
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._answer_thread, answer, question)
-
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run work that must finish before shutdown (log writes) in the background."""
         task = asyncio.create_task(coro)
@@ -212,7 +207,7 @@ class TalksBot(commands.Bot):
         await self.reloader.close()
         if self._watcher is not None:
             await asyncio.gather(self._watcher, return_exceptions=True)
-        self._answer_thread.shutdown(wait=True)
+        await self.answering.close()
         await self.asked.close()
         await self.store.close()  # whatever is still retrying goes to the fallback file
 

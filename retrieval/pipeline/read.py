@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Tokenizer
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MODEL = DATA / "reader.onnx"
@@ -100,15 +104,19 @@ class Reader:
 
     Each pair runs on its own, on one thread, ``workers`` at a time: no padding to the longest
     pair, and a pair's logit does not depend on the others (int8 activations are quantized per
-    run). On 2 cores that reads 16 candidates in 96 ms median against 152 ms as one padded
-    batch on two threads (``python -m benchmarks.pipeline_latency``)."""
+    run, over the whole input: pairs padded into one batch would change each other's logits,
+    so several questions are read together as more pairs on the same threads, ``run_many``).
+    On 2 cores that reads 16 candidates in 96 ms median against 152 ms as one padded batch on
+    two threads (``python -m benchmarks.pipeline_latency``). ``workers``: the threads, one
+    per core by default (the bot sizes it with ``TALKS_ANSWER_THREADS``)."""
 
     def __init__(
         self, model: Path = MODEL, tokenizer: Path = TOKENIZER, workers: int | None = None
     ) -> None:
         self.model_path = model
         self.tokenizer_path = tokenizer
-        self.workers = workers or min(4, os.cpu_count() or 1)
+        self.workers = workers or default_workers()
+        self._loading = threading.Lock()
 
     @cached_property
     def _tokenizer(self) -> Tokenizer:
@@ -131,10 +139,32 @@ class Reader:
 
     def load(self) -> None:
         """Load now (the bot does this at start, off the event loop)."""
-        _ = self._tokenizer, self._session, self._pool
+        with self._loading:
+            _ = self._tokenizer, self._session, self._pool
+
+    def preload(self) -> None:
+        """Start loading on a thread of its own, while the caller reads the corpus: creating
+        the ONNX session is mostly native code, so a restart overlaps the two (a first
+        question or ``load`` waits for it to finish)."""
+        threading.Thread(target=self.load, name="reader-load", daemon=True).start()
 
     def run(self, pairs: Sequence[Pair]) -> list[float]:
+        self.load()  # a no-op once loaded; waits for a preload in progress
         return list(self._pool.map(self._one, pairs))
+
+    def run_many(self, batches: Sequence[Sequence[Pair]]) -> list[list[float]]:
+        """Several questions' pairs in one call: every pair goes to the threads at once, so
+        none waits for another question's last pair, and each logit is what ``run`` gives."""
+        logits = self.run([p for pairs in batches for p in pairs])
+        out, at = [], 0
+        for pairs in batches:
+            out.append(logits[at : at + len(pairs)])
+            at += len(pairs)
+        return out
+
+    def parallel(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """The reader's threads lent to other model work (the questions' embeddings)."""
+        return list(self._pool.map(fn, items))
 
     def _one(self, pair: Pair) -> float:
         input_ids, type_ids, mask = encode(self._tokenizer, [pair])
@@ -142,6 +172,14 @@ class Reader:
             None, {"input_ids": input_ids, "token_type_ids": type_ids, "attention_mask": mask}
         )
         return float(np.asarray(logits).reshape(-1)[0])
+
+
+def default_workers() -> int:
+    """One model thread per core this process may use (each pair runs on one thread)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 class PreRankOrder:

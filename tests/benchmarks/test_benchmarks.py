@@ -29,8 +29,8 @@ def test_retrieval_benchmark_prints_every_engine_with_ratios() -> None:
 
 def test_bot_benchmark_answers_and_logs_everything() -> None:
     out = run("benchmarks.bot", "--levels", "1,5", "--single-runs", "2")
-    assert "| 1 |" in out and "| 2/2 | 2/2 |" in out
-    assert "| 5 |" in out and "| 5/5 | 5/5 |" in out
+    assert "| 1 |" in out and "| 2/2 (0) | 2/2 |" in out  # answered (none told busy), logged
+    assert "| 5 |" in out and "| 5/5 (0) | 5/5 |" in out
     assert "Largest event-loop stall in the bot:" in out and "exit code 0" in out
 
 

@@ -16,6 +16,6 @@ def test_process_pool_build_is_identical_to_one_process(monkeypatch) -> None:
     one, words_one = build.build(texts, workers=1)
     many, words_many = build.build(texts, workers=2)
     assert list(one.vocabulary) == list(many.vocabulary)
-    for name in ("idf", "indptr", "doc_ids", "weights", "head_ptr", "head_ids", "bound"):
+    for name in ("idf", "indptr", "doc_ids", "weights", "imp_ptr", "imp_ids", "imp_weights"):
         np.testing.assert_array_equal(getattr(one, name), getattr(many, name))
     assert list(words_one.items()) == list(words_many.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from bot.app import engine_options
 from retrieval import Engine
@@ -82,3 +83,22 @@ def test_a_restart_reuses_the_paragraph_table(tmp_path, monkeypatch) -> None:
     second = load_corpus(cache_dir=tmp_path)
     assert list(second.passages) == list(first.passages)
     assert second.articles == first.articles
+
+
+def test_an_altered_cache_is_checked_again_even_with_its_old_modification_time(
+    tmp_path, caplog
+) -> None:
+    """A checked file is not read whole again on restart, unless anything wrote to it since:
+    restoring its modification time does not hide a change (the change time still moves)."""
+    cache_dir = tmp_path / "cache"
+    Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
+    (path,) = cache_dir.glob("index-*.bin")
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with caplog.at_level(logging.WARNING):
+        rebuilt = Engine.build(load_corpus(), cache_dir=cache_dir, **engine_options())
+    assert "ignoring index cache" in caplog.text
+    assert "Istanbul" in rebuilt.answer("Where will the talks be held?").quotes[0].text

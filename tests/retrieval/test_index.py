@@ -62,20 +62,23 @@ def reference_top(scores: np.ndarray, matched: set[int], k: int) -> list[tuple[i
 
 
 @pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
-@pytest.mark.parametrize("dense", [False, True])
+@pytest.mark.parametrize("path", ["survivors", "deeper", "dense"])
 def test_max_score_cut_off_and_dense_path_give_rank_bm25s_top_k(
-    variant: str, dense: bool, monkeypatch: pytest.MonkeyPatch
+    variant: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Common words take the long-postings paths; the top-k must not change."""
+    """Common words take the long-postings paths (the survivors of the cut-off scored at
+    once, read deeper first, or summed whole); the top-k must not change."""
     from retrieval import index as index_module
 
     monkeypatch.setattr(index_module, "LONG_POSTINGS", 15)  # most words count as long here
     monkeypatch.setattr(index_module, "HEAD", 3)
-    monkeypatch.setattr(index_module, "_SEARCH_COST", 10**9 if dense else 0)
+    monkeypatch.setattr(index_module, "DEEPER", 2)
+    cost = {"survivors": 0, "deeper": 1, "dense": 10**9}[path]  # "deeper": 137 of 200 read deeper
+    monkeypatch.setattr(index_module, "_SEARCH_COST", cost)
     corpus = random_corpus(7, docs=600, vocab=60)  # small vocabulary: many ties
     reference = CLASSES[variant](corpus, k1=1.2, b=0.75)
     index = BM25Index.build(corpus, Params(variant=variant, k1=1.2, b=0.75))  # type: ignore[arg-type]
-    assert (index.bound > 0).sum() > 20  # the cut-off is really exercised
+    assert (np.diff(index.imp_ptr) > 0).sum() > 20  # the cut-off is really exercised
     rng = random.Random(11)
     for _ in range(200):
         query = rng.sample([f"w{i}" for i in range(65)], k=rng.randint(1, 4))
