@@ -19,7 +19,7 @@ class FakeEngine:
         self.batches: list[list[str]] = []
         self.release = threading.Event()
 
-    def answer_many(self, questions: list[str]) -> list[Answer]:
+    def answer_many(self, questions: list[str], after: object = None) -> list[Answer]:
         self.batches.append(list(questions))
         assert self.release.wait(10)
         return [Answer(question=q, answered=True) for q in questions]
