@@ -11,7 +11,7 @@ from retrieval.pipeline.read import DATA as READER_DATA
 from retrieval.pipeline.read import MODEL, TOKENIZER, Pair, Reader, sha256
 
 # The model card (retrieval/data/READER.md) gives these; a retrained model changes all three.
-READER_SHA256 = "1cb452e54e7e4132f7d0b3779878ef30f5b6cebfbf2e7024e65d1f041222fcb0"
+READER_SHA256 = "85c405ddebc950c7355c9e77b060645c9bcbaca0106085151ce398d9e5363aaa"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
 PUTIN = "Russian President Vladimir Putin has proposed direct, unconditional peace talks with "
@@ -23,7 +23,7 @@ PAIRS = [
     Pair("What is the boiling point of water?", PESKOV),
 ]
 # Logits of the shipped model for PAIRS, as exported (int8, each pair run on its own).
-LOGITS = [2.727, -1.724, 1.468, -2.217]
+LOGITS = [3.084, -2.219, 2.078, -2.701]
 
 
 @pytest.fixture(scope="module")
