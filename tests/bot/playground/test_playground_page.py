@@ -185,7 +185,7 @@ def test_a_question_is_answered_with_quotes_citations_and_buttons(
 
 
 def test_not_helpful_opens_a_form_and_the_reason_reaches_the_log(page: Any) -> None:
-    answer = ask(page, "/ask who leads the Russian delegation?", "Q: who leads the Russian")
+    answer = ask(page, "/ask when did Putin propose the talks?", "Q: when did Putin propose")
     answer.get_by_role("button", name="Not helpful", exact=True).click()
     dialog = page.get_by_role("dialog", name="What was wrong with this answer?")
     dialog.get_by_role("textbox", name="What was wrong? (optional)").fill("quotes a different day")
