@@ -7,7 +7,9 @@ paragraphs per article file) to a temporary folder, then runs the real command l
 child process, three times:
 
 1. **first start**: no index cache; analysis, index build and cache write, then one question;
-2. **restart**: the same command again, loading the cache;
+2. **restart**: the same command again, loading the cache; then, three times, the restart's
+   parts (``benchmarks.restart_parts``: imports, corpus, engine, first answer; the median
+   of each), the interpreter's start and exit being the rest of that process's wall time;
 3. **questions**: the project's question set (``tests/data/questions.jsonl``: typos, unknown
    words, off-topic and bad input included) plus common-word questions, in one batch; each
    answer's own ``latency_ms`` gives the median and the worst question.
@@ -116,6 +118,7 @@ def run_size(n: int, seed: int) -> dict:
         one = ["Where will the talks be held?"]
         first, first_cpu, first_mem, _ = run_cli(folder, work, one)
         restart, restart_cpu, restart_mem, _ = run_cli(folder, work, one)
+        parts = restart_parts(folder, work)
         batch = questions()
         _, _, batch_mem, answers = run_cli(folder, work, batch)
     lat = [a["latency_ms"] for a in answers if "latency_ms" in a]
@@ -133,7 +136,28 @@ def run_size(n: int, seed: int) -> dict:
         "worst": lat[worst],
         "worst_q": answers[worst]["question"],
         "count": len(lat),
+        "parts": parts,
     }
+
+
+PARTS = ("imports", "corpus", "engine", "answer", "ready", "start_and_exit")
+
+
+def restart_parts(folder: Path, work: Path, runs: int = 3) -> dict[str, float]:
+    """The median of each part of a restart over ``runs`` (``benchmarks.restart_parts``)."""
+    env = {**os.environ, "TALKS_DB_PATH": str(work / "talks.db")}
+    seen: list[dict[str, float]] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.restart_parts", str(folder), str(work / "cache")],
+            capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        parts = json.loads(out.stdout.strip().splitlines()[-1])
+        parts["start_and_exit"] = wall - parts["ready"]
+        seen.append(parts)
+    return {k: statistics.median(p[k] for p in seen) for k in PARTS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         "| questions | median ms | worst ms | worst question |\n"
         "|---|---|---|---|---|---|---|---|---|"
     )
+    rows = []
     for n in (int(x) for x in args.sizes.split(",")):
         r = run_size(n, args.seed)
+        rows.append(r)
         print(
             f"| {r['n']:,} | {r['first']:.1f} ({r['first_cpu']:.1f}) | {r['first_mem']:.0f} | "
             f"{r['restart']:.2f} ({r['restart_cpu']:.2f}) | "
@@ -159,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['worst_q'][:60]} |",
             flush=True,
         )
+    heading = "| paragraphs | " + " | ".join(PARTS) + " |\n" + "|---" * (len(PARTS) + 1) + "|"
+    print(
+        "\nA restart's parts, seconds (median of three; `ready`: the process's first line to "
+        f"its first answer):\n\n{heading}"
+    )
+    for r in rows:
+        print(f"| {r['n']:,} | " + " | ".join(f"{r['parts'][k]:.3f}" for k in PARTS) + " |")
     return 0
 
 

@@ -54,13 +54,17 @@ def build_engine(
 
     cache_dir = Path(settings.index_cache_dir) if settings.index_cache else None
     options = engine_options(settings)
+    # The corpus first, alone: its listing stats every file, and each stat gives up and takes
+    # back the GIL, which waits for any thread running Python (at 50,000 files the listing
+    # took 0.6 s beside the model loads instead of 0.15 s).
+    corpus = load_corpus(corpus_dir(settings), cache_dir)
     if reader is None:
         reader = Reader(workers=settings.answer_threads or None)
-        reader.preload()  # the model loads while the corpus is read
+        reader.preload()  # the model loads while the index is mapped and the engine made
         threading.Thread(target=lexicon.shared, name="lexicon-load", daemon=True).start()
     options["reader"] = reader
     return Engine.build(
-        load_corpus(corpus_dir(settings), cache_dir),
+        corpus,
         params=Params(variant=settings.bm25_variant, k1=settings.bm25_k1, b=settings.bm25_b),
         cache_dir=cache_dir,
         progress=progress,

@@ -2,18 +2,20 @@
 
 Every log entry records the corpus version it was answered from (a hash of the files). Once
 articles are added and removed the hash alone no longer says what the bot knew, so each
-version the bot or the CLI answers from is remembered here: version → article ids and
-titles, in ``corpus-versions.json`` beside the answer log. A small JSON file (a few hundred
-bytes a version, the newest ``MAX_VERSIONS`` kept), written whole or not at all; losing it
-loses only this explanation, never an answer, so writing it is best effort.
+version the bot or the CLI answers from is remembered here: one small JSON file per version
+(its article ids and titles) in ``corpus-versions/`` beside the answer log, written whole or
+not at all, the newest ``MAX_VERSIONS`` kept. One file per version, so a start that answers
+from a known version checks one name instead of reading every version's list (at 50,000
+articles a list is megabytes). Losing them loses only this explanation, never an answer, so
+writing is best effort. Versions recorded in the older single ``corpus-versions.json`` are
+still read.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
+import re
 from pathlib import Path
 
 from bot.times import utc_now
@@ -23,41 +25,45 @@ from retrieval.corpus import Corpus
 
 log = logging.getLogger(__name__)
 
-FILE = "corpus-versions.json"
+FOLDER = "corpus-versions"
+LEGACY_FILE = "corpus-versions.json"  # every version in one file, before the folder
 MAX_VERSIONS = 500
+_VERSION = re.compile(r"[0-9a-f]{1,64}")  # a corpus version is a hash: nothing else names a file
 
 
 def path_for(settings: Settings) -> Path:
-    """``corpus-versions.json`` in the answer log's folder."""
-    return Path(settings.db_path).parent / FILE
+    """The ``corpus-versions`` folder in the answer log's folder."""
+    return Path(settings.db_path).parent / FOLDER
 
 
-def remember(path: Path, corpus: Corpus) -> None:
+def remember(folder: Path, corpus: Corpus) -> None:
     """Record ``corpus``'s version and its articles (once; a known version is left as is)."""
+    if not _VERSION.fullmatch(corpus.version):
+        return
+    target = folder / f"{corpus.version}.json"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # the CLI and the bot may write at once
-            known = _read(path)
-            if corpus.version in known:
-                return
-            known[corpus.version] = {
-                "first_used": utc_now(),
-                "articles": [[a.source, a.title] for a in corpus.articles],
-            }
-            newest = sorted(known.items(), key=lambda kv: str(kv[1].get("first_used", "")))
-            _write(path, dict(newest[-MAX_VERSIONS:]))
-        finally:
-            os.close(fd)
+        if target.exists():
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        entry = {
+            "first_used": utc_now(),
+            "articles": [[a.source, a.title] for a in corpus.articles],
+        }
+        body = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        write_atomic(target, body.encode("utf-8"))  # the CLI and the bot may write at once
+        _keep_newest(folder)
     except OSError as exc:
-        log.warning("could not record corpus version %s in %s: %s", corpus.version, path, exc)
+        log.warning("could not record corpus version %s in %s: %s", corpus.version, folder, exc)
 
 
-def articles_of(path: Path, version: str) -> list[tuple[str, str]] | None:
+def articles_of(folder: Path, version: str) -> list[tuple[str, str]] | None:
     """The (id, title) of each article version ``version`` had; ``None`` when not recorded."""
+    if not _VERSION.fullmatch(version):
+        return None
     try:
-        entry = _read(path).get(version)
+        entry = _read(folder / f"{version}.json")
+        if entry is None:
+            entry = (_read(folder.parent / LEGACY_FILE) or {}).get(version)
     except OSError:
         return None
     if not isinstance(entry, dict) or not isinstance(entry.get("articles"), list):
@@ -73,17 +79,24 @@ def describe(articles: list[tuple[str, str]] | None) -> list[str]:
     return [f"{len(articles)} articles", *(f"{source}  {title}" for source, title in articles)]
 
 
-def _read(path: Path) -> dict[str, dict]:
+def _keep_newest(folder: Path) -> None:
+    """The newest ``MAX_VERSIONS`` versions' files stay; older ones go (by write time)."""
+    found = []
+    for path in folder.glob("*.json"):
+        try:
+            found.append((path.stat().st_mtime_ns, path))
+        except FileNotFoundError:
+            continue  # removed by another process meanwhile
+    for _, old in sorted(found)[:-MAX_VERSIONS]:
+        old.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return None
     except (UnicodeDecodeError, json.JSONDecodeError):
         log.warning("ignoring %s: not valid JSON", path)
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write(path: Path, data: dict[str, dict]) -> None:
-    body = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    write_atomic(path, body.encode("utf-8"))
+        return None
+    return data if isinstance(data, dict) else None

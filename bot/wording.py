@@ -19,6 +19,7 @@ from retrieval.models import (
     NOT_ENGLISH,
     ONLY_COMMON_WORDS,
     TOO_LONG,
+    UPDATING,
     Answer,
     Citation,
     Quote,
@@ -37,6 +38,7 @@ _DECLINES = {
     "another language. Please ask in English.",
     BUSY: "Many questions are being asked right now, and yours could not be answered in time. "
     "Please ask again in a minute or two.",
+    UPDATING: "The articles are being updated right now. Please ask again in a moment.",
 }
 # The decide step's specific reasons (the engine's codes; wording only here, so a code the
 # engine adds later still reads sensibly: see ``decline_message``). Each is a kind of "the

@@ -14,9 +14,8 @@ import json
 import logging
 import os
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -24,10 +23,13 @@ from typing import overload
 
 import numpy as np
 
-from retrieval.atomic import replacing
+from retrieval import corpus_cache
+from retrieval import labels as labels_module
+from retrieval.articles import Articles
 from retrieval.labels import derive_title, with_labels
 from retrieval.models import Article, Passage
 from retrieval.sentences import split_sentences
+from retrieval.texts import Texts, file_stamp
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +85,7 @@ class Passages(Sequence[Passage]):
     hundreds of megabytes; a question reads a handful.
     """
 
-    def __init__(
-        self, articles: tuple[Article, ...], table: ParagraphTable, rows: np.ndarray | None
-    ) -> None:
+    def __init__(self, articles: Articles, table: ParagraphTable, rows: np.ndarray | None) -> None:
         self._articles = articles
         self._table = table
         self._rows = rows  # None: every row
@@ -123,16 +123,12 @@ class Passages(Sequence[Passage]):
 
 @dataclass(frozen=True)
 class Corpus:
-    articles: tuple[Article, ...]
+    articles: Articles
     table: ParagraphTable
     version: str
 
     def article(self, source: str) -> Article:
-        return self._by_source[source]
-
-    @cached_property
-    def _by_source(self) -> dict[str, Article]:
-        return {a.source: a for a in self.articles}
+        return self.articles[self.articles.position(source)]
 
     @cached_property
     def passages(self) -> Passages:
@@ -151,28 +147,95 @@ def default_corpus_dir() -> Path:
 
 
 def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) -> Corpus:
-    """Read every article; with ``cache_dir``, reuse the paragraph table of the same files.
+    """Read every article; with ``cache_dir``, reuse what was made of the same files.
 
-    The files are always read and hashed (the version must be the files' own), but splitting
-    them into paragraphs and deriving titles is done once per version: at a million
-    paragraphs that is most of a restart.
+    The corpus version is the files' own (a hash of their names and bytes). With a cache
+    (``retrieval.corpus_cache``), a folder whose files all have the size, modification and
+    change time and inode they had when it was hashed keeps that version without being read
+    again, and its articles' texts are read when first quoted (``retrieval.texts``): at
+    50,000 files, reading and hashing them was most of a restart. Splitting into paragraphs
+    and labelling are done once per version.
     """
     directory = Path(directory) if directory is not None else default_corpus_dir()
     if not directory.exists():
         raise CorpusError(f"corpus folder not found: {directory}")
     if not directory.is_dir():
         raise CorpusError(f"corpus path is not a folder: {directory}")
-    with os.scandir(directory) as entries:  # names, not Paths: sorting 50,000 Paths is slow
-        names = sorted(e.name for e in entries if e.name.endswith(".txt") and e.is_file())
-    if not names:
+    listing = _listing(directory)
+    if not listing.names:
         raise CorpusError(f"no .txt articles in corpus folder: {directory}")
-    metadata = read_metadata(directory)
+    metadata_raw = _metadata_bytes(directory)
+    metadata = parse_metadata(metadata_raw, directory / METADATA_FILE)
+    parser = _parser_version()
+    base = os.fspath(directory)  # plain strings: pathlib's per-path cost counts at 50,000 files
+    cache = Path(cache_dir) if cache_dir is not None else None
+    entry = corpus_cache.find(cache, listing, parser) if cache is not None else None
+    if entry is not None:
+        kept = np.flatnonzero(entry.kept)
+        names = [listing.names[int(i)] for i in kept]
+        texts = Texts(base, names, listing.stamps[kept])
+    else:
+        names, known, kept_mask, version = _read_all(base, list(listing.names))
+        texts = Texts(base, names, listing.stamps[kept_mask], list(known))
+        same = corpus_cache.load(corpus_cache.path_for(cache, version), parser) if cache else None
+        if same is not None and same.titles and len(same.titles) == len(names):
+            arrays, derived, counts = same.arrays, same.titles, same.counts
+        else:
+            table, derived, counts = _parse(list(zip(names, known, strict=True)))
+            arrays = {k: getattr(table, k) for k in corpus_cache.TABLE_FIELDS}
+        entry = corpus_cache.Entry(version, listing, kept_mask, arrays, derived, counts, [], "")
+    titles: Sequence[str] = entry.titles
+    if metadata:  # an operator's titles replace derived ones
+        titles = [
+            str((metadata.get(name) or metadata.get(name[:-4]) or {}).get("title") or title)
+            for name, title in zip(names, entry.titles, strict=True)
+        ]
+    labels_key = _labels_key(metadata_raw)
+    if entry.labels_key == labels_key:  # made before, from the same metadata
+        labels = entry.labels
+    else:
+        given = [
+            str((metadata.get(name) or metadata.get(name[:-4]) or {}).get("label") or "")
+            for name in names
+        ]
+        unlabelled = Articles(names, titles, entry.counts, given, metadata, texts)
+        labels = [a.label for a in with_labels(list(unlabelled))]
+        if cache is not None:
+            corpus_cache.save(cache, replace(entry, labels=labels, labels_key=labels_key), parser)
+    articles = Articles(names, titles, entry.counts, labels, metadata, texts)
+    table = ParagraphTable(*(entry.arrays[k] for k in corpus_cache.TABLE_FIELDS))
+    return Corpus(articles, table, entry.version)
 
-    # Plain strings for the 50,000-file case: pathlib's per-path overhead is most of a restart.
-    base = os.fspath(directory)
+
+def _listing(directory: Path) -> corpus_cache.Listing:
+    """The folder's ``.txt`` files, sorted by name, with what each is now (``file_stamp``).
+    Each is stat'ed relative to the open folder: at 50,000 files that is a quarter faster
+    than by path, and the stamps are the restart's largest cost left."""
+    with os.scandir(directory) as entries:
+        listed = sorted(e.name for e in entries if e.name.endswith(".txt") and e.is_file())
+    names: list[str] = []
+    rows: list[tuple[int, int, int, int]] = []
+    folder = os.open(directory, os.O_RDONLY)
+    try:
+        for name in listed:
+            try:
+                rows.append(file_stamp(os.stat(name, dir_fd=folder)))
+            except OSError:
+                continue  # gone since it was listed: not an article of this corpus
+            names.append(name)
+    finally:
+        os.close(folder)
+    return corpus_cache.Listing(names, np.array(rows, dtype=np.int64).reshape(len(rows), 4))
+
+
+def _read_all(base: str, listed: list[str]) -> tuple[list[str], list[str], np.ndarray, str]:
+    """The non-empty articles' names and texts, which listed files they are, and the version:
+    a hash of their names and bytes."""
     digest = hashlib.sha256()
-    texts: list[tuple[str, str]] = []  # (file name, text)
-    for name in names:
+    names: list[str] = []
+    texts: list[str] = []
+    kept = np.zeros(len(listed), dtype=bool)
+    for n, name in enumerate(listed):
         full = os.path.join(base, name)
         try:
             with open(full, "rb") as f:
@@ -186,34 +249,19 @@ def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) ->
             log.warning("skipping empty article %s", full)
             continue
         digest.update(name.encode() + b"\0" + raw + b"\0")
-        texts.append((name, text))
+        names.append(name)
+        texts.append(text)
+        kept[n] = True
     if not texts:
-        raise CorpusError(f"every .txt article in {directory} is empty")
-    version = digest.hexdigest()[:16]
-    table_path = None if cache_dir is None else Path(cache_dir) / f"paragraphs-{version}.npz"
-    loaded = _load_table(table_path, len(texts)) if table_path is not None else None
-    if loaded is None:
-        table, titles, counts = _parse(texts)
-        if table_path is not None:
-            _save_table(table_path, table, titles, counts)
-    else:
-        table, titles, counts = loaded
-    articles = tuple(
-        Article(
-            source=name[:-4],  # the stem: every name ends in ".txt"
-            file=name,
-            title=str(meta.get("title") or titles[n]),
-            text=text,
-            paragraphs=counts[n],
-            outlet=meta.get("outlet"),
-            date=meta.get("date"),
-            url=meta.get("url"),
-            label=str(meta.get("label") or ""),
-        )
-        for n, (name, text) in enumerate(texts)
-        for meta in [metadata.get(name) or metadata.get(name[:-4]) or {}]
-    )
-    return Corpus(tuple(with_labels(list(articles))), table, version)
+        raise CorpusError(f"every .txt article in {base} is empty")
+    return names, texts, kept, digest.hexdigest()[:16]
+
+
+def _labels_key(metadata_raw: bytes) -> str:
+    """Changes when the labels could: ``articles.json`` or the labelling code."""
+    digest = hashlib.sha256(metadata_raw)
+    digest.update(Path(labels_module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _empty(text: str) -> bool:
@@ -244,51 +292,6 @@ def _parse(texts: list[tuple[str, str]]) -> tuple[ParagraphTable, list[str], lis
         np.array(prose, dtype=bool),
     )
     return table, titles, counts
-
-
-_TABLE_FORMAT = "1"
-
-
-def _save_table(path: Path, table: ParagraphTable, titles: list[str], counts: list[int]) -> None:
-    """Best effort, like the index cache: written whole (fsync, rename) or not at all."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(path) as f:
-            np.savez(
-                f,
-                format=np.array(_TABLE_FORMAT + "|" + _parser_version()),
-                titles=np.array(json.dumps(titles)),
-                counts=np.array(counts, dtype=np.int64),
-                **{k: getattr(table, k) for k in _TABLE_FIELDS},
-            )
-        for old in path.parent.glob("paragraphs-*.npz"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("could not write the paragraph table in %s: %s", path.parent, exc)
-
-
-def _load_table(path: Path, n_articles: int) -> tuple[ParagraphTable, list[str], list[int]] | None:
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["format"]) != _TABLE_FORMAT + "|" + _parser_version():
-                return None  # written by another version of the parser: parse again
-            table = ParagraphTable(*(data[k] for k in _TABLE_FIELDS))
-            titles = json.loads(str(data["titles"]))
-            counts = data["counts"].tolist()
-        if len(titles) != n_articles or len(counts) != n_articles:
-            raise ValueError("written for other files")
-        if len({len(getattr(table, k)) for k in _TABLE_FIELDS}) != 1:
-            raise ValueError("inconsistent arrays")
-        return table, titles, counts
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        log.warning("ignoring paragraph table %s (%s); parsing the articles again", path, exc)
-        return None
-
-
-_TABLE_FIELDS = ("article", "number", "start", "end", "prose")
 
 
 def _parser_version() -> str:
@@ -368,11 +371,24 @@ def _cut_words(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def read_metadata(directory: Path) -> dict[str, dict[str, str]]:
-    path = directory / METADATA_FILE
-    if not path.exists():
+    return parse_metadata(_metadata_bytes(directory), directory / METADATA_FILE)
+
+
+def _metadata_bytes(directory: Path) -> bytes:
+    """``articles.json``'s bytes, empty when there is none."""
+    try:
+        return (directory / METADATA_FILE).read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise CorpusError(f"{directory / METADATA_FILE}: cannot read it ({exc})") from None
+
+
+def parse_metadata(raw: bytes, path: Path) -> dict[str, dict[str, str]]:
+    if not raw:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):

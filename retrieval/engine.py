@@ -23,7 +23,7 @@ from retrieval.corpus import Corpus
 from retrieval.dense import DenseLook
 from retrieval.followup import read_after
 from retrieval.index import BM25Index, Params
-from retrieval.models import NOT_COVERED, ONLY_COMMON_WORDS, Answer
+from retrieval.models import NOT_COVERED, ONLY_COMMON_WORDS, UPDATING, Answer
 from retrieval.pipeline.assemble import Assembler
 from retrieval.pipeline.candidates import Candidates, Reading
 from retrieval.pipeline.decide import Decider
@@ -35,6 +35,7 @@ from retrieval.pipeline.signals import Candidate
 from retrieval.pipeline.span import ShortAnswers
 from retrieval.query import Query, QueryAnalyzer
 from retrieval.spelling import Speller
+from retrieval.texts import CorpusChanged
 from retrieval.tuning import Tuning
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,8 @@ class Engine:
         self.speller = speller
         self.analyser = QueryAnalyzer(self.index, self.speller, tuning)
         self.sentences = SentenceTable(self.prose)
-        titles = {a.source: a.title for a in corpus.articles}
         self.retriever = Retriever(index, self.sentences, top_k)
-        self.candidates = Candidates(self.sentences, titles, tuning)
+        self.candidates = Candidates(self.sentences, corpus.articles.title, tuning)
         self.reader: Reads = reader if reader is not None else Reader()
         self.dense = dense_look
         self.decider: Decides = (decider or Decider.load()).with_tuning(tuning)
@@ -177,8 +177,15 @@ class Engine:
             known = {k: self._recent[k] for k in keys if k in self._recent}
         todo = [k for k in dict.fromkeys(keys) if k not in known]
         if todo:
-            steps = self.explain_many([q for q, _ in todo], [a for _, a in todo])
-            fresh = {k: self._finish(k[0], s) for k, s in zip(todo, steps, strict=True)}
+            try:
+                fresh = self._fresh(todo)
+            except CorpusChanged:  # an article changed under this engine: which questions?
+                fresh = {}
+                for k in todo:
+                    try:
+                        fresh.update(self._fresh([k]))
+                    except CorpusChanged:
+                        known[k] = self._decline(k[0], UPDATING)  # not kept: ask again
             known.update(fresh)
             with self._recent_lock:
                 self._recent.update(fresh)
@@ -189,6 +196,10 @@ class Engine:
         for answer in answers:
             answer.latency_ms = latency
         return answers
+
+    def _fresh(self, todo: list[tuple[str, str | None]]) -> dict[tuple[str, str | None], Answer]:
+        steps = self.explain_many([q for q, _ in todo], [a for _, a in todo])
+        return {k: self._finish(k[0], s) for k, s in zip(todo, steps, strict=True)}
 
     def explain(self, question: str, after: str | None = None) -> Explanation:
         """Every step of answering one question, for ``talks-bot ask --explain``."""

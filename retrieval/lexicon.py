@@ -15,14 +15,19 @@ made, never inside a question:
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import math
+import re
 import threading
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-
-import wordfreq
+from pathlib import Path
 
 TABLE = "wordnet.tsv.gz"
+_FOUND_KEPT = 200_000  # looked-up words remembered: more than the table holds
 
 # WordNet's morphology ("morphy"): suffixes to detach, per part of speech, in its own order.
 _DETACH = {
@@ -42,40 +47,65 @@ class Entry:
 
 
 class Lexicon:
-    """WordNet entries by word, plus irregular forms; immutable once loaded."""
+    """WordNet entries by word, plus irregular forms; immutable once loaded.
+
+    The entries stay the table's sorted lines, found by binary search and remembered once
+    looked up: parsing all 147,000 into a dict at start was a fifth of a second of every
+    restart, and a question looks up a few hundred words.
+    """
 
     def __init__(
         self,
-        entries: dict[str, str],
+        entries: Sequence[str],
         irregular: dict[str, str],
         places: frozenset[str] = frozenset(),
     ) -> None:
-        self._raw = entries  # word → "pos\tsyn|syn": parsed on lookup, which keeps loading fast
+        self._lines = entries  # "word\tpos\tsyn|syn", sorted by word
+        self._found: dict[str, str | None] = {}  # word → "pos\tsyn|syn", or None: not there
         self._irregular = irregular
         self._places = places
 
     @classmethod
     def load(cls) -> Lexicon:
+        """The table: its sorted entries first, then "!form\tbase" irregular forms (the first
+        of a form wins) and "@name" places (``tools/make_wordnet_table.py``)."""
         data = resources.files("retrieval").joinpath("data", TABLE).read_bytes()
-        entries: dict[str, str] = {}
+        text = gzip.decompress(data).decode("utf-8")
+        tail = text.find("\n!")
+        if tail < 0:
+            tail = text.find("\n@")
+        entries = text[:tail].splitlines() if tail >= 0 else text.splitlines()
         irregular: dict[str, str] = {}
         places: set[str] = set()
-        for line in gzip.decompress(data).decode("utf-8").splitlines():
-            word, _, rest = line.partition("\t")
-            if word.startswith("@"):
-                places.add(word[1:])
-            elif word.startswith("!"):
+        for line in text[tail + 1 :].splitlines() if tail >= 0 else ():
+            if line.startswith("@"):
+                places.add(line[1:])
+            elif line.startswith("!"):
+                word, _, rest = line.partition("\t")
                 irregular.setdefault(word[1:], rest)
-            else:
-                entries[word] = rest
         return cls(entries, irregular, frozenset(places))
+
+    def _get(self, word: str) -> str | None:
+        """The entry of a word ("pos\tsyn|syn"), or None."""
+        try:
+            return self._found[word]
+        except KeyError:
+            pass
+        key = word + "\t"  # a tab sorts before any character of a word
+        at = bisect_left(self._lines, key)
+        line = self._lines[at] if at < len(self._lines) else ""
+        found = line[len(key) :] if line.startswith(key) else None
+        if len(self._found) >= _FOUND_KEPT:
+            self._found.clear()  # bounded whatever members type; refilled as they ask
+        self._found[word] = found
+        return found
 
     def is_place(self, name: str) -> bool:
         """Whether WordNet names a place (country, city, region) so, lower case: "france"."""
         return name in self._places
 
     def entry(self, word: str) -> Entry | None:
-        raw = self._raw.get(word)
+        raw = self._get(word)
         if raw is None:
             return None
         pos, _, syns = raw.partition("\t")
@@ -84,17 +114,18 @@ class Lexicon:
     def _bases(self, word: str) -> list[tuple[str, str]]:
         """(base form, parts of speech it is a base for) for the word and its inflections."""
         out: list[tuple[str, str]] = []
-        entry = self._raw.get(word)
+        entry = self._get(word)
         if entry is not None:
             out.append((word, entry.partition("\t")[0]))
         base = self._irregular.get(word)
-        if base and base in self._raw:
-            out.append((base, self._raw[base].partition("\t")[0]))
+        base_entry = self._get(base) if base else None
+        if base and base_entry is not None:
+            out.append((base, base_entry.partition("\t")[0]))
         for pos, rules in _DETACH.items():
             for suffix, ending in rules:
                 if word.endswith(suffix) and len(word) > len(suffix) + 1:
                     candidate = word[: len(word) - len(suffix)] + ending
-                    found = self._raw.get(candidate)
+                    found = self._get(candidate)
                     if found and pos in found.partition("\t")[0]:
                         out.append((candidate, pos))
         return out
@@ -117,12 +148,12 @@ class Lexicon:
         WordNet also files some as nouns or adjectives ("the chosen"), but in a question they
         are nearly always the verb."""
         base = self._irregular.get(word)
-        if base is not None and "v" in self._raw.get(base, "").partition("\t")[0]:
+        if base is not None and "v" in (self._get(base) or "").partition("\t")[0]:
             return True
         if not word.endswith("ed"):
             return False
         return any(
-            "v" in self._raw.get(word[:-2] + ending, "").partition("\t")[0] for ending in ("", "e")
+            "v" in (self._get(word[:-2] + ending) or "").partition("\t")[0] for ending in ("", "e")
         )
 
     def synonyms(self, word: str) -> list[str]:
@@ -141,8 +172,59 @@ class Lexicon:
 
 @lru_cache(maxsize=100_000)
 def zipf(word: str) -> float:
-    """How common a word is in general English (Zipf scale; 0 when wordfreq does not know it)."""
+    """How common a word is in general English (Zipf scale; 0 when wordfreq does not know it):
+    exactly ``wordfreq.zipf_frequency(word, "en")``. A word of letters a-z alone is looked up
+    in wordfreq's English list read straight from its data file (``_english``); any other goes
+    through wordfreq itself, imported on first need: the package's import (ftfy, langcodes)
+    and table cost a restart 0.3 s, reading the list 0.09 s."""
+    if _LETTERS.fullmatch(word):
+        return _english().get(word, _UNKNOWN)
+    import wordfreq
+
     return wordfreq.zipf_frequency(word, "en")
+
+
+_LETTERS = re.compile(r"[a-z]+")  # one token to wordfreq, unchanged by its normalisation
+_MINIMUM = 10**0.0 / 1e9  # wordfreq.zipf_to_freq(0.0): the least zipf_frequency returns
+
+
+def _zipf_of(freq: float) -> float:
+    """wordfreq's steps from a word's list frequency to its Zipf value, operation for
+    operation (``_word_frequency``: one token's 1/(1/f), floored at the minimum, rounded to
+    three significant digits; ``zipf_frequency``: log10 + 9 to two places)."""
+    unrounded = max(1.0 / (0.0 + 1.0 / freq), _MINIMUM)
+    rounded = round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
+    return round(math.log(rounded, 10) + 9, 2)
+
+
+_UNKNOWN = round(math.log(_MINIMUM, 10) + 9, 2)  # a word not in the list: the minimum as is
+
+
+@lru_cache(maxsize=1)
+def _english() -> dict[str, float]:
+    """wordfreq's "best" English list (the large one) as word → Zipf value, read from the
+    package's data file (a gzipped msgpack "cBpack": a header, then lists of words, the
+    n-th list at -n centibels) without importing the package."""
+    import msgpack  # type: ignore[import-untyped]
+
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("wordfreq is not installed")
+    data = Path(spec.submodule_search_locations[0]) / "data"
+    path = data / "large_en.msgpack.gz"
+    if not path.exists():
+        path = data / "small_en.msgpack.gz"
+    with gzip.open(path, "rb") as f:
+        pack = msgpack.load(f, raw=False)
+    header = pack[0]
+    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+        raise RuntimeError(f"{path}: not a wordfreq word list")
+    table: dict[str, float] = {}
+    for index, bucket in enumerate(pack[1:]):
+        if bucket:
+            value = _zipf_of(10 ** (-index / 100))  # wordfreq.cB_to_freq(-index)
+            table.update(dict.fromkeys(bucket, value))
+    return table
 
 
 _lock = threading.Lock()

@@ -6,6 +6,7 @@ business of each surface (``bot/present.py``, ``bot/discord/render.py``, the JSO
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -27,9 +28,13 @@ NO_EVENT = "no_event"
 # Not read at all: so many questions were waiting that this one could not be answered in time
 # (the bot's queue, ``bot/answering.py``); details: ``wait_s``, the wait it would have had.
 BUSY = "busy"
+# Not answered: an article it would quote changed on disk after the corpus was loaded, and a
+# quote must come from the file as it is (``retrieval.texts``); the running bot's live reload
+# picks the change up within seconds.
+UPDATING = "updating"
 REASONS = (
     NOT_COVERED, EMPTY, TOO_LONG, NO_WORDS, ONLY_COMMON_WORDS, CONTROL_CHARACTERS, NOT_ENGLISH,
-    NO_SALIENT_MATCH, NO_VALUE, NO_SPEAKER, NO_EVENT, BUSY,
+    NO_SALIENT_MATCH, NO_VALUE, NO_SPEAKER, NO_EVENT, BUSY, UPDATING,
 )  # fmt: skip
 # How sure an answer is: "high" quotes what answers; "low" quotes the closest passages, which
 # may not answer directly. None for a decline.
@@ -41,17 +46,23 @@ class Article:
     """One source file; ``source`` is the file stem, the stable id used in citations.
 
     ``label`` is a short name that tells this article apart from the others at a glance.
+    ``text`` is the file's text, read when first asked for (``read``): a restart from the
+    cache reads only the articles its questions quote (``retrieval.texts``).
     """
 
     source: str
     file: str
     title: str
-    text: str
     paragraphs: int
     outlet: str | None = None
     date: str | None = None
     url: str | None = None
     label: str = ""
+    read: Callable[[], str] = field(default=str, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self.read()
 
 
 class Passage(NamedTuple):

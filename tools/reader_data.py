@@ -71,8 +71,7 @@ def rows(qset: QuestionSet, paragraphs: int, limit: int) -> Iterator[dict]:
         corpus, top_k=paragraphs, max_quotes=3, max_question_chars=300,
         decider=Decider.untrained(), with_dense=False,
     )  # fmt: skip
-    titles = {a.source: a.title for a in corpus.articles}
-    step = Candidates(engine.sentences, titles, engine.tuning, limit=limit)
+    step = Candidates(engine.sentences, corpus.articles.title, engine.tuning, limit=limit)
     retrieve = Retriever(engine.index, engine.sentences, paragraphs)
     items = load_items(qset.questions)
     for item, group in zip(items, qset.groups(items), strict=True):

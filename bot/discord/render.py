@@ -8,6 +8,7 @@ with mentions disabled. Long text is cut at a sentence or word boundary.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 import discord
@@ -162,7 +163,7 @@ def _about(a: Article | Citation, *, full: bool = False) -> str:
     return ", ".join([label, *(safe(x) for x in (a.outlet, a.date) if x)])
 
 
-def sources_embed(articles: tuple[Article, ...], version: str) -> discord.Embed:
+def sources_embed(articles: Sequence[Article], version: str) -> discord.Embed:
     embed = discord.Embed(
         title="The articles Talks Bot quotes",
         description=f"{len(articles)} articles (corpus version `{version}`). Ask with /ask.",

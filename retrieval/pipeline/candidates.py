@@ -9,6 +9,7 @@ pre-ranker's signals travel with each candidate as features of the decide step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from retrieval.dense import Hit
@@ -55,13 +56,13 @@ class Candidates:
     def __init__(
         self,
         sentences: SentenceTable,
-        titles: dict[str, str],
+        title: Callable[[str], str],
         tuning: Tuning,
         limit: int = LIMIT,
         dense_limit: int = DENSE_LIMIT,
     ) -> None:
         self.sentences = sentences
-        self.titles = titles
+        self.title = title  # of an article, by its source
         # No coverage floor: a paraphrase shares few words with its answer, and whether the
         # articles answer is the decide step's question now, not the pre-ranker's.
         self.tuning = replace(tuning, min_score=0.0, max_scored_paragraphs=10**9)
@@ -116,7 +117,7 @@ class Candidates:
         before = c.passage.text[: c.start]
         if len(before) < CONTEXT_CHARS:
             before = self._previous_paragraph(c.passage, i) + " " + before
-        title = self.titles.get(c.passage.source, "")
+        title = self.title(c.passage.source)
         return Reading(c, before[-CONTEXT_CHARS:].strip(), title, similarity)
 
     def _previous_paragraph(self, passage: Passage, i: int) -> str:

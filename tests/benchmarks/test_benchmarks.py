@@ -36,10 +36,15 @@ def test_bot_benchmark_answers_and_logs_everything() -> None:
 
 def test_start_benchmark_answers_every_question_end_to_end() -> None:
     out = run("benchmarks.start", "--sizes", "2000")
-    (row,) = [line for line in out.splitlines() if line.startswith("| 2,000 |")]
+    row, parts = [line for line in out.splitlines() if line.startswith("| 2,000 |")]
     cells = [c.strip() for c in row.strip("|").split("|")]
     questions = int(cells[5])
     assert questions >= 80  # the question set plus the extra questions, each one answered
+    # the restart's parts: imports, corpus, engine, answer, ready (their sum), start and exit
+    values = [float(c) for c in parts.strip("|").split("|")[1:]]
+    imports, corpus, engine, answer, ready, rest = values
+    assert min(imports, corpus, engine, answer, rest) > 0
+    assert abs(imports + corpus + engine + answer - ready) < 0.05
 
 
 def test_logs_benchmark_acknowledges_every_view_and_nothing_is_refused() -> None:

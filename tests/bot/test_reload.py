@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -148,15 +149,29 @@ async def test_the_watcher_sees_a_new_file_and_ends_on_close(folder, settings) -
         await asyncio.wait_for(watcher, 10)
 
 
-def test_versions_file_is_small_and_bounded(tmp_path: Path, monkeypatch) -> None:
+def test_versions_are_kept_one_file_each_and_bounded(tmp_path: Path, monkeypatch) -> None:
     from retrieval.corpus import load_corpus
 
     monkeypatch.setattr(versions, "MAX_VERSIONS", 3)
-    path = tmp_path / versions.FILE
+    path = tmp_path / versions.FOLDER
     folder = tmp_path / "c"
     folder.mkdir()
+    remembered = []
     for n in range(5):
         (folder / f"{n:03d}.txt").write_text(PARAGRAPH + f" Item {n}.\n", "utf-8")
-        versions.remember(path, load_corpus(folder))
-    assert len(json.loads(path.read_text("utf-8"))) == 3
+        corpus = load_corpus(folder)
+        versions.remember(path, corpus)
+        remembered.append(corpus.version)
+        os.utime(path / f"{corpus.version}.json", ns=(n, n))  # written in this order
+    assert sorted(p.stem for p in path.glob("*.json")) == sorted(remembered[-3:])
+    assert [s for s, _ in versions.articles_of(path, remembered[-1]) or []] == [
+        f"{n:03d}" for n in range(5)
+    ]
+    assert versions.articles_of(path, remembered[0]) is None  # the oldest went
+    # a version recorded in the older single file is still read
+    (tmp_path / versions.LEGACY_FILE).write_text(
+        json.dumps({"abc123": {"articles": [["old", "Old title"]]}}), "utf-8"
+    )
+    assert versions.articles_of(path, "abc123") == [("old", "Old title")]
+    assert versions.articles_of(path, "../../etc/passwd") is None
     assert versions.articles_of(path, "nope") is None

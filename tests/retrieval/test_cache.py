@@ -82,7 +82,7 @@ def test_a_restart_reuses_the_paragraph_table(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(corpus_module, "_parse", no_parsing)
     second = load_corpus(cache_dir=tmp_path)
     assert list(second.passages) == list(first.passages)
-    assert second.articles == first.articles
+    assert list(second.articles) == list(first.articles)
 
 
 def test_an_altered_cache_is_checked_again_even_with_its_old_modification_time(

@@ -1,0 +1,86 @@
+"""A corpus's articles as a sequence that makes each ``Article`` when it is first used.
+
+At 50,000 files, making every ``Article`` at start cost a restart about 0.2 s, and a question
+cites a handful; listing them all (``talks-bot sources``) still makes them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property, partial
+from typing import overload
+
+from retrieval.models import Article
+from retrieval.texts import Texts
+
+
+class Articles(Sequence[Article]):
+    """Articles by position, from their columns; ``metadata``: ``articles.json`` by file
+    name or stem (outlet, date, url; the title and label are already in their columns)."""
+
+    def __init__(
+        self,
+        files: Sequence[str],
+        titles: Sequence[str],
+        counts: Sequence[int],
+        labels: Sequence[str],
+        metadata: Mapping[str, Mapping[str, str]],
+        texts: Texts,
+    ) -> None:
+        self._files = files
+        self._titles = titles
+        self._counts = counts
+        self._labels = labels
+        self._metadata = metadata
+        self._texts = texts
+        self._made: list[Article | None] = [None] * len(files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    @overload
+    def __getitem__(self, i: int) -> Article: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Article]: ...
+    def __getitem__(self, i: int | slice) -> Article | list[Article]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        made = self._made[i]
+        if made is None:
+            n = i + len(self) if i < 0 else i
+            name = self._files[n]
+            meta = self._metadata.get(name) or self._metadata.get(name[:-4]) or {}
+            made = self._made[n] = Article(
+                source=name[:-4],  # the stem: every name ends in ".txt"
+                file=name,
+                title=self._titles[n],
+                paragraphs=self._counts[n],
+                outlet=meta.get("outlet"),
+                date=meta.get("date"),
+                url=meta.get("url"),
+                label=self._labels[n],
+                read=partial(self._texts.__getitem__, n),
+            )
+        return made
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside: compared, not hashed
+
+    def position(self, source: str) -> int:
+        """Where the article of this source (file stem) is; KeyError when none is."""
+        return self._positions[source]
+
+    def title(self, source: str) -> str:
+        """The title of the article of this source, without making the article."""
+        return self._titles[self._positions[source]]
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {name[:-4]: n for n, name in enumerate(self._files)}
