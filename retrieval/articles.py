@@ -63,6 +63,11 @@ class Articles(Sequence[Article]):
             )
         return made
 
+    def make_all(self) -> None:
+        """Make every article now (see ``retrieval.corpus.load_corpus`` for when)."""
+        for i in range(len(self)):
+            self[i]
+
     def __iter__(self) -> Iterator[Article]:
         return (self[i] for i in range(len(self)))
 
