@@ -6,15 +6,15 @@ cites a handful; listing them all (``talks-bot sources``) still makes them all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property, partial
-from typing import overload
 
+from retrieval.lazy import LazySequence
 from retrieval.models import Article
 from retrieval.texts import Texts
 
 
-class Articles(Sequence[Article]):
+class Articles(LazySequence[Article]):
     """Articles by position, from their columns; ``metadata``: ``articles.json`` by file
     name or stem (outlet, date, url; the title and label are already in their columns)."""
 
@@ -38,38 +38,28 @@ class Articles(Sequence[Article]):
     def __len__(self) -> int:
         return len(self._files)
 
-    @overload
-    def __getitem__(self, i: int) -> Article: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Article]: ...
-    def __getitem__(self, i: int | slice) -> Article | list[Article]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _item(self, i: int) -> Article:
         made = self._made[i]
         if made is None:
-            n = i + len(self) if i < 0 else i
-            name = self._files[n]
+            name = self._files[i]
             meta = self._metadata.get(name) or self._metadata.get(name[:-4]) or {}
-            made = self._made[n] = Article(
+            made = self._made[i] = Article(
                 source=name[:-4],  # the stem: every name ends in ".txt"
                 file=name,
-                title=self._titles[n],
-                paragraphs=self._counts[n],
+                title=self._titles[i],
+                paragraphs=self._counts[i],
                 outlet=meta.get("outlet"),
                 date=meta.get("date"),
                 url=meta.get("url"),
-                label=self._labels[n],
-                read=partial(self._texts.__getitem__, n),
+                label=self._labels[i],
+                read=partial(self._texts.__getitem__, i),
             )
         return made
 
     def make_all(self) -> None:
         """Make every article now (see ``retrieval.corpus.load_corpus`` for when)."""
         for i in range(len(self)):
-            self[i]
-
-    def __iter__(self) -> Iterator[Article]:
-        return (self[i] for i in range(len(self)))
+            self._item(i)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):

@@ -16,13 +16,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import overload
 
 import numpy as np
 
 from retrieval import analyzer, cache
 from retrieval.corpus import Corpus
 from retrieval.index import BM25Index, Params, Postings, _triples
+from retrieval.lazy import LazySequence
 from retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def build(
     return BM25Index.from_postings(postings, params or Params()), words
 
 
-class _Texts(Sequence[str]):
+class _Texts(LazySequence[str]):
     """The prose texts, made a chunk at a time rather than all at once."""
 
     def __init__(self, corpus: Corpus) -> None:
@@ -175,13 +175,7 @@ class _Texts(Sequence[str]):
     def __len__(self) -> int:
         return len(self._prose)
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [p.text for p in self._prose[i]]
+    def _item(self, i: int) -> str:
         return self._prose[i].text
 
 

@@ -14,12 +14,11 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import overload
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from retrieval import corpus_cache
 from retrieval import labels as labels_module
 from retrieval.articles import Articles
 from retrieval.labels import derive_title, with_labels
+from retrieval.lazy import LazySequence
 from retrieval.models import Article, Passage
 from retrieval.sentences import split_sentences
 from retrieval.texts import Texts, file_stamp
@@ -78,7 +78,7 @@ class ParagraphTable:
     prose: np.ndarray  # bool
 
 
-class Passages(Sequence[Passage]):
+class Passages(LazySequence[Passage]):
     """Passages made on access from the table and the article texts, not kept in memory.
 
     At a million paragraphs, a million ``Passage`` objects cost seconds to create and
@@ -93,17 +93,7 @@ class Passages(Sequence[Passage]):
     def __len__(self) -> int:
         return len(self._table.number) if self._rows is None else len(self._rows)
 
-    @overload
-    def __getitem__(self, i: int) -> Passage: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Passage]: ...
-    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _item(self, i: int) -> Passage:
         row = i if self._rows is None else int(self._rows[i])
         t = self._table
         article = self._articles[t.article[row]]
@@ -116,9 +106,6 @@ class Passages(Sequence[Passage]):
             article.text[start:end],
             bool(t.prose[row]),
         )
-
-    def __iter__(self) -> Iterator[Passage]:
-        return (self[i] for i in range(len(self)))
 
 
 @dataclass(frozen=True)

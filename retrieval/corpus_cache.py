@@ -19,11 +19,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from retrieval.atomic import replacing
+from retrieval.lazy import LazySequence
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ TABLE_FIELDS = ("article", "number", "start", "end", "prose")
 PATTERN = "paragraphs-*.npz"
 
 
-class Strings(Sequence[str]):
+class Strings(LazySequence[str]):
     """Strings kept as one UTF-8 blob and their end offsets, each decoded when read: 50,000
     titles as Python strings (or JSON) cost a restart a tenth of a second."""
 
@@ -49,15 +50,7 @@ class Strings(Sequence[str]):
     def __len__(self) -> int:
         return len(self.ends)
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
+    def _item(self, i: int) -> str:
         start = int(self.ends[i - 1]) if i > 0 else 0
         return self.blob[start : int(self.ends[i])].tobytes().decode("utf-8", "surrogatepass")
 
