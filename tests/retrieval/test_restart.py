@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import wording
 from bot.app import engine_options
 from retrieval import corpus as corpus_module
 from retrieval import lexicon
@@ -130,4 +131,5 @@ def test_a_question_whose_article_changed_under_the_engine_is_declined_as_updati
     (folder / "a.txt").write_text("Completely different text now.\n" + TALKS, "utf-8")
     answer = engine.answer("Where will Zelensky wait for Putin?")
     assert not answer.answered and answer.reason == "updating"
+    assert "being updated" in wording.decline_message(answer)  # what the member reads
     assert engine.answer("").reason == "empty"  # the others are answered as ever
