@@ -42,7 +42,7 @@ class Articles(LazySequence[Article]):
         made = self._made[i]
         if made is None:
             name = self._files[i]
-            meta = self._metadata.get(name) or self._metadata.get(name[:-4]) or {}
+            meta = metadata_of(self._metadata, name)
             made = self._made[i] = Article(
                 source=name[:-4],  # the stem: every name ends in ".txt"
                 file=name,
@@ -61,13 +61,6 @@ class Articles(LazySequence[Article]):
         for i in range(len(self)):
             self._item(i)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]  # mutable cache inside: compared, not hashed
-
     def position(self, source: str) -> int:
         """Where the article of this source (file stem) is; KeyError when none is."""
         return self._positions[source]
@@ -79,3 +72,8 @@ class Articles(LazySequence[Article]):
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {name[:-4]: n for n, name in enumerate(self._files)}
+
+
+def metadata_of(metadata: Mapping[str, Mapping[str, str]], name: str) -> Mapping[str, str]:
+    """An article's entry in ``articles.json``, by file name or by stem; empty if none."""
+    return metadata.get(name) or metadata.get(name[:-4]) or {}

@@ -24,7 +24,7 @@ import numpy as np
 
 from retrieval import corpus_cache
 from retrieval import labels as labels_module
-from retrieval.articles import Articles
+from retrieval.articles import Articles, metadata_of
 from retrieval.labels import derive_title, with_labels
 from retrieval.lazy import LazySequence
 from retrieval.models import Article, Passage
@@ -166,7 +166,7 @@ def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) ->
         names, known, kept_mask, version = _read_all(base, list(listing.names))
         texts = Texts(base, names, listing.stamps[kept_mask], list(known))
         same = corpus_cache.load(corpus_cache.path_for(cache, version), parser) if cache else None
-        if same is not None and same.titles and len(same.titles) == len(names):
+        if same is not None:  # the same names and bytes: only the stamps changed (a touch)
             arrays, derived, counts = same.arrays, same.titles, same.counts
         else:
             table, derived, counts = _parse(list(zip(names, known, strict=True)))
@@ -175,22 +175,18 @@ def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) ->
     titles: Sequence[str] = entry.titles
     if metadata:  # an operator's titles replace derived ones
         titles = [
-            str((metadata.get(name) or metadata.get(name[:-4]) or {}).get("title") or title)
+            str(metadata_of(metadata, name).get("title") or title)
             for name, title in zip(names, entry.titles, strict=True)
         ]
     labels_key = _labels_key(metadata_raw)
-    if entry.labels_key == labels_key:  # made before, from the same metadata
-        labels = entry.labels
-    else:
-        given = [
-            str((metadata.get(name) or metadata.get(name[:-4]) or {}).get("label") or "")
-            for name in names
-        ]
+    if entry.labels_key != labels_key:  # a new entry, or articles.json changed
+        given = [str(metadata_of(metadata, name).get("label") or "") for name in names]
         unlabelled = Articles(names, titles, entry.counts, given, metadata, texts)
-        labels = [a.label for a in with_labels(list(unlabelled))]
-        if cache is not None:
-            corpus_cache.save(cache, replace(entry, labels=labels, labels_key=labels_key), parser)
-    articles = Articles(names, titles, entry.counts, labels, metadata, texts)
+        made = [a.label for a in with_labels(list(unlabelled))]
+        entry = replace(entry, labels=made, labels_key=labels_key)
+        if cache is not None:  # written once per new entry or metadata, then only read
+            corpus_cache.save(cache, entry, parser)
+    articles = Articles(names, titles, entry.counts, entry.labels, metadata, texts)
     if known_texts:
         # Made now, before the index build reads every passage: made during it, 50,000 small
         # long-lived objects land among the build's freed text slices and pin them (the

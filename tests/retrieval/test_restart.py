@@ -133,3 +133,11 @@ def test_a_question_whose_article_changed_under_the_engine_is_declined_as_updati
     assert not answer.answered and answer.reason == "updating"
     assert "being updated" in wording.decline_message(answer)  # what the member reads
     assert engine.answer("").reason == "empty"  # the others are answered as ever
+
+
+def test_the_wordnet_entries_are_sorted_so_every_word_is_found() -> None:
+    """The lexicon finds an entry by binary search: an unsorted table would lose words."""
+    table = lexicon.Lexicon.load()
+    lines = list(table._lines)
+    assert lines == sorted(lines)
+    assert all(table.entry(line.partition("\t")[0]) is not None for line in lines[::997])
