@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
+
+
+def _need(sets: list[Path]) -> None:
+    """Skip, as the answer tests do, where the shared question sets are not beside the checkout
+    (CI lays them there; a clone elsewhere has none)."""
+    if not sets:
+        pytest.skip("the shared evaluation sets are not beside the checkout (../shared/eval)")
 
 
 def run(*args: str) -> str:
@@ -80,6 +88,7 @@ def test_short_answers_are_always_exact_slices_of_their_quotes() -> None:
     issue 29's target is 70 %: the floor catches a broken step, not the target)."""
     from benchmarks import short_answers
 
+    _need(short_answers.SETS)
     f = short_answers.run(short_answers.SETS)
     assert f["answers"] > 100 and f["exact"] == f["short"]
     assert f["typed"] and f["picked_right"] / f["typed"] >= 0.6
@@ -88,6 +97,7 @@ def test_short_answers_are_always_exact_slices_of_their_quotes() -> None:
 def test_followup_benchmark_inherits_the_topic_and_reads_own_topics_as_asked() -> None:
     from benchmarks import followups
 
+    _need(followups.SETS)
     figures = followups.run(followups.SETS[:1])
     (f,) = figures.values()
     assert f["pairs"] and f["followup"] > 3 * max(1, f["alone"])  # the topic is taken
