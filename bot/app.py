@@ -61,7 +61,8 @@ def build_engine(
     if reader is None:
         reader = Reader(workers=settings.answer_threads or None)
         reader.preload()  # the model loads while the index is mapped and the engine made
-        threading.Thread(target=lexicon.shared, name="lexicon-load", daemon=True).start()
+        # bounded work, so not a daemon: an early exit waits for it (see ``Reader.preload``)
+        threading.Thread(target=lexicon.shared, name="lexicon-load").start()
     options["reader"] = reader
     return Engine.build(
         corpus,

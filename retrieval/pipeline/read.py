@@ -146,7 +146,10 @@ class Reader:
         """Start loading on a thread of its own, while the caller reads the corpus: creating
         the ONNX session is mostly native code, so a restart overlaps the two (a first
         question or ``load`` waits for it to finish)."""
-        threading.Thread(target=self.load, name="reader-load", daemon=True).start()
+        # Not a daemon: a process that stops early (a usage error right after start) waits
+        # for the load to end, a fraction of a second, instead of exiting while ONNX Runtime
+        # is inside its native set-up, which aborts the process ("terminate called").
+        threading.Thread(target=self.load, name="reader-load").start()
 
     def run(self, pairs: Sequence[Pair]) -> list[float]:
         self.load()  # a no-op once loaded; waits for a preload in progress
