@@ -62,7 +62,7 @@ def build_engine(
         reader = Reader(workers=settings.answer_threads or None)
         reader.preload()  # the model loads while the index is mapped and the engine made
         # bounded work, so not a daemon: an early exit waits for it (see ``Reader.preload``)
-        threading.Thread(target=lexicon.shared, name="lexicon-load").start()
+        threading.Thread(target=lexicon.shared, args=(cache_dir,), name="lexicon-load").start()
     options["reader"] = reader
     return Engine.build(
         corpus,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -117,7 +118,7 @@ def save(path: Path, cache_key: str, index: BM25Index, word_counts: Counter[str]
         f.seek(0)
         f.write(MAGIC + len(header).to_bytes(8, "little") + header)
     _fsync_dir(path.parent)
-    _stamp(path, crc)
+    mark_checked(path, crc)
 
 
 def _identity(path: Path) -> str:
@@ -125,13 +126,13 @@ def _identity(path: Path) -> str:
     return f"{st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
 
 
-def _stamp(path: Path, crc: int) -> None:
+def mark_checked(path: Path, crc: int) -> None:
     """Record that ``path`` as it is now has been checked (best effort)."""
     with contextlib.suppress(OSError):  # then the next load checks the CRC again
         path.with_suffix(".ok").write_text(f"{_identity(path)} {crc}", encoding="ascii")
 
 
-def _stamped(path: Path, crc: int) -> bool:
+def is_marked_checked(path: Path, crc: int) -> bool:
     try:
         return path.with_suffix(".ok").read_text(encoding="ascii") == f"{_identity(path)} {crc}"
     except (OSError, UnicodeDecodeError):
@@ -152,16 +153,11 @@ def load(path: Path, cache_key: str) -> Cached | None:
             size = os.fstat(f.fileno()).st_size
             if size != header["length"]:
                 raise ValueError(f"{size} bytes where {header['length']} were written")
-            if not _stamped(path, header["crc32"]):
-                f.seek(header["body"])
-                crc = 0
-                buffer = bytearray(_READ)
-                view = memoryview(buffer)
-                while n := f.readinto(buffer):
-                    crc = zlib.crc32(view[:n], crc)
+            if not is_marked_checked(path, header["crc32"]):
+                crc = crc_from(f, header["body"])
                 if crc != header["crc32"]:
                     raise ValueError("checksum mismatch")
-                _stamp(path, crc)
+                mark_checked(path, crc)
         arrays = {
             name: _map(path, header["body"] + offset, dtype, count)
             for name, (offset, dtype, count) in header["arrays"].items()
@@ -180,6 +176,17 @@ def load(path: Path, cache_key: str) -> Cached | None:
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         log.warning("ignoring index cache %s (%s); rebuilding it", path, exc)
         return None
+
+
+def crc_from(f: io.BufferedIOBase, offset: int) -> int:
+    """The CRC-32 of an open file from ``offset`` to its end."""
+    f.seek(offset)
+    crc = 0
+    buffer = bytearray(_READ)
+    view = memoryview(buffer)
+    while n := f.readinto(buffer):
+        crc = zlib.crc32(view[:n], crc)
+    return crc
 
 
 def _map(path: Path, offset: int, dtype: str, count: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, TypedDict, Unpack
 
-from retrieval import dense, questions
+from retrieval import dense, lexicon, questions
 from retrieval.corpus import Corpus
 from retrieval.dense import DenseLook
 from retrieval.followup import read_after
@@ -143,6 +143,7 @@ class Engine:
 
         built = load_or_build(corpus, params or Params(), cache_dir, progress)
         look = dense.build(corpus.prose, cache_dir, progress=progress) if with_dense else None
+        lexicon.shared(cache_dir)  # the word lists kept beside the index (the first call's)
         return cls(corpus, built.index, built.speller, dense_look=look, **options)
 
     def load_models(self) -> None:

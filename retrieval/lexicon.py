@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import logging
 import math
 import re
 import threading
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from retrieval import lexicon_cache
+from retrieval.sorted_lines import Buffer, SortedLines, line_starts, sorted_blob
+
+log = logging.getLogger(__name__)
 
 TABLE = "wordnet.tsv.gz"
 _FOUND_KEPT = 200_000  # looked-up words remembered: more than the table holds
@@ -47,42 +51,71 @@ class Entry:
 
 
 class Lexicon:
-    """WordNet entries by word, plus irregular forms; immutable once loaded.
+    """WordNet entries by word, irregular forms, and wordfreq's English list; immutable once
+    loaded.
 
-    The entries stay the table's sorted lines, found by binary search and remembered once
-    looked up: parsing all 147,000 into a dict at start was a fifth of a second of every
-    restart, and a question looks up a few hundred words.
+    Both lists stay sorted lines (``SortedLines``), found by binary search, WordNet's
+    remembered once looked up: made into dicts, their 470,000 words were a third of a second
+    of every restart, and a question looks up a few hundred. Given a cache folder, the lines
+    are made once and then mapped from it (``retrieval.lexicon_cache``).
     """
 
     def __init__(
         self,
-        entries: Sequence[str],
+        entries: SortedLines,
+        english: SortedLines,
         irregular: dict[str, str],
         places: frozenset[str] = frozenset(),
     ) -> None:
-        self._lines = entries  # "word\tpos\tsyn|syn", sorted by word
+        self._entries = entries  # "word\tpos\tsyn|syn"
+        self._english = english  # "word\tzipf"
         self._found: dict[str, str | None] = {}  # word → "pos\tsyn|syn", or None: not there
         self._irregular = irregular
         self._places = places
 
     @classmethod
-    def load(cls) -> Lexicon:
-        """The table: its sorted entries first, then "!form\tbase" irregular forms (the first
-        of a form wins) and "@name" places (``tools/make_wordnet_table.py``)."""
-        data = resources.files("retrieval").joinpath("data", TABLE).read_bytes()
-        text = gzip.decompress(data).decode("utf-8")
-        marks = (text.find("\n!"), text.find("\n@"))  # where the sorted entries end
-        tail = min((at for at in marks if at >= 0), default=len(text))
-        entries = text[:tail].splitlines()
+    def load(cls, cache_dir: Path | None = None) -> Lexicon:
+        """From the shipped WordNet table and wordfreq's English list, mapped from
+        ``cache_dir`` when it holds them made from these very files, else made (and kept
+        there when a folder is given)."""
+        wordnet = resources.files("retrieval").joinpath("data", TABLE).read_bytes()
+        english = _english_path().read_bytes()
+        path = lexicon_cache.path_for(cache_dir, [wordnet, english]) if cache_dir else None
+        mapped = lexicon_cache.load(path) if path else None
+        if mapped is not None:
+            try:
+                return cls._of(*mapped)
+            except ValueError as exc:  # its CRC held, so written wrong: made again below
+                log.warning("ignoring the word lists' cache %s (%s)", path, exc)
+        body, places = lexicon_cache.layout(_sections(wordnet, english))
+        if path is not None:
+            lexicon_cache.save(path, body, places)
+        return cls._of(body, places)
+
+    @classmethod
+    def _of(cls, buffer: Buffer, places: dict[str, tuple[int, int]]) -> Lexicon:
+        def part(name: str) -> bytes:
+            at, length = places[name]
+            return buffer[at : at + length]
+
+        def lines(name: str) -> SortedLines:
+            raw = part(f"{name}_starts")
+            if not raw or len(raw) % 8:
+                raise ValueError(f"the lexicon's {name} line starts are cut short")
+            starts = memoryview(raw).cast("q")
+            if starts[-1] > places[name][1]:
+                raise ValueError(f"the lexicon's {name} lines do not fit their section")
+            return SortedLines(buffer, starts, base=places[name][0])
+
         irregular: dict[str, str] = {}
-        places: set[str] = set()
-        for line in text[tail:].splitlines():
+        marked: set[str] = set()
+        for line in part("extras").decode("utf-8").splitlines():
             if line.startswith("@"):
-                places.add(line[1:])
+                marked.add(line[1:])
             elif line.startswith("!"):
                 word, _, rest = line.partition("\t")
                 irregular.setdefault(word[1:], rest)
-        return cls(entries, irregular, frozenset(places))
+        return cls(lines("wordnet"), lines("english"), irregular, frozenset(marked))
 
     def _get(self, word: str) -> str | None:
         """The entry of a word ("pos\tsyn|syn"), or None."""
@@ -90,14 +123,20 @@ class Lexicon:
             return self._found[word]
         except KeyError:
             pass
-        key = word + "\t"  # a tab sorts before any character of a word
-        at = bisect_left(self._lines, key)
-        line = self._lines[at] if at < len(self._lines) else ""
-        found = line[len(key) :] if line.startswith(key) else None
+        found = self._entries.find(word)
         if len(self._found) >= _FOUND_KEPT:
             self._found.clear()  # bounded whatever members type; refilled as they ask
         self._found[word] = found
         return found
+
+    def zipf(self, word: str) -> float:
+        """See the module's ``zipf``."""
+        if _LETTERS.fullmatch(word):
+            value = self._english.find(word)
+            return float(value) if value is not None else _UNKNOWN
+        import wordfreq
+
+        return wordfreq.zipf_frequency(word, "en")
 
     def is_place(self, name: str) -> bool:
         """Whether WordNet names a place (country, city, region) so, lower case: "france"."""
@@ -173,14 +212,10 @@ class Lexicon:
 def zipf(word: str) -> float:
     """How common a word is in general English (Zipf scale; 0 when wordfreq does not know it):
     exactly ``wordfreq.zipf_frequency(word, "en")``. A word of letters a-z alone is looked up
-    in wordfreq's English list read straight from its data file (``_english``); any other goes
-    through wordfreq itself, imported on first need: the package's import (ftfy, langcodes)
-    and table cost a restart 0.26 s, reading the list 0.12 s."""
-    if _LETTERS.fullmatch(word):
-        return _english().get(word, _UNKNOWN)
-    import wordfreq
-
-    return wordfreq.zipf_frequency(word, "en")
+    in wordfreq's English list as the lexicon holds it (``_sections``); any other goes through
+    wordfreq itself, imported on first need: the package's import (ftfy, langcodes) and table
+    cost a restart 0.26 s."""
+    return shared().zipf(word)
 
 
 _LETTERS = re.compile(r"[a-z]+")  # one token to wordfreq, unchanged by its normalisation
@@ -199,42 +234,55 @@ def _zipf_of(freq: float) -> float:
 _UNKNOWN = round(math.log(_MINIMUM, 10) + 9, 2)  # a word not in the list: the minimum as is
 
 
-@lru_cache(maxsize=1)
-def _english() -> dict[str, float]:
-    """wordfreq's "best" English list (the large one) as word → Zipf value, read from the
-    package's data file (a gzipped msgpack "cBpack": a header, then lists of words, the
-    n-th list at -n centibels) without importing the package."""
-    import msgpack  # type: ignore[import-untyped]
-
+def _english_path() -> Path:
+    """wordfreq's "best" English list (the large one): a gzipped msgpack "cBpack", a header
+    then lists of words, the n-th list at -n centibels; found without importing the package."""
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("wordfreq is not installed")
     data = Path(spec.submodule_search_locations[0]) / "data"
     path = data / "large_en.msgpack.gz"
-    if not path.exists():
-        path = data / "small_en.msgpack.gz"
-    with gzip.open(path, "rb") as f:
-        pack = msgpack.load(f, raw=False)
+    return path if path.exists() else data / "small_en.msgpack.gz"
+
+
+def _sections(wordnet_gz: bytes, english_gz: bytes) -> dict[str, bytes]:
+    """The lexicon's parts, made from its sources: the table's sorted entries ("wordnet")
+    and what follows them, "!form\tbase" irregular forms (the first of a form wins) and
+    "@name" places ("extras", ``tools/make_wordnet_table.py``); wordfreq's list as sorted
+    "word\tzipf" lines ("english"); each list's line starts."""
+    import msgpack  # type: ignore[import-untyped]
+
+    text = gzip.decompress(wordnet_gz)
+    marks = (text.find(b"\n!"), text.find(b"\n@"))  # where the sorted entries end
+    tail = min((at + 1 for at in marks if at >= 0), default=len(text))
+    entries = text[:tail] if text[:tail].endswith(b"\n") else text[:tail] + b"\n"
+    pack = msgpack.unpackb(gzip.decompress(english_gz), raw=False)
     header = pack[0]
     if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
-        raise RuntimeError(f"{path}: not a wordfreq word list")
+        raise RuntimeError(f"{_english_path()}: not a wordfreq word list")
     table: dict[str, float] = {}
     for index, bucket in enumerate(pack[1:]):
-        if bucket:
-            value = _zipf_of(10 ** (-index / 100))  # wordfreq.cB_to_freq(-index)
-            table.update(dict.fromkeys(bucket, value))
-    return table
+        if bucket:  # a word in two lists: the later one counts, as in wordfreq
+            table.update(dict.fromkeys(bucket, _zipf_of(10 ** (-index / 100))))
+    english = sorted_blob(f"{word}\t{value!r}" for word, value in table.items())
+    return {
+        "wordnet": entries,
+        "wordnet_starts": line_starts(entries).tobytes(),
+        "extras": text[tail:],
+        "english": english,
+        "english_starts": line_starts(english).tobytes(),
+    }
 
 
 _lock = threading.Lock()
 _shared: Lexicon | None = None
 
 
-def shared() -> Lexicon:
-    """The process-wide lexicon: loaded once (about 0.2 s), then shared read-only."""
+def shared(cache_dir: Path | None = None) -> Lexicon:
+    """The process-wide lexicon: loaded once, then shared read-only. The first call's
+    ``cache_dir`` keeps its tables (mapped in milliseconds, made in about 0.2 s)."""
     global _shared
     with _lock:
         if _shared is None:
-            _shared = Lexicon.load()
-            zipf("the")  # loads wordfreq's English table now, not inside a question
+            _shared = Lexicon.load(cache_dir)
         return _shared

@@ -106,17 +106,44 @@ def test_labels_are_made_once_per_metadata(tmp_path, write_corpus, monkeypatch) 
     assert relabelled.version == first.version  # the articles themselves did not change
 
 
-def test_word_frequencies_are_wordfreqs_own() -> None:
-    """The English list is read without importing wordfreq, and gives exactly its values."""
+def test_word_frequencies_are_wordfreqs_own(tmp_path, monkeypatch) -> None:
+    """The English list is read without importing wordfreq, and gives exactly its values,
+    made from the sources and mapped from the cache alike."""
     import wordfreq
 
     seeds = " ".join(p.read_text("utf-8").lower() for p in SEEDS.glob("*.txt"))
     words = set(re.findall(r"[a-z]+", seeds))
-    entries = random.Random(3).sample(list(lexicon.Lexicon.load()._lines), 3000)
-    words |= {line.partition("\t")[0] for line in entries}
+    made = lexicon.Lexicon.load(tmp_path)
+    entries = made._entries
+    sample = random.Random(3).sample(range(len(entries)), 3000)
+    words |= {entries.line(i).partition("\t")[0] for i in sample}
     words |= {"zelenskyy", "qwertyuiop", "u.s.", "co-op", "café", "2025"}
+    monkeypatch.setattr(lexicon, "_sections", None)  # a restart makes nothing: it maps
+    mapped = lexicon.Lexicon.load(tmp_path)
     for word in sorted(words):
-        assert str(lexicon.zipf(word)) == str(wordfreq.zipf_frequency(word, "en")), word
+        expected = str(wordfreq.zipf_frequency(word, "en"))
+        assert str(made.zipf(word)) == str(mapped.zipf(word)) == expected, word
+        assert made.entry(word) == mapped.entry(word), word
+    assert str(lexicon.zipf("talks")) == str(wordfreq.zipf_frequency("talks", "en"))
+
+
+@pytest.mark.parametrize("damage", ["cut", "flip", "garbage"])
+def test_a_damaged_word_list_cache_is_made_again_not_trusted(tmp_path, damage, caplog) -> None:
+    lexicon.Lexicon.load(tmp_path)
+    (kept,) = tmp_path.glob("lexicon-*.bin")
+    data = bytearray(kept.read_bytes())
+    if damage == "cut":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        data[len(data) // 3] ^= 0xFF  # inside WordNet's lines: a wrong entry if trusted
+    else:
+        data = bytearray(b"not a cache at all")
+    kept.write_bytes(bytes(data))
+    again = lexicon.Lexicon.load(tmp_path)
+    assert "ignoring the word lists' cache" in caplog.text
+    assert again.synonyms("truce") == lexicon.Lexicon.load().synonyms("truce")
+    assert str(again.zipf("istanbul")) == str(lexicon.Lexicon.load().zipf("istanbul"))
+    assert lexicon.Lexicon.load(tmp_path)._entries.find("truce") is not None  # made again
 
 
 def test_a_question_whose_article_changed_under_the_engine_is_declined_as_updating(
@@ -135,9 +162,10 @@ def test_a_question_whose_article_changed_under_the_engine_is_declined_as_updati
     assert engine.answer("").reason == "empty"  # the others are answered as ever
 
 
-def test_the_wordnet_entries_are_sorted_so_every_word_is_found() -> None:
+def test_the_word_lists_are_sorted_so_every_word_is_found() -> None:
     """The lexicon finds an entry by binary search: an unsorted table would lose words."""
     table = lexicon.Lexicon.load()
-    lines = list(table._lines)
-    assert lines == sorted(lines)
-    assert all(table.entry(line.partition("\t")[0]) is not None for line in lines[::997])
+    for lines in (table._entries, table._english):
+        text = [lines.line(i) for i in range(len(lines))]
+        assert [t.encode() for t in text] == sorted(t.encode() for t in text)
+        assert all(lines.find(t.partition("\t")[0]) is not None for t in text[::997])
