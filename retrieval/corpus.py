@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import re
+import stat
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -198,23 +200,25 @@ def load_corpus(directory: Path | None = None, cache_dir: Path | None = None) ->
 
 def _listing(directory: Path) -> corpus_cache.Listing:
     """The folder's ``.txt`` files, sorted by name, with what each is now (``file_stamp``).
-    Each is stat'ed relative to the open folder: at 50,000 files that is a quarter faster
-    than by path, and the stamps are the restart's largest cost left."""
-    with os.scandir(directory) as entries:
-        listed = sorted(e.name for e in entries if e.name.endswith(".txt") and e.is_file())
+    Each is stat'ed relative to the open folder (at 50,000 files a quarter faster than by
+    path), and its stat also says whether it is a file: the stamps are the restart's largest
+    cost left."""
+    listed = sorted(name for name in os.listdir(directory) if name.endswith(".txt"))
     names: list[str] = []
-    rows: list[tuple[int, int, int, int]] = []
+    flat = array("q")
     folder = os.open(directory, os.O_RDONLY)
     try:
         for name in listed:
             try:
-                rows.append(file_stamp(os.stat(name, dir_fd=folder)))
+                st = os.stat(name, dir_fd=folder)
             except OSError:
                 continue  # gone since it was listed: not an article of this corpus
-            names.append(name)
+            if stat.S_ISREG(st.st_mode):
+                flat.extend(file_stamp(st))
+                names.append(name)
     finally:
         os.close(folder)
-    return corpus_cache.Listing(names, np.array(rows, dtype=np.int64).reshape(len(rows), 4))
+    return corpus_cache.Listing(names, np.frombuffer(flat, dtype=np.int64).reshape(len(names), 4))
 
 
 def _read_all(base: str, listed: list[str]) -> tuple[list[str], list[str], np.ndarray, str]:

@@ -169,3 +169,21 @@ def test_the_word_lists_are_sorted_so_every_word_is_found() -> None:
         text = [lines.line(i) for i in range(len(lines))]
         assert [t.encode() for t in text] == sorted(t.encode() for t in text)
         assert all(lines.find(t.partition("\t")[0]) is not None for t in text[::997])
+
+
+@pytest.mark.parametrize("files", [["a-b.txt", "a.txt", "b.txt"], ["b.txt", "a.txt", "a-b.txt"]])
+def test_an_articles_title_is_found_by_its_source_in_any_order(files) -> None:
+    """Positions are found by binary search over sorted file names, and by a lookup table
+    when the files come in another order: every article keeps its own title either way."""
+    import numpy as np
+
+    from retrieval.articles import Articles
+    from retrieval.texts import Texts
+
+    titles = [f"Title of {name}" for name in files]
+    texts = Texts("/nowhere", files, np.zeros((len(files), 4), dtype=np.int64))
+    articles = Articles(files, titles, [1] * len(files), [""] * len(files), {}, texts)
+    for name in files:
+        assert articles.title(name[:-4]) == f"Title of {name}"
+    with pytest.raises(KeyError):
+        articles.position("missing")
