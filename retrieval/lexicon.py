@@ -10,6 +10,10 @@ made, never inside a question:
   ``retrieval/data/`` (1.9 MB; licence beside it): parts of speech, first-sense synonyms,
   the forms derived from that sense ("die" → "death"), the irregular forms WordNet's
   morphology uses, and the names it files under "location".
+
+Both are held as sorted lines in one buffer (``retrieval.sorted_lines``); given the index's
+cache folder they are made once and mapped from it on later starts
+(``retrieval.lexicon_cache``).
 """
 
 from __future__ import annotations
