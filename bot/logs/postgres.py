@@ -172,7 +172,11 @@ class PostgresStore(LogStore):
         holding an advisory lock so two bot processes starting together migrate once."""
         async with self.pool.acquire(timeout=BUSY_TIMEOUT_S) as conn:
             try:
-                version = await _version(conn)
+                async with conn.transaction():
+                    # Under the lock: a process creating the tables commits them together,
+                    # so a look here never sees its 'entries' without its version.
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+                    version = await _version(conn)
                 if version > schema.VERSION:
                     raise StoreError(
                         f"the answer log {self.label} was written by a newer Talks Bot (log "

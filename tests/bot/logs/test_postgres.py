@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 from conftest import assert_none_lost
 
+from bot.logs import postgres as postgres_module
 from bot.logs import schema
 from bot.logs import store as store_module
 from bot.logs.models import Filters, LogEntry
@@ -250,3 +251,45 @@ async def test_a_long_outages_fallback_file_is_imported_in_batches(make_store, e
         got = await reopened.matching(Filters(limit=None))
         assert not reopened.fallback_path.exists()
     assert_none_lost("a long outage's fallback file", len(kept), got)
+
+
+async def test_a_first_start_looking_while_another_creates_the_log_is_not_refused(
+    pg_url, tmp_path, monkeypatch
+) -> None:
+    """Two shards on a new database: one has created the tables, not yet committed, when the
+    other looks. Its commit landing between the look's two questions (a version table? an
+    entries table?) once made a new log "not a Talks Bot log" (CI, two shards). The look waits
+    for the migration lock now; here the commit is made to land exactly there, or after a
+    second if the look is waiting for the lock."""
+    other = await asyncpg.connect(pg_url, timeout=10)
+    tx = other.transaction()
+    await tx.start()
+    await other.execute("SELECT pg_advisory_xact_lock($1)", postgres_module._LOCK_KEY)
+    await other.execute("CREATE TABLE talks_schema (version INTEGER NOT NULL)")
+    await other.execute(schema.POSTGRES_MIGRATIONS[0])
+    await other.execute("INSERT INTO talks_schema VALUES (1)")
+    committed = asyncio.Event()
+
+    async def commit() -> None:
+        if not committed.is_set():
+            committed.set()
+            await tx.commit()
+
+    fetchval = asyncpg.Connection.fetchval
+
+    async def looking(self: asyncpg.Connection, query: str, *args: object, **kw: object) -> object:
+        value = await fetchval(self, query, *args, **kw)
+        if "to_regclass" in query and args == ("talks_schema",) and not value:
+            await commit()  # the other shard commits between the two questions
+        return value
+
+    monkeypatch.setattr(asyncpg.Connection, "fetchval", looking)
+    later = asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(commit()))
+    try:
+        async with PostgresStore(pg_url, fallback_dir=tmp_path) as store:
+            assert await store.matching(Filters(limit=None)) == 0
+    finally:
+        later.cancel()
+        await commit()
+        await other.close()
+    assert (await sql(pg_url, "SELECT version FROM talks_schema"))[0][0] == schema.VERSION
