@@ -110,13 +110,21 @@ async def check_postgres(url: str, db_path: Path, timeout: float = 5.0) -> Check
 
 
 async def _postgres_checks(conn: Any, name: str, pending: Path) -> Check:
+    from bot.logs.postgres import MIGRATION_LOCK
+
     user = await conn.fetchval("SELECT current_user")
     grant = (
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON entries, feedback, citations TO {user}; "
         f"GRANT SELECT ON talks_schema TO {user}"
     )
-    if await conn.fetchval("SELECT to_regclass('talks_schema') IS NULL"):
-        if await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL"):
+    async with conn.transaction():
+        # Shared with other looks, exclusive with a migration: a first start creating the
+        # tables commits them together, so this never sees its entries without its version.
+        await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", MIGRATION_LOCK)
+        unversioned = await conn.fetchval("SELECT to_regclass('talks_schema') IS NULL")
+        foreign = await conn.fetchval("SELECT to_regclass('entries') IS NOT NULL")
+    if unversioned:
+        if foreign:
             return Check(False, f"{name} is not a Talks Bot log (an entries table, no version)",
                          "point TALKS_DB_URL at another database")  # fmt: skip
         if not await conn.fetchval("SELECT has_schema_privilege(current_schema(), 'CREATE')"):

@@ -43,7 +43,7 @@ log = logging.getLogger("bot.logs.store")
 
 POOL_SIZE = 4  # writes go one at a time (the write lock); reads share the rest
 PURGE_TIMEOUT_S = 600.0  # a purge of a large log may take minutes; still bounded
-_LOCK_KEY = 0x7A1C5B07  # pg_advisory_xact_lock key: one process migrates at a time
+MIGRATION_LOCK = 0x7A1C5B07  # pg_advisory_xact_lock key: one process migrates at a time
 _VERSION_TABLE = "talks_schema"
 
 
@@ -175,7 +175,7 @@ class PostgresStore(LogStore):
                 async with conn.transaction():
                     # Under the lock: a process creating the tables commits them together,
                     # so a look here never sees its 'entries' without its version.
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
                     version = await _version(conn)
                 if version > schema.VERSION:
                     raise StoreError(
@@ -188,7 +188,7 @@ class PostgresStore(LogStore):
                     return
                 for number in range(1, schema.VERSION + 1):
                     async with conn.transaction():
-                        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
                         await conn.execute(
                             f"CREATE TABLE IF NOT EXISTS {_VERSION_TABLE} "
                             "(version INTEGER NOT NULL)"

@@ -13,11 +13,10 @@ import asyncpg
 import pytest
 from conftest import assert_none_lost
 
-from bot.logs import postgres as postgres_module
 from bot.logs import schema
 from bot.logs import store as store_module
 from bot.logs.models import Filters, LogEntry
-from bot.logs.postgres import PostgresStore, fallback_file, redact
+from bot.logs.postgres import MIGRATION_LOCK, PostgresStore, fallback_file, redact
 from bot.logs.sqlite import SqliteStore
 from bot.logs.store import StoreError
 from retrieval import Engine
@@ -264,7 +263,7 @@ async def test_a_first_start_looking_while_another_creates_the_log_is_not_refuse
     other = await asyncpg.connect(pg_url, timeout=10)
     tx = other.transaction()
     await tx.start()
-    await other.execute("SELECT pg_advisory_xact_lock($1)", postgres_module._LOCK_KEY)
+    await other.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
     await other.execute("CREATE TABLE talks_schema (version INTEGER NOT NULL)")
     await other.execute(schema.POSTGRES_MIGRATIONS[0])
     await other.execute("INSERT INTO talks_schema VALUES (1)")
@@ -293,3 +292,22 @@ async def test_a_first_start_looking_while_another_creates_the_log_is_not_refuse
         await commit()
         await other.close()
     assert (await sql(pg_url, "SELECT version FROM talks_schema"))[0][0] == schema.VERSION
+
+
+async def test_another_applications_entries_table_is_refused_and_left_alone(
+    pg_url, tmp_path
+) -> None:
+    """A database another program keeps its own ``entries`` in: the bot will not start on it
+    (nor alter it), and ``doctor`` says why, both with the fix."""
+    from bot.logs.health import check_postgres
+
+    await sql(pg_url, "CREATE TABLE entries (id TEXT PRIMARY KEY, body TEXT)")
+    await sql(pg_url, "INSERT INTO entries VALUES ('a', 'theirs')")
+    with pytest.raises(StoreError, match="not a Talks Bot log") as caught:
+        await PostgresStore(pg_url, fallback_dir=tmp_path).open()
+    assert "TALKS_DB_URL" in str(caught.value)
+    found = await check_postgres(pg_url, tmp_path / "talks.db")
+    assert found.ok is False and "not a Talks Bot log" in found.text
+    assert "another database" in found.fix
+    assert [tuple(r) for r in await sql(pg_url, "SELECT * FROM entries")] == [("a", "theirs")]
+    assert (await sql(pg_url, "SELECT to_regclass('talks_schema')"))[0][0] is None
